@@ -1,0 +1,50 @@
+# Two commands matter: `make demo` and `make test`. Everything installs itself.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install generate check-generated lint test demo bench serve lock clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/dev.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check pip==25.3
+	$(PY) -m pip install -q --disable-pip-version-check -c requirements/dev.lock -e '.[dev]'
+	touch $(STAMP)
+
+generate: $(STAMP)
+	scripts/generate.sh generated/sentrial_api
+
+check-generated: $(STAMP)
+	scripts/check-generated.sh
+
+lint: $(STAMP)
+	$(PY) -m openapi_spec_validator openapi/sentrial.yaml
+	$(BIN)/ruff check sentrial tests
+	$(BIN)/ruff format --check sentrial tests
+	$(BIN)/mypy --strict sentrial tests
+	$(BIN)/mypy --strict -p sentrial_api
+
+test: $(STAMP)
+	$(MAKE) check-generated
+	$(MAKE) lint
+	$(PY) -m pytest -q
+
+demo: $(STAMP)
+	@echo "make demo: not yet (issue 7)"
+
+bench: $(STAMP)
+	@echo "make bench: not yet (issue 6)"
+
+serve: $(STAMP)
+	$(BIN)/sentrial serve
+
+lock:
+	$(PY) -m pip freeze --exclude-editable | grep -v '^#' > /tmp/sentrial-freeze.txt
+	{ echo "# Exact versions of every dev/test dependency (pip constraints). Refresh: make lock"; cat /tmp/sentrial-freeze.txt; } > requirements/dev.lock
+
+clean:
+	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

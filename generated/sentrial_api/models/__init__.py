@@ -1,0 +1,47 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .batch_item_result import BatchItemResult
+from .batch_request import BatchRequest
+from .batch_response import BatchResponse
+from .create_event_operation import CreateEventOperation
+from .create_session_operation import CreateSessionOperation
+from .error import Error
+from .event import Event
+from .event_create import EventCreate
+from .event_page import EventPage
+from .event_type import EventType
+from .health import Health
+from .json_object import JsonObject
+from .session import Session
+from .session_create import SessionCreate
+from .session_page import SessionPage
+from .session_status_filter import SessionStatusFilter
+from .session_status_update import SessionStatusUpdate
+from .session_update import SessionUpdate
+from .session_update_custom_metrics import SessionUpdateCustomMetrics
+from .tool_error import ToolError
+from .update_session_operation import UpdateSessionOperation
+
+__all__ = (
+    "BatchItemResult",
+    "BatchRequest",
+    "BatchResponse",
+    "CreateEventOperation",
+    "CreateSessionOperation",
+    "Error",
+    "Event",
+    "EventCreate",
+    "EventPage",
+    "EventType",
+    "Health",
+    "JsonObject",
+    "Session",
+    "SessionCreate",
+    "SessionPage",
+    "SessionStatusFilter",
+    "SessionStatusUpdate",
+    "SessionUpdate",
+    "SessionUpdateCustomMetrics",
+    "ToolError",
+    "UpdateSessionOperation",
+)

@@ -1,0 +1,268 @@
+"""The HTTP layer of the local server: Starlette routes over :class:`Storage`.
+
+Every body and query parameter is checked against ``openapi/sentrial.yaml``
+before storage sees it; every failure is the documented ``{"error",
+"message"}`` body, and no input, however odd, may produce a 500.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from . import _spec
+from ._spec import SpecValidationError
+from ._storage import Storage, StorageError
+
+logger = logging.getLogger("sentrial.server")
+
+SERVER_VERSION = "1.0.0"
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class HTTPError(Exception):
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.title, self.message = status, title, message
+
+
+def json_response(data: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+
+
+def error_response(status: int, title: str, message: str) -> Response:
+    return json_response({"error": title, "message": message}, status)
+
+
+class _KeyCheck:
+    """Bearer-key check in constant time; keys are never logged or echoed."""
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        self._keys = [k.encode() for k in keys]
+
+    def __call__(self, request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        presented = token.strip().encode("utf-8", "surrogateescape")
+        ok = False
+        for key in self._keys:  # no early exit: time does not depend on which key
+            ok |= hmac.compare_digest(presented, key)
+        if scheme.lower() != "bearer" or not ok:
+            raise HTTPError(
+                401, "Unauthorized", "Missing or invalid API key (Authorization: Bearer <key>)"
+            )
+
+
+async def _read_json(request: Request, limit: int) -> Any:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise HTTPError(413, "Payload Too Large", f"body: larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPError(413, "Payload Too Large", f"body: larger than {limit} bytes")
+        chunks.append(chunk)
+    try:
+        return orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError as exc:
+        raise HTTPError(400, "Bad Request", f"body: not valid JSON ({exc})") from exc
+
+
+def _query(request: Request, operation_id: str, integers: frozenset[str] = frozenset()) -> Any:
+    """The query parameters, checked against the operation's spec; unknown ones are 400."""
+    validators = _spec.query_parameters(operation_id)
+    values: dict[str, Any] = {}
+    for name, raw in request.query_params.multi_items():
+        if name not in validators:
+            known = ", ".join(validators)
+            raise HTTPError(400, "Bad Request", f"{name}: unknown query parameter (known: {known})")
+        value: Any = raw
+        if name in integers:
+            try:
+                value = int(raw)
+            except ValueError:
+                raise HTTPError(400, "Bad Request", f"{name}: {raw!r} is not an integer") from None
+        validators[name].check(value, name)
+        values[name] = value
+    return values
+
+
+def create_app(storage: Storage, api_keys: Sequence[str]) -> Starlette:
+    """The ASGI app serving every operation of the spec over ``storage``."""
+    check_key = _KeyCheck(api_keys)
+    body_limit = _spec.request_limit("maxBodyBytes")
+    batch_bytes = _spec.request_limit("maxBatchBytes")
+    batch_items = _spec.request_limit("maxBatchOperations")
+
+    def endpoint(handler: Handler, *, auth: bool = True) -> Handler:
+        async def wrapped(request: Request) -> Response:
+            try:
+                if auth:
+                    check_key(request)
+                return await handler(request)
+            except HTTPError as exc:
+                return error_response(exc.status, exc.title, exc.message)
+            except SpecValidationError as exc:
+                return error_response(400, "Bad Request", str(exc))
+            except StorageError as exc:
+                return error_response(exc.status, exc.title, exc.message)
+            except Exception:
+                logger.exception("unexpected error on %s %s", request.method, request.url.path)
+                return error_response(
+                    500, "Internal Server Error", "unexpected server error; retry"
+                )
+
+        return wrapped
+
+    async def health(request: Request) -> Response:
+        return json_response({"status": "ok", "version": SERVER_VERSION})
+
+    async def create_session(request: Request) -> Response:
+        body = await _read_json(request, body_limit)
+        _spec.component("SessionCreate").check(body)
+        return json_response(storage.create_session(body))
+
+    async def list_sessions(request: Request) -> Response:
+        q = _query(request, "listSessions", frozenset({"limit"}))
+        page, cursor = storage.list_sessions(
+            agent_name=q.get("agentName"),
+            user_id=q.get("userId"),
+            status=q.get("status"),
+            convo_id=q.get("convoId"),
+            since=q.get("since"),
+            until=q.get("until"),
+            limit=q.get("limit", 50),
+            cursor=q.get("cursor"),
+        )
+        return json_response({"data": page, "nextCursor": cursor})
+
+    async def get_session(request: Request) -> Response:
+        return json_response(storage.get_session(request.path_params["id"]))
+
+    async def update_session(request: Request) -> Response:
+        body = await _read_json(request, body_limit)
+        _spec.component("SessionUpdate").check(body)
+        return json_response(storage.update_session(request.path_params["id"], body))
+
+    async def list_events(request: Request) -> Response:
+        q = _query(request, "listSessionEvents", frozenset({"limit"}))
+        page, cursor = storage.list_events(
+            request.path_params["id"], limit=q.get("limit", 500), cursor=q.get("cursor")
+        )
+        return json_response({"data": page, "nextCursor": cursor})
+
+    async def create_event(request: Request) -> Response:
+        body = await _read_json(request, body_limit)
+        _spec.component("EventCreate").check(body)
+        return json_response(storage.create_event(body))
+
+    operation_schemas = {
+        "createSession": "CreateSessionOperation",
+        "createEvent": "CreateEventOperation",
+        "updateSession": "UpdateSessionOperation",
+    }
+
+    async def submit_batch(request: Request) -> Response:
+        body = await _read_json(request, batch_bytes)
+        operations = body.get("operations") if isinstance(body, dict) else None
+        if not isinstance(operations, list):
+            raise HTTPError(400, "Bad Request", "operations: required, an array of operations")
+        if len(operations) > batch_items:
+            raise HTTPError(
+                413, "Payload Too Large", f"operations: more than {batch_items} operations"
+            )
+        # Each item is checked against its own variant (picked by `op`) so a
+        # bad item gets a precise message and does not sink the others.
+        results: list[dict[str, Any] | None] = [None] * len(operations)
+        valid: list[tuple[int, tuple[str, str | None, dict[str, Any]]]] = []
+        for index, item in enumerate(operations):
+            where = f"operations[{index}]"
+            op = item.get("op") if isinstance(item, dict) else None
+            schema = operation_schemas.get(op) if isinstance(op, str) else None
+            try:
+                if schema is None:
+                    raise SpecValidationError(
+                        f"{where}.op: must be one of {', '.join(operation_schemas)}"
+                    )
+                _spec.component(schema).check(item, where)
+            except SpecValidationError as exc:
+                results[index] = _item_error(index, 400, "Bad Request", str(exc))
+                continue
+            assert isinstance(item, dict) and isinstance(op, str)
+            valid.append((index, (op, item.get("sessionId"), item["body"])))
+        outcomes = storage.apply_batch([operation for _, operation in valid])
+        for (index, _), outcome in zip(valid, outcomes, strict=True):
+            if isinstance(outcome, StorageError):
+                message = f"operations[{index}].{outcome.message}"
+                results[index] = _item_error(index, outcome.status, outcome.title, message)
+            else:
+                results[index] = {"index": index, "status": 200, "id": outcome["id"]}
+        return json_response({"results": results})
+
+    def resource(path: str, **methods: Handler) -> Route:
+        """One route per path, so a 405 lists every method of the resource."""
+        allowed = ", ".join(sorted(m.upper() for m in methods))
+
+        async def dispatch(request: Request) -> Response:
+            handler = methods.get(request.method.lower())
+            if handler is None:
+                response = error_response(
+                    405, "Method Not Allowed", f"{request.method} {path}: allowed {allowed}"
+                )
+                response.headers["Allow"] = allowed
+                return response
+            return await handler(request)
+
+        return Route(
+            path,
+            dispatch,
+            methods=[
+                "GET",
+                "HEAD",
+                "POST",
+                "PATCH",
+                "PUT",
+                "DELETE",
+                "OPTIONS",
+                "TRACE",
+                "CONNECT",
+            ],
+        )
+
+    routes = [
+        resource("/api/sdk/health", get=endpoint(health, auth=False)),
+        resource("/api/sdk/sessions", post=endpoint(create_session), get=endpoint(list_sessions)),
+        resource(
+            "/api/sdk/sessions/{id}", get=endpoint(get_session), patch=endpoint(update_session)
+        ),
+        resource("/api/sdk/sessions/{id}/events", get=endpoint(list_events)),
+        resource("/api/sdk/events", post=endpoint(create_event)),
+        resource("/api/sdk/batch", post=endpoint(submit_batch)),
+    ]
+
+    async def http_exception(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = f"{request.method} {request.url.path}: {exc.detail}"
+        response = error_response(exc.status_code, str(exc.detail), message)
+        response.headers.update(exc.headers or {})  # e.g. Allow on 405
+        return response
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_exception})
+    app.state.storage = storage
+    return app
+
+
+def _item_error(index: int, status: int, title: str, message: str) -> dict[str, Any]:
+    return {"index": index, "status": status, "error": title, "message": message}

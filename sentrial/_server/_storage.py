@@ -1,0 +1,384 @@
+"""SQLite storage of the local server.
+
+The HTTP layer only calls :class:`Storage` methods with bodies that already
+passed the spec, and gets JSON-ready records (camelCase, as on the wire) back.
+Another backend (PostgreSQL) would implement the same methods.
+
+Records are kept as the canonical JSON of what the client sent, plus a few
+indexed columns for filtering and ordering. Keeping the exact body is what
+makes idempotent creation cheap: a repeated id is a replay when the canonical
+bodies are equal, and a conflict otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    agent_name TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    convo_id TEXT,
+    status TEXT NOT NULL,
+    started_us INTEGER NOT NULL,
+    created_us INTEGER NOT NULL,
+    completed_us INTEGER,
+    create_body TEXT NOT NULL,
+    outcome TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions (started_us DESC, seq DESC);
+CREATE INDEX IF NOT EXISTS sessions_by_agent ON sessions (agent_name, started_us DESC);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    session_id TEXT NOT NULL,
+    ts_us INTEGER NOT NULL,
+    created_us INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, ts_us, seq);
+"""
+
+# Fields of an update body that are stored as the session's outcome.
+_OUTCOME_FIELDS = (
+    "success",
+    "failureReason",
+    "estimatedCost",
+    "durationMs",
+    "promptTokens",
+    "completionTokens",
+    "totalTokens",
+    "customMetrics",
+    "userInput",
+    "assistantOutput",
+)
+
+
+class StorageError(Exception):
+    """An operation the store refuses; ``status`` is the HTTP status to answer."""
+
+    status = 400
+    title = "Bad Request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(StorageError):
+    status = 404
+    title = "Not Found"
+
+
+class Conflict(StorageError):
+    status = 409
+    title = "Conflict"
+
+
+class Unprocessable(StorageError):
+    status = 422
+    title = "Unprocessable Entity"
+
+
+def _now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def _to_us(value: str, field: str) -> int:
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return int(moment.timestamp() * 1_000_000)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise StorageError(f"{field}: {value!r} is not a usable date-time") from exc
+
+
+def iso(us: int | None) -> str | None:
+    if us is None:
+        return None
+    moment = datetime.fromtimestamp(us / 1_000_000, tz=UTC)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _canonical(body: dict[str, Any]) -> str:
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _new_id(prefix: str) -> str:
+    return prefix + secrets.token_urlsafe(12)
+
+
+def _encode_cursor(*parts: int) -> str:
+    return base64.urlsafe_b64encode(":".join(map(str, parts)).encode()).decode()
+
+
+def _decode_cursor(cursor: str, size: int) -> list[int]:
+    try:
+        parts = [int(p) for p in base64.urlsafe_b64decode(cursor.encode()).decode().split(":")]
+    except (ValueError, UnicodeError) as exc:
+        raise StorageError("cursor: not a cursor this server issued") from exc
+    if len(parts) != size:
+        raise StorageError("cursor: not a cursor this server issued")
+    return parts
+
+
+class Storage:
+    """One SQLite database (a file in WAL mode, or ``:memory:``)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        if path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything inside is stored together or not at all."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- sessions ---------------------------------------------------------
+
+    def create_session(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self.transaction():
+            return self._create_session(body)
+
+    def _create_session(self, body: dict[str, Any]) -> dict[str, Any]:
+        session_id = body.get("id") or _new_id("sess_")
+        canonical = _canonical(body)
+        now = _now_us()
+        started = _to_us(body["startedAt"], "startedAt") if "startedAt" in body else now
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO sessions (id, agent_name, user_id, convo_id, status,"
+            " started_us, created_us, create_body) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+            (
+                session_id,
+                body["agentName"],
+                body["userId"],
+                body.get("convoId"),
+                started,
+                now,
+                canonical,
+            ),
+        )
+        if cursor.rowcount == 0:
+            row = self._session_row(session_id)
+            if row["create_body"] != canonical:
+                raise Conflict(f"id: session {session_id} exists with a different body")
+        return self._session_record(self._session_row(session_id))
+
+    def update_session(self, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        with self.transaction():
+            return self._update_session(session_id, body)
+
+    def _update_session(self, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        row = self._session_row(session_id)
+        status = body.get("status")
+        success = body.get("success")
+        if status is not None and success is not None and (status == "completed") != success:
+            raise Unprocessable(f"status: {status!r} contradicts success={success}")
+        if status is None and success is not None:
+            status = "completed" if success else "failed"
+        outcome = orjson.loads(row["outcome"])
+        outcome.update({k: body[k] for k in _OUTCOME_FIELDS if k in body})
+        completed_us = row["completed_us"]
+        if "completedAt" in body:
+            completed_us = _to_us(body["completedAt"], "completedAt")
+        elif status is not None and completed_us is None:
+            completed_us = _now_us()
+        self._db.execute(
+            "UPDATE sessions SET status = ?, completed_us = ?, outcome = ? WHERE id = ?",
+            (status or row["status"], completed_us, _canonical(outcome), session_id),
+        )
+        return self._session_record(self._session_row(session_id))
+
+    def get_session(self, session_id: str) -> dict[str, Any]:
+        with self._lock:
+            return self._session_record(self._session_row(session_id))
+
+    def list_sessions(
+        self,
+        *,
+        agent_name: str | None = None,
+        user_id: str | None = None,
+        status: str | None = None,
+        convo_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Newest first; since/until compare to startedAt (or createdAt)."""
+        where: list[str] = []
+        args: list[Any] = []
+        for column, value in (
+            ("agent_name", agent_name),
+            ("user_id", user_id),
+            ("status", status),
+            ("convo_id", convo_id),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if since is not None:
+            where.append("started_us >= ?")
+            args.append(_to_us(since, "since"))
+        if until is not None:
+            where.append("started_us < ?")
+            args.append(_to_us(until, "until"))
+        if cursor is not None:
+            started, seq = _decode_cursor(cursor, 2)
+            where.append("(started_us < ? OR (started_us = ? AND seq < ?))")
+            args.extend([started, started, seq])
+        sql = "SELECT * FROM sessions"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY started_us DESC, seq DESC LIMIT ?"
+        args.append(limit + 1)
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+            page = [self._session_record(row) for row in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = _encode_cursor(last["started_us"], last["seq"])
+        return page, next_cursor
+
+    def _session_row(self, session_id: str) -> sqlite3.Row:
+        row: sqlite3.Row | None = self._db.execute(
+            "SELECT * FROM sessions WHERE id = ?", (session_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"sessionId: no session {session_id!r}")
+        return row
+
+    def _session_record(self, row: sqlite3.Row) -> dict[str, Any]:
+        body = orjson.loads(row["create_body"])
+        (count,) = self._db.execute(
+            "SELECT COUNT(*) FROM events WHERE session_id = ?", (row["id"],)
+        ).fetchone()
+        return {
+            "success": None,
+            "estimatedCost": None,
+            "durationMs": None,
+            **body,
+            **orjson.loads(row["outcome"]),
+            "id": row["id"],
+            "status": row["status"],
+            "eventCount": count,
+            "createdAt": iso(row["created_us"]),
+            "startedAt": iso(row["started_us"]),
+            "completedAt": iso(row["completed_us"]),
+        }
+
+    # -- events -----------------------------------------------------------
+
+    def create_event(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self.transaction():
+            return self._create_event(body)
+
+    def _create_event(self, body: dict[str, Any]) -> dict[str, Any]:
+        session_id = body["sessionId"]
+        if body["eventType"] == "tool_call" and not body.get("toolName"):
+            raise Unprocessable("toolName: a tool_call event needs a toolName")
+        if (
+            self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            is None
+        ):
+            raise NotFound(f"sessionId: no session {session_id!r}")
+        event_id = body.get("id") or _new_id("evt_")
+        canonical = _canonical(body)
+        now = _now_us()
+        ts = _to_us(body["timestamp"], "timestamp") if "timestamp" in body else now
+        cursor = self._db.execute(
+            "INSERT OR IGNORE INTO events (id, session_id, ts_us, created_us, body)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (event_id, session_id, ts, now, canonical),
+        )
+        if cursor.rowcount == 0:
+            row = self._db.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
+            if row["body"] != canonical:
+                raise Conflict(f"id: event {event_id} exists with a different body")
+            return self._event_record(row)
+        return {**body, "id": event_id, "createdAt": iso(now), "timestamp": iso(ts)}
+
+    def list_events(
+        self, session_id: str, *, limit: int = 500, cursor: str | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Events of a session ordered by client timestamp, then arrival."""
+        sql = "SELECT * FROM events WHERE session_id = ?"
+        args: list[Any] = [session_id]
+        if cursor is not None:
+            ts, seq = _decode_cursor(cursor, 2)
+            sql += " AND (ts_us > ? OR (ts_us = ? AND seq > ?))"
+            args.extend([ts, ts, seq])
+        sql += " ORDER BY ts_us, seq LIMIT ?"
+        args.append(limit + 1)
+        with self._lock:
+            self._session_row(session_id)
+            rows = self._db.execute(sql, args).fetchall()
+        page = [self._event_record(row) for row in rows[:limit]]
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = _encode_cursor(last["ts_us"], last["seq"])
+        return page, next_cursor
+
+    def _event_record(self, row: sqlite3.Row) -> dict[str, Any]:
+        return {
+            "toolName": None,
+            **orjson.loads(row["body"]),
+            "id": row["id"],
+            "createdAt": iso(row["created_us"]),
+            "timestamp": iso(row["ts_us"]),
+        }
+
+    # -- batch ------------------------------------------------------------
+
+    def apply_batch(self, operations: list[tuple[str, str | None, dict[str, Any]]]) -> list[Any]:
+        """Apply ``(op, session_id, body)`` items in order, in one transaction.
+
+        Returns, per item, the stored record or the StorageError it raised;
+        one item's error does not stop the others.
+        """
+        results: list[Any] = []
+        with self.transaction():
+            for op, session_id, body in operations:
+                try:
+                    if op == "createSession":
+                        results.append(self._create_session(body))
+                    elif op == "createEvent":
+                        results.append(self._create_event(body))
+                    else:
+                        assert session_id is not None
+                        results.append(self._update_session(session_id, body))
+                except StorageError as exc:
+                    results.append(exc)
+        return results
