@@ -37,7 +37,7 @@ demo: $(STAMP)
 	@echo "make demo: not yet (issue 7)"
 
 bench: $(STAMP)
-	@echo "make bench: not yet (issue 6)"
+	$(PY) -m bench.run
 
 serve: $(STAMP)
 	$(BIN)/sentrial serve

@@ -208,7 +208,7 @@ def create_app(storage: Storage, api_keys: Sequence[str]) -> Starlette:
                 message = f"operations[{index}].{outcome.message}"
                 results[index] = _item_error(index, outcome.status, outcome.title, message)
             else:
-                results[index] = {"index": index, "status": 200, "id": outcome["id"]}
+                results[index] = {"index": index, "status": 200, "id": outcome}
         return json_response({"results": results})
 
     def resource(path: str, **methods: Handler) -> Route:

@@ -26,7 +26,7 @@ import orjson
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,  -- rowid: arrival order (rows are never deleted)
     id TEXT NOT NULL UNIQUE,
     agent_name TEXT NOT NULL,
     user_id TEXT NOT NULL,
@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions (started_us DESC, seq DESC);
 CREATE INDEX IF NOT EXISTS sessions_by_agent ON sessions (agent_name, started_us DESC);
 CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,  -- rowid: arrival order (rows are never deleted)
     id TEXT NOT NULL UNIQUE,
     session_id TEXT NOT NULL,
     ts_us INTEGER NOT NULL,
@@ -146,6 +146,8 @@ class Storage:
         if path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoint the WAL in larger steps: ingest bursts write less often twice.
+        self._db.execute("PRAGMA wal_autocheckpoint=10000")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -168,10 +170,10 @@ class Storage:
 
     def create_session(self, body: dict[str, Any]) -> dict[str, Any]:
         with self.transaction():
-            return self._create_session(body)
+            return self._session_record(self._session_row(self._create_session(body)))
 
-    def _create_session(self, body: dict[str, Any]) -> dict[str, Any]:
-        session_id = body.get("id") or _new_id("sess_")
+    def _create_session(self, body: dict[str, Any]) -> str:
+        session_id: str = body.get("id") or _new_id("sess_")
         canonical = _canonical(body)
         now = _now_us()
         started = _to_us(body["startedAt"], "startedAt") if "startedAt" in body else now
@@ -192,13 +194,14 @@ class Storage:
             row = self._session_row(session_id)
             if row["create_body"] != canonical:
                 raise Conflict(f"id: session {session_id} exists with a different body")
-        return self._session_record(self._session_row(session_id))
+        return session_id
 
     def update_session(self, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
         with self.transaction():
-            return self._update_session(session_id, body)
+            self._update_session(session_id, body)
+            return self._session_record(self._session_row(session_id))
 
-    def _update_session(self, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _update_session(self, session_id: str, body: dict[str, Any]) -> None:
         row = self._session_row(session_id)
         status = body.get("status")
         success = body.get("success")
@@ -217,7 +220,6 @@ class Storage:
             "UPDATE sessions SET status = ?, completed_us = ?, outcome = ? WHERE id = ?",
             (status or row["status"], completed_us, _canonical(outcome), session_id),
         )
-        return self._session_record(self._session_row(session_id))
 
     def get_session(self, session_id: str) -> dict[str, Any]:
         with self._lock:
@@ -302,18 +304,19 @@ class Storage:
 
     def create_event(self, body: dict[str, Any]) -> dict[str, Any]:
         with self.transaction():
-            return self._create_event(body)
+            event_id = self._insert_event(body, set())
+            row = self._db.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
+            return self._event_record(row)
 
-    def _create_event(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _insert_event(self, body: dict[str, Any], known_sessions: set[str]) -> str:
+        """Store one event and return its id; ``known_sessions`` caches lookups."""
         session_id = body["sessionId"]
-        if body["eventType"] == "tool_call" and not body.get("toolName"):
-            raise Unprocessable("toolName: a tool_call event needs a toolName")
-        if (
-            self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone()
-            is None
-        ):
-            raise NotFound(f"sessionId: no session {session_id!r}")
-        event_id = body.get("id") or _new_id("evt_")
+        if session_id not in known_sessions:
+            exists = self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,))
+            if exists.fetchone() is None:
+                raise NotFound(f"sessionId: no session {session_id!r}")
+            known_sessions.add(session_id)
+        event_id: str = body.get("id") or _new_id("evt_")
         canonical = _canonical(body)
         now = _now_us()
         ts = _to_us(body["timestamp"], "timestamp") if "timestamp" in body else now
@@ -323,11 +326,12 @@ class Storage:
             (event_id, session_id, ts, now, canonical),
         )
         if cursor.rowcount == 0:
-            row = self._db.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
-            if row["body"] != canonical:
+            (stored,) = self._db.execute(
+                "SELECT body FROM events WHERE id = ?", (event_id,)
+            ).fetchone()
+            if stored != canonical:
                 raise Conflict(f"id: event {event_id} exists with a different body")
-            return self._event_record(row)
-        return {**body, "id": event_id, "createdAt": iso(now), "timestamp": iso(ts)}
+        return event_id
 
     def list_events(
         self, session_id: str, *, limit: int = 500, cursor: str | None = None
@@ -362,23 +366,29 @@ class Storage:
 
     # -- batch ------------------------------------------------------------
 
-    def apply_batch(self, operations: list[tuple[str, str | None, dict[str, Any]]]) -> list[Any]:
+    def apply_batch(
+        self, operations: list[tuple[str, str | None, dict[str, Any]]]
+    ) -> list[str | StorageError]:
         """Apply ``(op, session_id, body)`` items in order, in one transaction.
 
-        Returns, per item, the stored record or the StorageError it raised;
-        one item's error does not stop the others.
+        Returns, per item, the stored record's id or the StorageError it
+        raised; one item's error does not stop the others.
         """
-        results: list[Any] = []
+        results: list[str | StorageError] = []
+        known_sessions: set[str] = set()
         with self.transaction():
             for op, session_id, body in operations:
                 try:
                     if op == "createSession":
-                        results.append(self._create_session(body))
+                        created = self._create_session(body)
+                        known_sessions.add(created)
+                        results.append(created)
                     elif op == "createEvent":
-                        results.append(self._create_event(body))
+                        results.append(self._insert_event(body, known_sessions))
                     else:
                         assert session_id is not None
-                        results.append(self._update_session(session_id, body))
+                        self._update_session(session_id, body)
+                        results.append(session_id)
                 except StorageError as exc:
                     results.append(exc)
         return results

@@ -1,0 +1,75 @@
+"""Events stored per second by the local server through the batch endpoint."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench._common import OUTPUT_1KB, PAYLOAD_1KB
+from sentrial._server import LocalServer
+
+
+def _batches(count: int, size: int) -> list[bytes]:
+    out = []
+    for b in range(count):
+        ops: list[dict[str, Any]] = [
+            {
+                "op": "createSession",
+                "body": {
+                    "id": f"sess_bench{b}",
+                    "name": "bench",
+                    "agentName": "bench",
+                    "userId": "u",
+                },
+            }
+        ]
+        ops += [
+            {
+                "op": "createEvent",
+                "body": {
+                    "id": f"evt_bench{b}_{i}",
+                    "sessionId": f"sess_bench{b}",
+                    "eventType": "tool_call",
+                    "toolName": "search",
+                    "toolInput": PAYLOAD_1KB,
+                    "toolOutput": OUTPUT_1KB,
+                    "timestamp": "2026-01-01T00:00:00Z",
+                },
+            }
+            for i in range(size - 1)
+        ]
+        out.append(orjson.dumps({"operations": ops}))
+    return out
+
+
+def run(batches: int = 120, size: int = 300, repeats: int = 3) -> dict[str, Any]:
+    """Median of ``repeats`` runs, each on a fresh database file."""
+    runs = sorted(
+        (_run_once(batches, size) for _ in range(repeats)), key=lambda r: r["events_per_s"]
+    )
+    return {**runs[len(runs) // 2], "runs": [r["events_per_s"] for r in runs]}
+
+
+def _run_once(batches: int, size: int) -> dict[str, Any]:
+    bodies = _batches(batches, size)
+    with tempfile.TemporaryDirectory() as tmp, LocalServer(str(Path(tmp) / "b.db")) as server:
+        headers = {"Authorization": f"Bearer {server.api_key}", "Content-Type": "application/json"}
+        with httpx.Client(base_url=server.url, headers=headers) as http:
+            http.post("/api/sdk/batch", content=bodies[0]).raise_for_status()  # warm up
+            start = time.perf_counter()
+            for body in bodies[1:]:
+                results = http.post("/api/sdk/batch", content=body).json()["results"]
+                assert all(r["status"] == 200 for r in results)
+            elapsed = time.perf_counter() - start
+    events = (batches - 1) * (size - 1)
+    return {
+        "events_per_s": round(events / elapsed),
+        "events": events,
+        "batch_size": size,
+        "seconds": round(elapsed, 3),
+    }
