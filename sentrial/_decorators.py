@@ -1,0 +1,248 @@
+"""``@sentrial.tool`` and ``@sentrial.session``: tracking without extra lines.
+
+Both keep the wrapped function's signature, return value and exceptions, and
+work on plain functions, coroutines, generators and async generators. ``tool``
+records into the current session (see ``_context``) and does nothing outside
+one; ``session`` opens a session around each call.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar, overload
+
+from ._context import current_interaction
+from ._interaction import Interaction, begin
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+MAX_RECORDED_ITEMS = 100
+
+
+def _arguments(signature: inspect.Signature | None, args: tuple[Any, ...],
+               kwargs: dict[str, Any]) -> dict[str, Any]:
+    if signature is not None:
+        try:
+            return dict(signature.bind(*args, **kwargs).arguments)
+        except TypeError:
+            pass
+    return {"args": args, "kwargs": kwargs}
+
+
+class _Call:
+    """One call of a decorated tool: timing and recording, never raising."""
+
+    __slots__ = ("arguments", "interaction", "name", "started")
+
+    def __init__(self, name: str, interaction: Interaction, arguments: dict[str, Any]) -> None:
+        self.name = name
+        self.interaction = interaction
+        self.arguments = arguments
+        self.started = time.perf_counter()
+
+    def done(self, result: Any = None, error: BaseException | None = None) -> None:
+        duration_ms = (time.perf_counter() - self.started) * 1000
+        output = None if error is not None else {"result": result}
+        self.interaction.track_tool_call(self.name, self.arguments, output,
+                                         tool_error=error, duration_ms=duration_ms)
+
+
+class _Items:
+    """What a generator yielded: the first items, and how many there were."""
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self.count = 0
+
+    def add(self, item: Any) -> None:
+        self.count += 1
+        if len(self.items) < MAX_RECORDED_ITEMS:
+            self.items.append(item)
+
+    def result(self) -> Any:
+        return self.items if self.count <= MAX_RECORDED_ITEMS else {
+            "first_items": self.items, "count": self.count}
+
+
+def _wrap_tool(func: F, name: str) -> F:
+    try:
+        signature: inspect.Signature | None = inspect.signature(func)
+    except (TypeError, ValueError):
+        signature = None
+
+    def start(args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Call | None:
+        interaction = current_interaction.get()
+        if interaction is None or interaction.finished:
+            return None
+        return _Call(name, interaction, _arguments(signature, args, kwargs))
+
+    if inspect.isasyncgenfunction(func):
+        @functools.wraps(func)
+        async def async_gen_wrapper(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            call = start(args, kwargs)
+            items = _Items()
+            try:
+                async for item in func(*args, **kwargs):
+                    items.add(item)
+                    yield item
+            except BaseException as exc:
+                if call is not None:
+                    call.done(error=exc)
+                raise
+            if call is not None:
+                call.done(items.result())
+
+        return async_gen_wrapper  # type: ignore[return-value]
+
+    if inspect.iscoroutinefunction(func):
+        @functools.wraps(func)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            call = start(args, kwargs)
+            try:
+                result = await func(*args, **kwargs)
+            except BaseException as exc:
+                if call is not None:
+                    call.done(error=exc)
+                raise
+            if call is not None:
+                call.done(result)
+            return result
+
+        return async_wrapper  # type: ignore[return-value]
+
+    if inspect.isgeneratorfunction(func):
+        @functools.wraps(func)
+        def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            call = start(args, kwargs)
+            items = _Items()
+            try:
+                for item in func(*args, **kwargs):
+                    items.add(item)
+                    yield item
+            except BaseException as exc:
+                if call is not None:
+                    call.done(error=exc)
+                raise
+            if call is not None:
+                call.done(items.result())
+
+        return gen_wrapper  # type: ignore[return-value]
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        call = start(args, kwargs)
+        try:
+            result = func(*args, **kwargs)
+        except BaseException as exc:
+            if call is not None:
+                call.done(error=exc)
+            raise
+        if call is not None:
+            call.done(result)
+        return result
+
+    return wrapper  # type: ignore[return-value]
+
+
+@overload
+def tool(name: F) -> F: ...
+@overload
+def tool(name: str | None = None) -> Callable[[F], F]: ...
+
+
+def tool(name: str | Callable[..., Any] | None = None) -> Any:
+    """Track each call of the function as a tool call of the current session.
+
+    >>> import sentrial
+    >>> @sentrial.tool
+    ... def search(query: str) -> list[str]:
+    ...     return [query.upper()]
+    >>> search("hi")  # outside a session: just the function
+    ['HI']
+    """
+    if callable(name):
+        return _wrap_tool(name, getattr(name, "__name__", "tool"))
+
+    def decorate(func: F) -> F:
+        return _wrap_tool(func, name or getattr(func, "__name__", "tool"))
+
+    return decorate
+
+
+def session(agent_name: str | None = None, *, user_id: str | None = None) -> Callable[[F], F]:
+    """Open a session around each call: arguments as input, return value as output.
+
+    The user id comes from the call's ``user_id`` argument when it has one,
+    else from ``user_id=`` here, else ``"anonymous"``. An exception marks the
+    session failed (``"Type: message"``) and propagates unchanged.
+    """
+
+    def decorate(func: F) -> F:
+        agent = agent_name or getattr(func, "__name__", "agent")
+        try:
+            signature: inspect.Signature | None = inspect.signature(func)
+        except (TypeError, ValueError):
+            signature = None
+
+        def open_session(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Interaction:
+            arguments = _arguments(signature, args, kwargs)
+            who = arguments.get("user_id", user_id) or "anonymous"
+            return begin(user_id=str(who), event=agent, input=_describe(arguments))
+
+        if inspect.isasyncgenfunction(func):
+            @functools.wraps(func)
+            async def async_gen_wrapper(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+                interaction = open_session(args, kwargs)
+                items = _Items()
+                with interaction:
+                    async for item in func(*args, **kwargs):
+                        items.add(item)
+                        yield item
+                    interaction.set_output(_describe(items.result()))
+
+            return async_gen_wrapper  # type: ignore[return-value]
+
+        if inspect.iscoroutinefunction(func):
+            @functools.wraps(func)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with open_session(args, kwargs) as interaction:
+                    result = await func(*args, **kwargs)
+                    interaction.set_output(_describe(result))
+                    return result
+
+            return async_wrapper  # type: ignore[return-value]
+
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+                interaction = open_session(args, kwargs)
+                items = _Items()
+                with interaction:
+                    for item in func(*args, **kwargs):
+                        items.add(item)
+                        yield item
+                    interaction.set_output(_describe(items.result()))
+
+            return gen_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with open_session(args, kwargs) as interaction:
+                result = func(*args, **kwargs)
+                interaction.set_output(_describe(result))
+                return result
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    from ._payload import dumps
+
+    return dumps(value).decode()

@@ -1,0 +1,50 @@
+"""Client-side ids and timestamps, cheap enough for the hot path.
+
+An id is a per-process random prefix plus a counter: unique across processes
+(the prefix is re-drawn after ``fork``), ordered within one, and made without
+a system call. Timestamps come from the monotonic clock anchored to the wall
+clock once, so they never run backwards inside a process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import time
+import zlib
+
+_prefix = ""
+_counter: itertools.count[int] = itertools.count()
+_wall_minus_mono = 0
+
+
+def _reset() -> None:
+    global _prefix, _counter, _wall_minus_mono
+    _prefix = secrets.token_urlsafe(9)  # 12 URL-safe characters
+    _counter = itertools.count(1)
+    _wall_minus_mono = time.time_ns() - time.monotonic_ns()
+
+
+_reset()
+os.register_at_fork(after_in_child=_reset)
+
+
+def new_session_id() -> str:
+    return f"sess_{_prefix}{next(_counter):x}"
+
+
+def new_event_id() -> str:
+    return f"evt_{_prefix}{next(_counter):x}"
+
+
+def now_ns() -> int:
+    """Wall-clock nanoseconds that only move forward within this process."""
+    return _wall_minus_mono + time.monotonic_ns()
+
+
+def sampled_in(session_id: str, rate: float) -> bool:
+    """Deterministic per-session sampling: every event of a session agrees."""
+    if rate >= 1.0:
+        return True
+    return zlib.crc32(session_id.encode()) < rate * 0xFFFFFFFF

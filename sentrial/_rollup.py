@@ -1,0 +1,95 @@
+"""Session totals from events, filled into the session's update.
+
+Runs on the delivery thread, in operation order: when a session's update
+arrives, every earlier event of that session has passed through here. LLM
+costs are computed here too (not on the caller's thread) when an ``llm_call``
+event carries a model and tokens but no cost.
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Any
+
+from ._ops import Operation
+
+MAX_OPEN_SESSIONS = 100_000
+
+
+class _Totals:
+    __slots__ = ("completion_tokens", "cost", "prompt_tokens", "tokens")
+
+    def __init__(self) -> None:
+        self.cost = 0.0
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+        self.tokens = 0  # token_count of events that do not split prompt/completion
+
+
+class Rollup:
+    def __init__(self) -> None:
+        self._open: collections.OrderedDict[str, _Totals] = collections.OrderedDict()
+
+    def apply(self, op: Operation) -> None:
+        if op.kind == "create_event":
+            self._add(op.session_id, op.fields)
+        elif op.kind == "update_session":
+            self._fill(op.session_id, op.fields)
+
+    def _add(self, session_id: str, fields: dict[str, Any]) -> None:
+        if fields.get("event_type") == "llm_call" and fields.get("estimated_cost") is None:
+            cost = llm_cost(fields)
+            if cost is not None:
+                fields["estimated_cost"] = cost
+        totals = self._open.get(session_id)
+        if totals is None:
+            totals = self._open[session_id] = _Totals()
+            if len(self._open) > MAX_OPEN_SESSIONS:
+                self._open.popitem(last=False)
+        totals.cost += _number(fields.get("estimated_cost"))
+        prompt = int(_number(fields.get("prompt_tokens")))
+        completion = int(_number(fields.get("completion_tokens")))
+        totals.prompt_tokens += prompt
+        totals.completion_tokens += completion
+        if not prompt and not completion:
+            totals.tokens += int(_number(fields.get("token_count")))
+
+    def _fill(self, session_id: str, fields: dict[str, Any]) -> None:
+        totals = self._open.pop(session_id, None)
+        if totals is None:
+            return
+        if fields.get("estimated_cost") is None and totals.cost:
+            fields["estimated_cost"] = round(totals.cost, 10)
+        if fields.get("prompt_tokens") is None and totals.prompt_tokens:
+            fields["prompt_tokens"] = totals.prompt_tokens
+        if fields.get("completion_tokens") is None and totals.completion_tokens:
+            fields["completion_tokens"] = totals.completion_tokens
+        if fields.get("total_tokens") is None:
+            total = totals.prompt_tokens + totals.completion_tokens + totals.tokens
+            prompt, completion = fields.get("prompt_tokens"), fields.get("completion_tokens")
+            if isinstance(prompt, int) and isinstance(completion, int):
+                total = max(total, prompt + completion)
+            if total:
+                fields["total_tokens"] = total
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
+def llm_cost(fields: dict[str, Any]) -> float | None:
+    """USD of an llm_call from its model and tokens; None when unknown."""
+    model = fields.get("model")
+    if not isinstance(model, str) or not model:
+        return None
+    try:
+        from .cost import calculate_cost
+    except ImportError:
+        return None
+    return calculate_cost(
+        model,
+        int(_number(fields.get("prompt_tokens"))),
+        int(_number(fields.get("completion_tokens"))),
+        cached_input_tokens=int(_number(fields.get("cached_tokens"))),
+        provider=fields.get("provider") if isinstance(fields.get("provider"), str) else None,
+    )

@@ -1,0 +1,413 @@
+"""From the public API's arguments to operations, on the caller's thread.
+
+This is the hot path: it captures payloads (JSON bytes, so later mutation of
+the caller's objects changes nothing), stamps ids and times, and hands the
+operation to the delivery engine. Everything else happens on the delivery
+thread. Nothing here touches the network or raises unless the client was
+made with ``fail_silently=False``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ParamSpec, TypeVar
+
+from . import _ids, _payload
+from ._config import Config
+from ._errors import SentrialError, ValidationError
+from ._ops import Kind, Operation
+from ._sync_delivery import SyncDelivery
+from ._worker import BackgroundDelivery
+
+logger = logging.getLogger("sentrial")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def guarded(default: Any = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Never let an SDK error reach the host unless ``fail_silently`` is False."""
+
+    def decorate(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return method(*args, **kwargs)
+            except Exception as exc:
+                tracker = args[0]
+                assert isinstance(tracker, Tracker)
+                if not tracker.config.fail_silently:
+                    if isinstance(exc, SentrialError):
+                        raise
+                    raise SentrialError(f"{method.__name__}: {type(exc).__name__}: {exc}") from exc
+                tracker.note_error(method.__name__, exc)
+                result: R = default(*args, **kwargs) if callable(default) else default
+                return result
+
+        return wrapper
+
+    return decorate
+
+
+def _fallback_session_id(*args: Any, **kwargs: Any) -> str:
+    return _ids.new_session_id()
+
+
+class Tracker:
+    """What ``SentrialClient`` and ``AsyncSentrialClient`` share."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._errors: dict[str, int] = {}
+        self._delivery: BackgroundDelivery | SyncDelivery | None = None
+        if not config.api_key and config.enabled:
+            logger.warning("sentrial: no API key (api_key= or SENTRIAL_API_KEY): nothing is sent")
+        self._sends = config.sends
+        self._rate = config.sample_rate
+        self._max = config.max_field_bytes
+        self._mask = config.mask
+        self._redact = _payload.redact_builtin if config.redact else None
+
+    @property
+    def delivery(self) -> BackgroundDelivery | SyncDelivery:
+        if self._delivery is None:
+            if self.config.delivery == "sync":
+                self._delivery = SyncDelivery(self.config)
+            else:
+                self._delivery = BackgroundDelivery(self.config)
+        return self._delivery
+
+    def note_error(self, where: str, exc: BaseException) -> None:
+        count = self._errors.get(where, 0)
+        self._errors[where] = count + 1
+        if count == 0:
+            logger.warning("sentrial: %s failed (%s: %s); tracking continues",
+                           where, type(exc).__name__, exc)
+
+    # -- helpers ------------------------------------------------------------
+
+    def _json(self, value: Any, *, as_object: bool = False) -> bytes:
+        return _payload.capture(value, max_bytes=self._max, mask=self._mask,
+                                redact=self._redact, as_object=as_object)
+
+    def _text(self, value: Any) -> str:
+        text = _payload.capture_text(value, max_bytes=self._max)
+        if self._mask is not None:
+            try:
+                masked = self._mask(text)
+                text = masked if isinstance(masked, str) else str(masked)
+            except Exception as exc:
+                text = f"<mask failed: {type(exc).__name__}>"
+        if self._redact is not None:
+            text = self._redact(text.encode()).decode("utf-8", "replace")
+        return text
+
+    def _emit(self, kind: Kind, session_id: str, fields: dict[str, Any]) -> None:
+        if self._sends and _ids.sampled_in(session_id, self._rate):
+            self.delivery.submit(Operation(kind, session_id, fields))
+
+    @staticmethod
+    def _session_id(value: Any) -> str:
+        if not isinstance(value, str) or not value:
+            raise ValidationError(f"session_id: expected the id create_session returned, got {value!r}")
+        return value
+
+    # -- operations -------------------------------------------------------------
+
+    @guarded(default=_fallback_session_id)
+    def create_session(
+        self,
+        name: Any,
+        agent_name: Any,
+        user_id: Any,
+        parent_session_id: str | None = None,
+        convo_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        session_id: str | None = None,
+    ) -> str:
+        sid = session_id or _ids.new_session_id()
+        fields: dict[str, Any] = {
+            "name": self._text(name),
+            "agent_name": self._text(agent_name),
+            "user_id": self._text(user_id),
+            "started_at": _ids.now_ns(),
+        }
+        if parent_session_id is not None:
+            fields["parent_session_id"] = str(parent_session_id)
+        if convo_id is not None:
+            fields["convo_id"] = str(convo_id)
+        if metadata is not None:
+            fields["metadata"] = self._json(metadata, as_object=True)
+        self._emit("create_session", sid, fields)
+        return sid
+
+    def _event(self, session_id: Any, event_type: str, fields: dict[str, Any]) -> str:
+        sid = self._session_id(session_id)
+        event_id = _ids.new_event_id()
+        fields["id"] = event_id
+        fields["event_type"] = event_type
+        fields["timestamp"] = _ids.now_ns()
+        self._emit("create_event", sid, fields)
+        return event_id
+
+    def _common(self, fields: dict[str, Any], estimated_cost: Any, token_count: Any,
+                trace_id: Any, span_id: Any, metadata: Any) -> dict[str, Any]:
+        if estimated_cost is not None:
+            fields["estimated_cost"] = _non_negative("estimated_cost", estimated_cost, float)
+        if token_count is not None:
+            fields["token_count"] = _non_negative("token_count", token_count, int)
+        if trace_id is not None:
+            fields["trace_id"] = str(trace_id)
+        if span_id is not None:
+            fields["span_id"] = str(span_id)
+        if metadata is not None:
+            fields["metadata"] = self._json(metadata, as_object=True)
+        return fields
+
+    @guarded()
+    def track_tool_call(
+        self,
+        session_id: str,
+        tool_name: str,
+        tool_input: Any = None,
+        tool_output: Any = None,
+        reasoning: str | None = None,
+        estimated_cost: float = 0.0,
+        tool_error: Any = None,
+        token_count: int | None = None,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        duration_ms: float | None = None,
+    ) -> str:
+        fields: dict[str, Any] = {"tool_name": self._text(tool_name)}
+        if tool_input is not None:
+            fields["tool_input"] = self._json(tool_input, as_object=True)
+        if tool_output is not None:
+            fields["tool_output"] = self._json(tool_output, as_object=True)
+        if tool_error is not None:
+            fields["tool_error"] = self._json(_tool_error(tool_error), as_object=True)
+        if reasoning is not None:
+            fields["reasoning"] = self._text(reasoning)
+        if duration_ms is not None:
+            fields["duration_ms"] = _non_negative("duration_ms", duration_ms, float)
+        self._common(fields, estimated_cost, token_count, trace_id, span_id, metadata)
+        return self._event(session_id, "tool_call", fields)
+
+    @guarded()
+    def track_decision(
+        self,
+        session_id: str,
+        reasoning: str,
+        alternatives: Iterable[str] | None = None,
+        confidence: float | None = None,
+        estimated_cost: float = 0.0,
+        token_count: int | None = None,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str:
+        fields: dict[str, Any] = {"reasoning": self._text(reasoning)}
+        if alternatives is not None:
+            if isinstance(alternatives, (str, bytes)):
+                alternatives = [alternatives]  # type: ignore[list-item]
+            fields["alternatives_considered"] = [self._text(a) for a in alternatives]
+        if confidence is not None:
+            value = float(confidence)
+            if not 0.0 <= value <= 1.0:
+                raise ValidationError(f"confidence: must be between 0 and 1, got {confidence!r}")
+            fields["confidence"] = value
+        self._common(fields, estimated_cost, token_count, trace_id, span_id, metadata)
+        return self._event(session_id, "llm_decision", fields)
+
+    @guarded()
+    def track_error(
+        self,
+        session_id: str,
+        error_message: Any,
+        error_type: str | None = None,
+        tool_name: str | None = None,
+        stack_trace: str | None = None,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str:
+        if isinstance(error_message, BaseException):
+            exc = error_message
+            error_type = error_type or type(exc).__name__
+            stack_trace = stack_trace or _payload.format_exception(exc)
+            error_message = str(exc)
+        error: dict[str, Any] = {"message": self._text(error_message)}
+        if error_type is not None:
+            error["type"] = str(error_type)
+        if stack_trace is not None:
+            error["stack_trace"] = self._text(stack_trace)
+        fields: dict[str, Any] = {"tool_error": self._json(error, as_object=True)}
+        if tool_name is not None:
+            fields["tool_name"] = self._text(tool_name)
+        self._common(fields, None, None, trace_id, span_id, metadata)
+        return self._event(session_id, "error", fields)
+
+    @guarded()
+    def track_llm_call(
+        self,
+        session_id: str,
+        model: str,
+        *,
+        provider: str | None = None,
+        input: Any = None,
+        output: Any = None,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        cached_tokens: int | None = None,
+        duration_ms: float | None = None,
+        estimated_cost: float | None = None,
+        error: Any = None,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str:
+        fields: dict[str, Any] = {"model": self._text(model)}
+        if provider is not None:
+            fields["provider"] = str(provider)
+        if input is not None:
+            fields["input_"] = self._json(input)
+        if output is not None:
+            fields["output"] = self._json(output)
+        for name, value in (("prompt_tokens", prompt_tokens),
+                            ("completion_tokens", completion_tokens),
+                            ("cached_tokens", cached_tokens)):
+            if value is not None:
+                fields[name] = _non_negative(name, value, int)
+        if duration_ms is not None:
+            fields["duration_ms"] = _non_negative("duration_ms", duration_ms, float)
+        if error is not None:
+            fields["tool_error"] = self._json(_tool_error(error), as_object=True)
+        total = (prompt_tokens or 0) + (completion_tokens or 0)
+        self._common(fields, estimated_cost, total or None, trace_id, span_id, metadata)
+        return self._event(session_id, "llm_call", fields)
+
+    @guarded()
+    def complete_session(
+        self,
+        session_id: str,
+        success: bool = True,
+        failure_reason: str | None = None,
+        estimated_cost: float | None = None,
+        custom_metrics: Mapping[str, float] | None = None,
+        duration_ms: float | None = None,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        total_tokens: int | None = None,
+        user_input: Any = None,
+        assistant_output: Any = None,
+    ) -> None:
+        sid = self._session_id(session_id)
+        ok = bool(success)
+        fields: dict[str, Any] = {
+            "status": "completed" if ok else "failed",
+            "success": ok,
+            "completed_at": _ids.now_ns(),
+        }
+        if failure_reason is not None:
+            fields["failure_reason"] = self._text(failure_reason)
+        if estimated_cost is not None:
+            fields["estimated_cost"] = _non_negative("estimated_cost", estimated_cost, float)
+        if duration_ms is not None:
+            fields["duration_ms"] = _non_negative("duration_ms", duration_ms, float)
+        for name, value in (("prompt_tokens", prompt_tokens),
+                            ("completion_tokens", completion_tokens),
+                            ("total_tokens", total_tokens)):
+            if value is not None:
+                fields[name] = _non_negative(name, value, int)
+        if custom_metrics is not None:
+            fields["custom_metrics"] = _metrics(custom_metrics)
+        if user_input is not None:
+            fields["user_input"] = self._text(user_input)
+        if assistant_output is not None:
+            fields["assistant_output"] = self._text(assistant_output)
+        self._emit("update_session", sid, fields)
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def flush(self, timeout: float | None = None) -> bool:
+        if self._delivery is None:
+            return True
+        try:
+            return self._delivery.flush(timeout)
+        except Exception as exc:
+            if not self.config.fail_silently:
+                raise
+            self.note_error("flush", exc)
+            return False
+
+    def shutdown(self, timeout: float | None = None) -> bool:
+        if self._delivery is None:
+            return True
+        try:
+            return self._delivery.shutdown(timeout)
+        except Exception as exc:
+            if not self.config.fail_silently:
+                raise
+            self.note_error("shutdown", exc)
+            return False
+        finally:
+            self._delivery = None
+
+    def stats(self) -> dict[str, Any]:
+        base: dict[str, Any] = {
+            "tracked": 0, "queued": 0, "in_flight": 0, "sent": 0, "retried": 0,
+            "spooled": 0, "spool_pending": 0, "replayed": 0, "dropped": {},
+        }
+        if self._delivery is not None:
+            base.update(self._delivery.stats())
+        if self._errors:
+            dropped = dict(base["dropped"])
+            dropped["invalid_argument"] = sum(self._errors.values())
+            base["dropped"] = dropped
+        return base
+
+
+def _non_negative(name: str, value: Any, kind: type[int] | type[float]) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        try:
+            value = kind(value)
+        except (TypeError, ValueError):
+            raise ValidationError(f"{name}: expected a number, got {value!r}") from None
+    number = kind(value)
+    if not number >= 0:  # also rejects NaN
+        raise ValidationError(f"{name}: must be >= 0, got {value!r}")
+    if kind is float and number == float("inf"):
+        raise ValidationError(f"{name}: must be finite")
+    return number
+
+
+def _metrics(values: Mapping[str, Any]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for key, value in dict(values).items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValidationError(f"custom_metrics.{key}: expected a number, got {value!r}") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValidationError(f"custom_metrics.{key}: must be finite")
+        out[str(key)] = number
+    return out
+
+
+def _tool_error(value: Any) -> Any:
+    if isinstance(value, BaseException):
+        return {"message": str(value), "type": type(value).__name__,
+                "stack_trace": _payload.format_exception(value)}
+    if isinstance(value, Mapping):
+        # The API types these three as strings; anything else is kept as extra keys.
+        out = dict(value)
+        for key in ("message", "type", "stack_trace"):
+            if key in out and out[key] is not None and not isinstance(out[key], str):
+                out[key] = str(out[key])
+        return out
+    return {"message": str(value)}

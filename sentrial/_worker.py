@@ -1,0 +1,361 @@
+"""Background delivery: the caller appends, one daemon thread sends.
+
+The caller's whole cost is a ``deque.append``. The delivery thread takes
+batches in order (memory queue first, then this process's spool, then spool
+files left by dead processes), sends them through the batch endpoint, and
+retries what can be retried with exponential backoff and full jitter. Memory
+stays bounded: past ``max_queue_size`` operations go to the spool on disk, and
+so does everything still pending at exit. Every operation ends up counted in
+:meth:`BackgroundDelivery.stats`: sent, or dropped for a named reason.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import itertools
+import logging
+import os
+import random
+import threading
+import time
+import weakref
+from typing import Any
+
+from ._config import Config
+from ._errors import APIError, AuthenticationError
+from ._ops import Operation
+from ._rollup import Rollup
+from ._spool import Spool, _Segment, spool_directory
+from ._transport import BatchUnsupported, ItemResult, RetryableError, Transport
+
+logger = logging.getLogger("sentrial")
+
+BACKOFF_BASE = 0.25
+BACKOFF_CAP = 30.0
+RETRY_AFTER_CAP = 300.0
+ID_MAP_SIZE = 100_000
+
+_live: weakref.WeakSet[BackgroundDelivery] = weakref.WeakSet()
+
+
+def _count(counter: itertools.count[int]) -> int:
+    """Current value of an ``itertools.count`` (its ``next`` is atomic, ``+=`` is not)."""
+    return int(repr(counter)[6:-1])
+
+
+class Stats:
+    """Counters of one delivery engine; see :meth:`BackgroundDelivery.stats`."""
+
+    def __init__(self) -> None:
+        self.tracked = itertools.count()  # incremented by caller threads
+        self.sent = 0
+        self.retried = 0
+        self.spooled = 0
+        self.replayed = 0
+        self.dropped: collections.Counter[str] = collections.Counter()
+
+
+class BackgroundDelivery:
+    """The delivery engine of one client (one API URL and key)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._transport = Transport(config)
+        self._spool = Spool(spool_directory(config), config.max_spool_bytes)
+        self._rollup = Rollup()
+        self._init_state()
+        self._batch_supported = True
+        self._id_map: collections.OrderedDict[str, str] = collections.OrderedDict()
+        self._logged: set[str] = set()
+        self._orphan: _Segment | None = None
+        _live.add(self)
+
+    def _init_state(self) -> None:
+        self._queue: collections.deque[Operation] = collections.deque()
+        self._lock = threading.Lock()  # guards the spooling decision, not the queue
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._idle = threading.Event()
+        self._spooling = False
+        self._in_flight = 0
+        self._thread: threading.Thread | None = None
+        self.counters = Stats()
+
+    # -- caller side -------------------------------------------------------
+
+    def submit(self, op: Operation) -> None:
+        """Hand one operation over; never blocks on the network, never raises."""
+        next(self.counters.tracked)
+        queue = self._queue
+        if self._spooling or len(queue) >= self.config.max_queue_size or self._thread is None:
+            self._submit_slow(op)
+            return
+        queue.append(op)
+        if len(queue) == self.config.batch_size:
+            self._wake.set()
+
+    def _submit_slow(self, op: Operation) -> None:
+        with self._lock:
+            if self._thread is None and not self._stopping.is_set():
+                self._start()
+            if self._spooling or len(self._queue) >= self.config.max_queue_size \
+                    or self._thread is None:
+                self._spooling = True
+                self._to_spool([op], "spool_full")
+                return
+            self._queue.append(op)
+        self._idle.clear()
+
+    def _start(self) -> None:
+        thread = threading.Thread(target=self._run, name="sentrial-delivery", daemon=True)
+        try:
+            thread.start()
+        except RuntimeError:  # interpreter shutting down: keep it on disk for the next run
+            return
+        self._thread = thread
+
+    def _to_spool(self, ops: list[Operation], reason_if_full: str) -> None:
+        try:
+            stored = self._spool.append(ops)
+        except OSError as exc:
+            stored = 0
+            self._log_once("spool_error", f"cannot write the spool ({exc})")
+            reason_if_full = "spool_error"
+        self.counters.spooled += stored
+        if stored < len(ops):
+            self._drop(ops[stored:], reason_if_full, "spool is full (max_spool_bytes)")
+
+    # -- delivery thread ----------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            batch = self._next_batch()
+            if batch is None:
+                if self._stopping.is_set():
+                    return
+                self._idle.set()
+                self._wake.wait(self.config.flush_interval)
+                self._wake.clear()
+                continue
+            self._idle.clear()
+            self._in_flight = len(batch)
+            try:
+                self._deliver(batch)
+            except Exception as exc:  # a bug must not kill the thread or lose the count
+                self._drop(batch, "internal_error", f"{type(exc).__name__}: {exc}")
+                logger.exception("sentrial: delivery failed unexpectedly")
+            finally:
+                self._in_flight = 0
+
+    def _next_batch(self) -> list[Operation] | None:
+        size = self.config.batch_size
+        queue = self._queue
+        if queue:
+            batch = []
+            while queue and len(batch) < size:
+                batch.append(queue.popleft())
+            return self._prepare(batch)
+        if self._spool.pending:
+            ops = self._spool.read_own(size)
+            if ops:
+                self.counters.replayed += len(ops)
+                return self._prepare(ops)
+        if self._spooling:
+            with self._lock:
+                if not self._spool.pending and not self._queue:
+                    self._spooling = False
+            if self._spooling or self._queue:
+                return self._next_batch()
+        if self._orphan is None:
+            self._orphan = self._spool.orphan()
+        if self._orphan is not None:
+            ops = self._orphan.read(size)
+            if ops:
+                self.counters.replayed += len(ops)
+                return self._prepare(ops)
+            self._orphan.remove()
+            self._orphan = None
+            return self._next_batch()
+        return None
+
+    def _prepare(self, ops: list[Operation]) -> list[Operation]:
+        for op in ops:
+            self._rollup.apply(op)
+        return ops
+
+    def _deliver(self, ops: list[Operation]) -> None:
+        attempt = 0
+        while ops:
+            try:
+                if self._batch_supported:
+                    ids = [self._server_id(op.session_id) for op in ops]
+                    results = self._transport.send_batch(ops, ids)
+                    ops = self._settle(ops, results)
+                else:
+                    ops, error = self._deliver_one_by_one(ops)
+                    if error is not None:
+                        raise error
+                attempt = 0
+            except BatchUnsupported:
+                logger.info("sentrial: no batch endpoint at %s; sending one by one",
+                            self.config.api_url)
+                self._batch_supported = False
+            except RetryableError as exc:
+                attempt += 1
+                self.counters.retried += 1
+                self._log_once(f"retry:{exc.status_code}", f"will retry: {exc}", logging.INFO)
+                if not self._sleep(self._backoff(attempt, exc.retry_after)):
+                    self._requeue_front(ops)
+                    return
+            except AuthenticationError as exc:
+                self._drop(ops, "unauthorized", str(exc))
+                return
+            except APIError as exc:
+                if exc.status_code == 413 and len(ops) > 1:
+                    half = len(ops) // 2
+                    self._deliver(ops[:half])
+                    ops = ops[half:]
+                    continue
+                self._drop(ops, f"rejected_{exc.status_code}", str(exc))
+                return
+
+    def _deliver_one_by_one(
+        self, ops: list[Operation]
+    ) -> tuple[list[Operation], RetryableError | None]:
+        """Plain-server mode: per-operation endpoints, mapping ids the server chose.
+
+        Returns the operations left to retry and the error that stopped us.
+        """
+        for index, op in enumerate(ops):
+            try:
+                result = self._transport.send_one(op, self._server_id(op.session_id))
+            except RetryableError as exc:
+                return ops[index:], exc
+            if result.ok and result.server_id and result.server_id != op.session_id:
+                self._remember(op.session_id, result.server_id)
+            if self._settle([op], [result]):
+                return ops[index:], RetryableError(f"HTTP {result.status}: {result.message}",
+                                                   status_code=result.status)
+        return [], None
+
+    def _settle(self, ops: list[Operation], results: list[ItemResult]) -> list[Operation]:
+        """Count results; return the operations to retry."""
+        retry: list[Operation] = []
+        retry_sessions: set[str] = set()
+        for op, result in zip(ops, results, strict=True):
+            if result.ok:
+                self.counters.sent += 1
+            elif result.retryable or (result.status == 404 and op.session_id in retry_sessions):
+                retry.append(op)
+                if op.kind == "create_session":
+                    retry_sessions.add(op.session_id)
+            else:
+                self._drop([op], f"rejected_{result.status}", result.message)
+        return retry
+
+    def _server_id(self, session_id: str) -> str:
+        return self._id_map.get(session_id, session_id)
+
+    def _remember(self, ours: str, theirs: str) -> None:
+        self._id_map[ours] = theirs
+        if len(self._id_map) > ID_MAP_SIZE:
+            self._id_map.popitem(last=False)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, RETRY_AFTER_CAP)
+        return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+
+    def _sleep(self, seconds: float) -> bool:
+        """Wait unless stopping; False means give up now."""
+        return not self._stopping.wait(seconds)
+
+    def _requeue_front(self, ops: list[Operation]) -> None:
+        self._queue.extendleft(reversed(ops))
+
+    def _drop(self, ops: list[Operation], reason: str, message: str) -> None:
+        self.counters.dropped[reason] += len(ops)
+        self._log_once(reason, f"dropped {len(ops)} operation(s): {reason}: {message}")
+
+    def _log_once(self, key: str, message: str, level: int = logging.WARNING) -> None:
+        if key not in self._logged:
+            self._logged.add(key)
+            logger.log(level, "sentrial: %s", message)
+
+    # -- control ------------------------------------------------------------
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything submitted so far is delivered (or dropped)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if self._thread is None or not self._thread.is_alive():
+                return self._is_empty()
+            self._wake.set()
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return self._is_empty()
+            self._idle.wait(0.05 if remaining is None else min(0.05, remaining))
+            if self._idle.is_set() and self._is_empty():
+                return True
+
+    def _is_empty(self) -> bool:
+        return not self._queue and not self._in_flight and not self._spool.pending
+
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Flush within ``timeout``, then keep what is left on disk for the next run."""
+        timeout = self.config.shutdown_timeout if timeout is None else timeout
+        delivered = self.flush(timeout)
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(max(0.1, min(1.0, timeout)))
+        leftover = list(self._queue)
+        self._queue.clear()
+        if leftover:
+            self._to_spool(leftover, "spool_full")
+        try:
+            self._spool.sync()
+            self._spool.close()
+        except OSError:
+            pass
+        self._transport.close()
+        return delivered
+
+    def stats(self) -> dict[str, Any]:
+        counters = self.counters
+        return {
+            "tracked": _count(counters.tracked),
+            "queued": len(self._queue),
+            "in_flight": self._in_flight,
+            "sent": counters.sent,
+            "retried": counters.retried,
+            "spooled": counters.spooled,
+            "spool_pending": self._spool.pending,
+            "replayed": counters.replayed,
+            "dropped": dict(counters.dropped),
+        }
+
+    def _after_fork_in_child(self) -> None:
+        """A fresh engine: the child never re-sends what the parent had queued."""
+        self._init_state()
+        self._spool.reset_after_fork()
+        self._transport = Transport(self.config)
+        self._orphan = None
+
+
+def _after_fork() -> None:
+    for delivery in list(_live):
+        delivery._after_fork_in_child()
+
+
+def _at_exit() -> None:
+    for delivery in list(_live):
+        try:
+            delivery.shutdown()
+        except Exception:  # never raise from an exit hook
+            logger.debug("sentrial: shutdown at exit failed", exc_info=True)
+
+
+os.register_at_fork(after_in_child=_after_fork)
+atexit.register(_at_exit)
