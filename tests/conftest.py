@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+
+import sentrial
+from sentrial._server import LocalServer
 
 pytest_plugins = ["sentrial.testing"]
 
@@ -12,3 +18,66 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+class Reader:
+    """Reads back what a local server stored (through plain HTTP, independent of the SDK)."""
+
+    def __init__(self, server: LocalServer) -> None:
+        self.http = httpx.Client(base_url=server.url,
+                                 headers={"Authorization": f"Bearer {server.api_key}"})
+
+    def session(self, session_id: str) -> dict[str, Any]:
+        response = self.http.get(f"/api/sdk/sessions/{session_id}")
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+    def sessions(self, **params: Any) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            query = {"limit": 500, **params, **({"cursor": cursor} if cursor else {})}
+            page = self.http.get("/api/sdk/sessions", params=query).json()
+            out += page["data"]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                return out
+
+    def events(self, session_id: str) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            query = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
+            response = self.http.get(f"/api/sdk/sessions/{session_id}/events", params=query)
+            assert response.status_code == 200, response.text
+            page = response.json()
+            out += page["data"]
+            cursor = page["nextCursor"]
+            if cursor is None:
+                return out
+
+
+@pytest.fixture
+def reader(sentrial_server: LocalServer) -> Reader:
+    return Reader(sentrial_server)
+
+
+@pytest.fixture
+def make_client(
+    sentrial_server: LocalServer, tmp_path: Path
+) -> Iterator[Callable[..., sentrial.SentrialClient]]:
+    """Clients of the test's server, each spooling into the test's own directory."""
+    made: list[sentrial.SentrialClient] = []
+
+    def make(**options: Any) -> sentrial.SentrialClient:
+        options.setdefault("api_key", sentrial_server.api_key)
+        options.setdefault("api_url", sentrial_server.url)
+        options.setdefault("spool_dir", str(tmp_path / "spool"))
+        client = sentrial.SentrialClient(**options)
+        made.append(client)
+        return client
+
+    yield make
+    for client in made:
+        client.shutdown(timeout=2)

@@ -1,0 +1,150 @@
+"""LLM cost in USD from token counts, with prices from ``genai-prices``.
+
+No price table lives in this project: ``genai-prices`` carries maintained
+prices (cache reads and writes, tiers). An unknown model costs ``None`` and
+one warning per model, never another model's price.
+
+Token conventions (the same as OpenAI's usage and genai-prices'):
+``input_tokens`` counts *all* input tokens, cached reads and cache writes
+included; ``cached_input_tokens`` and ``cache_write_tokens`` say how many of
+them were read from or written to the cache. :func:`usage_from` converts
+each provider's response to these conventions.
+
+>>> round(calculate_cost("gpt-4o", 1_000_000, 0), 2)
+2.5
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger("sentrial")
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def calculate_cost(
+    model: str,
+    input_tokens: int,
+    output_tokens: int,
+    *,
+    cached_input_tokens: int = 0,
+    cache_write_tokens: int = 0,
+    provider: str | None = None,
+) -> float | None:
+    """USD for one call, or None (with one warning per model) when the model is unknown."""
+    from genai_prices import Usage, calc_price
+
+    usage = Usage(
+        input_tokens=max(0, int(input_tokens)),
+        output_tokens=max(0, int(output_tokens)),
+        cache_read_tokens=max(0, int(cached_input_tokens)) or None,
+        cache_write_tokens=max(0, int(cache_write_tokens)) or None,
+    )
+    try:
+        price = calc_price(usage, model_ref=model, provider_id=provider)
+    except LookupError:
+        _warn_once(model, provider)
+        return None
+    except Exception as exc:  # bad token combinations, data errors: never raise
+        _warn_once(model, provider, f"{type(exc).__name__}: {exc}")
+        return None
+    return float(price.total_price)
+
+
+def _warn_once(model: str, provider: str | None, why: str = "no price known") -> None:
+    key = f"{provider}/{model}"
+    with _warned_lock:
+        if key in _warned:
+            return
+        _warned.add(key)
+    logger.warning("sentrial: cost of model %r (provider %s) unknown: %s; cost left empty",
+                   model, provider or "auto", why)
+
+
+def calculate_openai_cost(model: str, input_tokens: int, output_tokens: int,
+                          **kwargs: Any) -> float | None:
+    return calculate_cost(model, input_tokens, output_tokens, provider="openai", **kwargs)
+
+
+def calculate_anthropic_cost(model: str, input_tokens: int, output_tokens: int,
+                             **kwargs: Any) -> float | None:
+    return calculate_cost(model, input_tokens, output_tokens, provider="anthropic", **kwargs)
+
+
+def calculate_google_cost(model: str, input_tokens: int, output_tokens: int,
+                          **kwargs: Any) -> float | None:
+    return calculate_cost(model, input_tokens, output_tokens, provider="google", **kwargs)
+
+
+@dataclass(frozen=True)
+class TokenUsage:
+    """Tokens of one call in the conventions of :func:`calculate_cost`."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+def _get(obj: Any, *names: str) -> Any:
+    for name in names:
+        if obj is None:
+            return None
+        obj = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+    return obj
+
+
+def _int(value: Any) -> int:
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
+
+def usage_from(response: Any) -> TokenUsage | None:
+    """Token usage of an OpenAI (chat completions or responses), Anthropic or
+    Google response object (or its dict form); None when it carries none."""
+    usage = _get(response, "usage")
+    if usage is not None:
+        if _get(usage, "prompt_tokens") is not None:  # OpenAI chat completions
+            return TokenUsage(
+                input_tokens=_int(_get(usage, "prompt_tokens")),
+                output_tokens=_int(_get(usage, "completion_tokens")),
+                cached_input_tokens=_int(_get(usage, "prompt_tokens_details", "cached_tokens")),
+                reasoning_tokens=_int(
+                    _get(usage, "completion_tokens_details", "reasoning_tokens")),
+            )
+        if _get(usage, "input_tokens_details") is not None or \
+                _get(usage, "output_tokens_details") is not None:  # OpenAI responses
+            return TokenUsage(
+                input_tokens=_int(_get(usage, "input_tokens")),
+                output_tokens=_int(_get(usage, "output_tokens")),
+                cached_input_tokens=_int(_get(usage, "input_tokens_details", "cached_tokens")),
+                reasoning_tokens=_int(_get(usage, "output_tokens_details", "reasoning_tokens")),
+            )
+        if _get(usage, "input_tokens") is not None:  # Anthropic: cache counted apart
+            read = _int(_get(usage, "cache_read_input_tokens"))
+            write = _int(_get(usage, "cache_creation_input_tokens"))
+            return TokenUsage(
+                input_tokens=_int(_get(usage, "input_tokens")) + read + write,
+                output_tokens=_int(_get(usage, "output_tokens")),
+                cached_input_tokens=read,
+                cache_write_tokens=write,
+            )
+    meta = _get(response, "usage_metadata")  # Google
+    if meta is not None:
+        return TokenUsage(
+            input_tokens=_int(_get(meta, "prompt_token_count")),
+            output_tokens=_int(_get(meta, "candidates_token_count"))
+            + _int(_get(meta, "thoughts_token_count")),
+            cached_input_tokens=_int(_get(meta, "cached_content_token_count")),
+            reasoning_tokens=_int(_get(meta, "thoughts_token_count")),
+        )
+    return None

@@ -1,0 +1,231 @@
+"""Real network faults on 127.0.0.1: a fault-injecting HTTP proxy and a plain-Sentrial stand-in.
+
+The proxy speaks HTTP/1.1 over real sockets between the SDK and the local
+server, and, at random with a fixed seed, answers 5xx or 429, resets the
+connection, forwards the request and then hangs up without answering (the
+server stored it, the client never hears back), or stalls past the client's
+timeout. It can be stopped and started again on the same port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import orjson
+
+FAULTS = ("ok", "500", "502", "503", "429", "reset", "drop_after_forward", "stall")
+
+
+class FaultProxy:
+    """``weights`` maps a fault of FAULTS to its relative probability."""
+
+    def __init__(self, upstream: str, weights: dict[str, float] | None = None, *,
+                 seed: int = 1234, stall_seconds: float = 3.0, port: int = 0) -> None:
+        self.upstream = upstream
+        self.weights = weights or {"ok": 1.0}
+        self.random = random.Random(seed)
+        self.stall_seconds = stall_seconds
+        self.counts: Counter[str] = Counter()
+        self.requests: list[tuple[str, str, bytes]] = []  # method, path, body (all received)
+        self.port = port
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._server: asyncio.Server | None = None
+        self._ready = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> FaultProxy:
+        self._ready.clear()
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="fault-proxy")
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("fault proxy did not start")
+        return self
+
+    def stop(self) -> None:
+        loop, server = self._loop, self._server
+        if loop is None or server is None:
+            return
+
+        async def close() -> None:
+            server.close()
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.cancel()
+
+        asyncio.run_coroutine_threadsafe(close(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+        self._loop = self._server = None
+
+    def __enter__(self) -> FaultProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _serve(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        self.port = sock.getsockname()[1]
+        self._client = httpx.AsyncClient(base_url=self.upstream, timeout=30)
+        self._server = loop.run_until_complete(asyncio.start_server(self._handle, sock=sock))
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(self._client.aclose())
+            loop.close()
+
+    def _pick(self) -> str:
+        names = list(self.weights)
+        return self.random.choices(names, [self.weights[n] for n in names])[0]
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _ = lines[0].split(" ", 2)
+                headers = {}
+                for line in lines[1:]:
+                    if ":" in line:
+                        key, value = line.split(":", 1)
+                        headers[key.strip().lower()] = value.strip()
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                self.requests.append((method, path, body))
+                fault = self._pick()
+                self.counts[fault] += 1
+                if fault == "reset":
+                    sock = writer.get_extra_info("socket")
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    writer.close()
+                    return
+                if fault in ("500", "502", "503", "429"):
+                    extra = "Retry-After: 0\r\n" if fault == "429" else ""
+                    payload = b'{"error":"injected","message":"fault proxy"}'
+                    writer.write(
+                        f"HTTP/1.1 {fault} Injected\r\nContent-Type: application/json\r\n"
+                        f"{extra}Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+                    await writer.drain()
+                    continue
+                if fault == "stall":
+                    await asyncio.sleep(self.stall_seconds)
+                    writer.close()
+                    return
+                forward = {k: v for k, v in headers.items()
+                           if k in ("authorization", "content-type")}
+                response = await self._client.request(method, path, content=body,
+                                                      headers=forward)
+                if fault == "drop_after_forward":
+                    writer.close()
+                    return
+                out = response.content
+                writer.write(
+                    f"HTTP/1.1 {response.status_code} OK\r\n"
+                    f"Content-Type: {response.headers.get('content-type', 'application/json')}"
+                    f"\r\nContent-Length: {len(out)}\r\n\r\n".encode() + out)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError,
+                asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+
+class PlainSentrial:
+    """A stand-in for the hosted API as documented: no batch endpoint, and
+    client-chosen ids ignored (it answers with ids of its own)."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, dict[str, Any]] = {}
+        self.events: list[dict[str, Any]] = []
+        self.requests: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+        self._counter = 0
+
+    def app(self) -> Any:
+        from starlette.applications import Starlette
+        from starlette.requests import Request
+        from starlette.responses import JSONResponse
+        from starlette.routing import Route
+
+        async def sessions(request: Request) -> JSONResponse:
+            body = orjson.loads(await request.body())
+            with self._lock:
+                self.requests.append(("POST", "/api/sdk/sessions"))
+                self._counter += 1
+                sid = f"sess_server{self._counter}"
+                self.sessions[sid] = {**body, "id": sid, "status": "active"}
+            return JSONResponse({"id": sid, "name": body["name"], "agentName": body["agentName"],
+                                 "userId": body["userId"], "status": "active",
+                                 "createdAt": "2026-01-01T00:00:00Z"})
+
+        async def update(request: Request) -> JSONResponse:
+            sid = request.path_params["id"]
+            body = orjson.loads(await request.body())
+            with self._lock:
+                self.requests.append(("PATCH", f"/api/sdk/sessions/{sid}"))
+                if sid not in self.sessions:
+                    return JSONResponse({"error": "Not Found", "message": sid}, 404)
+                self.sessions[sid].update(body)
+                return JSONResponse({**self.sessions[sid], "createdAt": "2026-01-01T00:00:00Z"})
+
+        async def events(request: Request) -> JSONResponse:
+            body = orjson.loads(await request.body())
+            with self._lock:
+                self.requests.append(("POST", "/api/sdk/events"))
+                if body.get("sessionId") not in self.sessions:
+                    return JSONResponse({"error": "Not Found", "message": "session"}, 404)
+                self._counter += 1
+                event = {**body, "id": f"evt_server{self._counter}"}
+                self.events.append(event)
+            return JSONResponse({"id": event["id"], "sessionId": body["sessionId"],
+                                 "eventType": body["eventType"],
+                                 "toolName": body.get("toolName"),
+                                 "createdAt": "2026-01-01T00:00:00Z"})
+
+        return Starlette(routes=[
+            Route("/api/sdk/sessions", sessions, methods=["POST"]),
+            Route("/api/sdk/sessions/{id}", update, methods=["PATCH"]),
+            Route("/api/sdk/events", events, methods=["POST"]),
+        ])
+
+
+@contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    """Run an ASGI app with uvicorn on a free loopback port; yields its URL."""
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])),
+                              daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
