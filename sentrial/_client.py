@@ -23,8 +23,9 @@ class _Base:
         fail_silently: bool | None = None,
         **options: Any,
     ) -> None:
-        config = resolve({"api_key": api_key, "api_url": api_url,
-                          "fail_silently": fail_silently, **options})
+        config = resolve(
+            {"api_key": api_key, "api_url": api_url, "fail_silently": fail_silently, **options}
+        )
         self._tracker = Tracker(config)
 
     @property
@@ -40,22 +41,25 @@ class _Base:
 
     # Cost helpers, reachable as static methods like in the published SDK.
     @staticmethod
-    def calculate_openai_cost(model: str, input_tokens: int, output_tokens: int,
-                              **kwargs: Any) -> float | None:
+    def calculate_openai_cost(
+        model: str, input_tokens: int, output_tokens: int, **kwargs: Any
+    ) -> float | None:
         from .cost import calculate_openai_cost
 
         return calculate_openai_cost(model, input_tokens, output_tokens, **kwargs)
 
     @staticmethod
-    def calculate_anthropic_cost(model: str, input_tokens: int, output_tokens: int,
-                                 **kwargs: Any) -> float | None:
+    def calculate_anthropic_cost(
+        model: str, input_tokens: int, output_tokens: int, **kwargs: Any
+    ) -> float | None:
         from .cost import calculate_anthropic_cost
 
         return calculate_anthropic_cost(model, input_tokens, output_tokens, **kwargs)
 
     @staticmethod
-    def calculate_google_cost(model: str, input_tokens: int, output_tokens: int,
-                              **kwargs: Any) -> float | None:
+    def calculate_google_cost(
+        model: str, input_tokens: int, output_tokens: int, **kwargs: Any
+    ) -> float | None:
         from .cost import calculate_google_cost
 
         return calculate_google_cost(model, input_tokens, output_tokens, **kwargs)
@@ -72,61 +76,133 @@ class SentrialClient(_Base):
     >>> client.close()
     """
 
-    def create_session(self, name: str, agent_name: str, user_id: str,
-                       parent_session_id: str | None = None, convo_id: str | None = None,
-                       metadata: Mapping[str, Any] | None = None) -> str:
+    def create_session(
+        self,
+        name: str,
+        agent_name: str,
+        user_id: str,
+        parent_session_id: str | None = None,
+        convo_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str:
         """Start a session; returns its id at once (made on the client)."""
-        return self._tracker.create_session(name, agent_name, user_id, parent_session_id,
-                                            convo_id, metadata)
+        return self._tracker.create_session(
+            name, agent_name, user_id, parent_session_id, convo_id, metadata
+        )
 
-    def track_tool_call(self, session_id: str, tool_name: str, tool_input: Any = None,
-                        tool_output: Any = None, reasoning: str | None = None,
-                        estimated_cost: float = 0.0, tool_error: Any = None,
-                        token_count: int | None = None, trace_id: str | None = None,
-                        span_id: str | None = None, metadata: Mapping[str, Any] | None = None,
-                        *, duration_ms: float | None = None) -> str | None:
+    def track_tool_call(
+        self,
+        session_id: str,
+        tool_name: str,
+        tool_input: Any = None,
+        tool_output: Any = None,
+        reasoning: str | None = None,
+        estimated_cost: float = 0.0,
+        tool_error: Any = None,
+        token_count: int | None = None,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        duration_ms: float | None = None,
+    ) -> str | None:
         """Record a tool call; returns the event id."""
-        return self._tracker.track_tool_call(session_id, tool_name, tool_input, tool_output,
-                                             reasoning, estimated_cost, tool_error, token_count,
-                                             trace_id, span_id, metadata,
-                                             duration_ms=duration_ms)
+        return self._tracker.track_tool_call(
+            session_id,
+            tool_name,
+            tool_input,
+            tool_output,
+            reasoning,
+            estimated_cost,
+            tool_error,
+            token_count,
+            trace_id,
+            span_id,
+            metadata,
+            duration_ms=duration_ms,
+        )
 
-    def track_decision(self, session_id: str, reasoning: str,
-                       alternatives: Iterable[str] | None = None,
-                       confidence: float | None = None, estimated_cost: float = 0.0,
-                       token_count: int | None = None, trace_id: str | None = None,
-                       span_id: str | None = None,
-                       metadata: Mapping[str, Any] | None = None) -> str | None:
+    def track_decision(
+        self,
+        session_id: str,
+        reasoning: str,
+        alternatives: Iterable[str] | None = None,
+        confidence: float | None = None,
+        estimated_cost: float = 0.0,
+        token_count: int | None = None,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str | None:
         """Record a decision of the agent (event type ``llm_decision``)."""
-        return self._tracker.track_decision(session_id, reasoning, alternatives, confidence,
-                                            estimated_cost, token_count, trace_id, span_id,
-                                            metadata)
+        return self._tracker.track_decision(
+            session_id,
+            reasoning,
+            alternatives,
+            confidence,
+            estimated_cost,
+            token_count,
+            trace_id,
+            span_id,
+            metadata,
+        )
 
-    def track_error(self, session_id: str, error_message: Any, error_type: str | None = None,
-                    tool_name: str | None = None, stack_trace: str | None = None,
-                    trace_id: str | None = None, span_id: str | None = None,
-                    metadata: Mapping[str, Any] | None = None) -> str | None:
+    def track_error(
+        self,
+        session_id: str,
+        error_message: Any,
+        error_type: str | None = None,
+        tool_name: str | None = None,
+        stack_trace: str | None = None,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str | None:
         """Record an error; ``error_message`` may be the exception itself."""
-        return self._tracker.track_error(session_id, error_message, error_type, tool_name,
-                                         stack_trace, trace_id, span_id, metadata)
+        return self._tracker.track_error(
+            session_id,
+            error_message,
+            error_type,
+            tool_name,
+            stack_trace,
+            trace_id,
+            span_id,
+            metadata,
+        )
 
     def track_llm_call(self, session_id: str, model: str, **kwargs: Any) -> str | None:
         """Record an LLM call: provider, input, output, prompt/completion/cached tokens,
         duration_ms, estimated_cost (computed from the model's prices when omitted), error."""
         return self._tracker.track_llm_call(session_id, model, **kwargs)
 
-    def complete_session(self, session_id: str, success: bool = True,
-                         failure_reason: str | None = None,
-                         estimated_cost: float | None = None,
-                         custom_metrics: Mapping[str, float] | None = None,
-                         duration_ms: float | None = None, prompt_tokens: int | None = None,
-                         completion_tokens: int | None = None, total_tokens: int | None = None,
-                         user_input: Any = None, assistant_output: Any = None) -> None:
+    def complete_session(
+        self,
+        session_id: str,
+        success: bool = True,
+        failure_reason: str | None = None,
+        estimated_cost: float | None = None,
+        custom_metrics: Mapping[str, float] | None = None,
+        duration_ms: float | None = None,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        total_tokens: int | None = None,
+        user_input: Any = None,
+        assistant_output: Any = None,
+    ) -> None:
         """End a session; cost and tokens not given are summed from its events."""
-        self._tracker.complete_session(session_id, success, failure_reason, estimated_cost,
-                                       custom_metrics, duration_ms, prompt_tokens,
-                                       completion_tokens, total_tokens, user_input,
-                                       assistant_output)
+        self._tracker.complete_session(
+            session_id,
+            success,
+            failure_reason,
+            estimated_cost,
+            custom_metrics,
+            duration_ms,
+            prompt_tokens,
+            completion_tokens,
+            total_tokens,
+            user_input,
+            assistant_output,
+        )
 
     close_session = complete_session  # the published SDK's older name
 
@@ -145,8 +221,12 @@ class SentrialClient(_Base):
     def __enter__(self) -> SentrialClient:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
 
@@ -164,39 +244,54 @@ class AsyncSentrialClient(_Base):
             return await asyncio.to_thread(function, *args, **kwargs)
         return function(*args, **kwargs)
 
-    async def create_session(self, name: str, agent_name: str, user_id: str,
-                             parent_session_id: str | None = None,
-                             convo_id: str | None = None,
-                             metadata: Mapping[str, Any] | None = None) -> str:
-        result: str = await self._call("create_session", name, agent_name, user_id,
-                                       parent_session_id, convo_id, metadata)
+    async def create_session(
+        self,
+        name: str,
+        agent_name: str,
+        user_id: str,
+        parent_session_id: str | None = None,
+        convo_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> str:
+        result: str = await self._call(
+            "create_session", name, agent_name, user_id, parent_session_id, convo_id, metadata
+        )
         return result
 
-    async def track_tool_call(self, session_id: str, tool_name: str, tool_input: Any = None,
-                              tool_output: Any = None, **kwargs: Any) -> str | None:
-        result: str | None = await self._call("track_tool_call", session_id, tool_name,
-                                               tool_input, tool_output, **kwargs)
+    async def track_tool_call(
+        self,
+        session_id: str,
+        tool_name: str,
+        tool_input: Any = None,
+        tool_output: Any = None,
+        **kwargs: Any,
+    ) -> str | None:
+        result: str | None = await self._call(
+            "track_tool_call", session_id, tool_name, tool_input, tool_output, **kwargs
+        )
         return result
 
-    async def track_decision(self, session_id: str, reasoning: str,
-                             alternatives: Iterable[str] | None = None,
-                             **kwargs: Any) -> str | None:
-        result: str | None = await self._call("track_decision", session_id, reasoning,
-                                               alternatives, **kwargs)
+    async def track_decision(
+        self,
+        session_id: str,
+        reasoning: str,
+        alternatives: Iterable[str] | None = None,
+        **kwargs: Any,
+    ) -> str | None:
+        result: str | None = await self._call(
+            "track_decision", session_id, reasoning, alternatives, **kwargs
+        )
         return result
 
-    async def track_error(self, session_id: str, error_message: Any,
-                          **kwargs: Any) -> str | None:
-        result: str | None = await self._call("track_error", session_id, error_message,
-                                               **kwargs)
+    async def track_error(self, session_id: str, error_message: Any, **kwargs: Any) -> str | None:
+        result: str | None = await self._call("track_error", session_id, error_message, **kwargs)
         return result
 
     async def track_llm_call(self, session_id: str, model: str, **kwargs: Any) -> str | None:
         result: str | None = await self._call("track_llm_call", session_id, model, **kwargs)
         return result
 
-    async def complete_session(self, session_id: str, success: bool = True,
-                               **kwargs: Any) -> None:
+    async def complete_session(self, session_id: str, success: bool = True, **kwargs: Any) -> None:
         await self._call("complete_session", session_id, success, **kwargs)
 
     close_session = complete_session
@@ -213,6 +308,10 @@ class AsyncSentrialClient(_Base):
     async def __aenter__(self) -> AsyncSentrialClient:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.close()

@@ -22,8 +22,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 MAX_RECORDED_ITEMS = 100
 
 
-def _arguments(signature: inspect.Signature | None, args: tuple[Any, ...],
-               kwargs: dict[str, Any]) -> dict[str, Any]:
+def _arguments(
+    signature: inspect.Signature | None, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> dict[str, Any]:
     if signature is not None:
         try:
             return dict(signature.bind(*args, **kwargs).arguments)
@@ -46,8 +47,9 @@ class _Call:
     def done(self, result: Any = None, error: BaseException | None = None) -> None:
         duration_ms = (time.perf_counter() - self.started) * 1000
         output = None if error is not None else {"result": result}
-        self.interaction.track_tool_call(self.name, self.arguments, output,
-                                         tool_error=error, duration_ms=duration_ms)
+        self.interaction.track_tool_call(
+            self.name, self.arguments, output, tool_error=error, duration_ms=duration_ms
+        )
 
 
 class _Items:
@@ -63,8 +65,11 @@ class _Items:
             self.items.append(item)
 
     def result(self) -> Any:
-        return self.items if self.count <= MAX_RECORDED_ITEMS else {
-            "first_items": self.items, "count": self.count}
+        return (
+            self.items
+            if self.count <= MAX_RECORDED_ITEMS
+            else {"first_items": self.items, "count": self.count}
+        )
 
 
 def _wrap_tool(func: F, name: str) -> F:
@@ -80,6 +85,7 @@ def _wrap_tool(func: F, name: str) -> F:
         return _Call(name, interaction, _arguments(signature, args, kwargs))
 
     if inspect.isasyncgenfunction(func):
+
         @functools.wraps(func)
         async def async_gen_wrapper(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
             call = start(args, kwargs)
@@ -98,6 +104,7 @@ def _wrap_tool(func: F, name: str) -> F:
         return async_gen_wrapper  # type: ignore[return-value]
 
     if inspect.iscoroutinefunction(func):
+
         @functools.wraps(func)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
             call = start(args, kwargs)
@@ -114,6 +121,7 @@ def _wrap_tool(func: F, name: str) -> F:
         return async_wrapper  # type: ignore[return-value]
 
     if inspect.isgeneratorfunction(func):
+
         @functools.wraps(func)
         def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
             call = start(args, kwargs)
@@ -164,10 +172,10 @@ def tool(name: str | Callable[..., Any] | None = None) -> Any:
     ['HI']
     """
     if callable(name):
-        return _wrap_tool(name, getattr(name, "__name__", "tool"))
+        return _wrap_tool(name, str(getattr(name, "__name__", "tool")))
 
     def decorate(func: F) -> F:
-        return _wrap_tool(func, name or getattr(func, "__name__", "tool"))
+        return _wrap_tool(func, name or str(getattr(func, "__name__", "tool")))
 
     return decorate
 
@@ -181,7 +189,7 @@ def session(agent_name: str | None = None, *, user_id: str | None = None) -> Cal
     """
 
     def decorate(func: F) -> F:
-        agent = agent_name or getattr(func, "__name__", "agent")
+        agent = agent_name or str(getattr(func, "__name__", "agent"))
         try:
             signature: inspect.Signature | None = inspect.signature(func)
         except (TypeError, ValueError):
@@ -193,6 +201,7 @@ def session(agent_name: str | None = None, *, user_id: str | None = None) -> Cal
             return begin(user_id=str(who), event=agent, input=_describe(arguments))
 
         if inspect.isasyncgenfunction(func):
+
             @functools.wraps(func)
             async def async_gen_wrapper(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
                 interaction = open_session(args, kwargs)
@@ -206,6 +215,7 @@ def session(agent_name: str | None = None, *, user_id: str | None = None) -> Cal
             return async_gen_wrapper  # type: ignore[return-value]
 
         if inspect.iscoroutinefunction(func):
+
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
                 with open_session(args, kwargs) as interaction:
@@ -216,6 +226,7 @@ def session(agent_name: str | None = None, *, user_id: str | None = None) -> Cal
             return async_wrapper  # type: ignore[return-value]
 
         if inspect.isgeneratorfunction(func):
+
             @functools.wraps(func)
             def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
                 interaction = open_session(args, kwargs)

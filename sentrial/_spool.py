@@ -65,8 +65,9 @@ class _Segment:
                 try:
                     ops.append(Operation.from_record(line))
                 except (ValueError, TypeError) as exc:
-                    logger.warning("sentrial: skipping unreadable spool line in %s (%s)",
-                                   self.path.name, exc)
+                    logger.warning(
+                        "sentrial: skipping unreadable spool line in %s (%s)", self.path.name, exc
+                    )
         return ops
 
     def exhausted(self) -> bool:
@@ -143,6 +144,7 @@ class Spool:
                 self._closed.popleft()
                 self._bytes -= segment.size
                 segment.remove()
+            self.pending = 0  # every segment is read: nothing of ours is left on disk
             return []
 
     def drained(self) -> bool:
@@ -185,6 +187,7 @@ class Spool:
                     segment.path.unlink(missing_ok=True)
             self._closed.clear()
             self._active = None
+            self.pending = 0  # what is left belongs to the next process now
 
     def reset_after_fork(self) -> None:
         """The child owns none of the parent's segments (their locks stay the parent's)."""

@@ -39,14 +39,16 @@ class SyncDelivery:
         try:
             result = self._transport.send_one(op, self._id_map.get(op.session_id, op.session_id))
         except APIError as exc:
-            self._fail("unreachable" if exc.status_code is None else f"rejected_{exc.status_code}",
-                       exc)
+            self._fail(
+                "unreachable" if exc.status_code is None else f"rejected_{exc.status_code}", exc
+            )
             return
         if not result.ok:
             error_type = AuthenticationError if result.status in (401, 403) else APIError
-            self._fail(f"rejected_{result.status}",
-                       error_type(f"HTTP {result.status}: {result.message}",
-                                  status_code=result.status))
+            self._fail(
+                f"rejected_{result.status}",
+                error_type(f"HTTP {result.status}: {result.message}", status_code=result.status),
+            )
             return
         with self._lock:
             self._sent += 1

@@ -83,14 +83,16 @@ class Tracker:
         count = self._errors.get(where, 0)
         self._errors[where] = count + 1
         if count == 0:
-            logger.warning("sentrial: %s failed (%s: %s); tracking continues",
-                           where, type(exc).__name__, exc)
+            logger.warning(
+                "sentrial: %s failed (%s: %s); tracking continues", where, type(exc).__name__, exc
+            )
 
     # -- helpers ------------------------------------------------------------
 
     def _json(self, value: Any, *, as_object: bool = False) -> bytes:
-        return _payload.capture(value, max_bytes=self._max, mask=self._mask,
-                                redact=self._redact, as_object=as_object)
+        return _payload.capture(
+            value, max_bytes=self._max, mask=self._mask, redact=self._redact, as_object=as_object
+        )
 
     def _text(self, value: Any) -> str:
         text = _payload.capture_text(value, max_bytes=self._max)
@@ -111,7 +113,9 @@ class Tracker:
     @staticmethod
     def _session_id(value: Any) -> str:
         if not isinstance(value, str) or not value:
-            raise ValidationError(f"session_id: expected the id create_session returned, got {value!r}")
+            raise ValidationError(
+                f"session_id: expected the id create_session returned, got {value!r}"
+            )
         return value
 
     # -- operations -------------------------------------------------------------
@@ -153,8 +157,15 @@ class Tracker:
         self._emit("create_event", sid, fields)
         return event_id
 
-    def _common(self, fields: dict[str, Any], estimated_cost: Any, token_count: Any,
-                trace_id: Any, span_id: Any, metadata: Any) -> dict[str, Any]:
+    def _common(
+        self,
+        fields: dict[str, Any],
+        estimated_cost: Any,
+        token_count: Any,
+        trace_id: Any,
+        span_id: Any,
+        metadata: Any,
+    ) -> dict[str, Any]:
         if estimated_cost is not None:
             fields["estimated_cost"] = _non_negative("estimated_cost", estimated_cost, float)
         if token_count is not None:
@@ -214,7 +225,7 @@ class Tracker:
         fields: dict[str, Any] = {"reasoning": self._text(reasoning)}
         if alternatives is not None:
             if isinstance(alternatives, (str, bytes)):
-                alternatives = [alternatives]  # type: ignore[list-item]
+                alternatives = [str(alternatives)]
             fields["alternatives_considered"] = [self._text(a) for a in alternatives]
         if confidence is not None:
             value = float(confidence)
@@ -278,9 +289,11 @@ class Tracker:
             fields["input_"] = self._json(input)
         if output is not None:
             fields["output"] = self._json(output)
-        for name, value in (("prompt_tokens", prompt_tokens),
-                            ("completion_tokens", completion_tokens),
-                            ("cached_tokens", cached_tokens)):
+        for name, value in (
+            ("prompt_tokens", prompt_tokens),
+            ("completion_tokens", completion_tokens),
+            ("cached_tokens", cached_tokens),
+        ):
             if value is not None:
                 fields[name] = _non_negative(name, value, int)
         if duration_ms is not None:
@@ -319,9 +332,11 @@ class Tracker:
             fields["estimated_cost"] = _non_negative("estimated_cost", estimated_cost, float)
         if duration_ms is not None:
             fields["duration_ms"] = _non_negative("duration_ms", duration_ms, float)
-        for name, value in (("prompt_tokens", prompt_tokens),
-                            ("completion_tokens", completion_tokens),
-                            ("total_tokens", total_tokens)):
+        for name, value in (
+            ("prompt_tokens", prompt_tokens),
+            ("completion_tokens", completion_tokens),
+            ("total_tokens", total_tokens),
+        ):
             if value is not None:
                 fields[name] = _non_negative(name, value, int)
         if custom_metrics is not None:
@@ -360,8 +375,15 @@ class Tracker:
 
     def stats(self) -> dict[str, Any]:
         base: dict[str, Any] = {
-            "tracked": 0, "queued": 0, "in_flight": 0, "sent": 0, "retried": 0,
-            "spooled": 0, "spool_pending": 0, "replayed": 0, "dropped": {},
+            "tracked": 0,
+            "queued": 0,
+            "in_flight": 0,
+            "sent": 0,
+            "retried": 0,
+            "spooled": 0,
+            "spool_pending": 0,
+            "replayed": 0,
+            "dropped": {},
         }
         if self._delivery is not None:
             base.update(self._delivery.stats())
@@ -392,7 +414,9 @@ def _metrics(values: Mapping[str, Any]) -> dict[str, float]:
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValidationError(f"custom_metrics.{key}: expected a number, got {value!r}") from None
+            raise ValidationError(
+                f"custom_metrics.{key}: expected a number, got {value!r}"
+            ) from None
         if number != number or number in (float("inf"), float("-inf")):
             raise ValidationError(f"custom_metrics.{key}: must be finite")
         out[str(key)] = number
@@ -401,8 +425,11 @@ def _metrics(values: Mapping[str, Any]) -> dict[str, float]:
 
 def _tool_error(value: Any) -> Any:
     if isinstance(value, BaseException):
-        return {"message": str(value), "type": type(value).__name__,
-                "stack_trace": _payload.format_exception(value)}
+        return {
+            "message": str(value),
+            "type": type(value).__name__,
+            "stack_trace": _payload.format_exception(value),
+        }
     if isinstance(value, Mapping):
         # The API types these three as strings; anything else is kept as extra keys.
         out = dict(value)

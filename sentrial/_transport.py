@@ -31,8 +31,9 @@ RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 class RetryableError(DeliveryError):
     """Worth trying again later: network trouble, 408, 429, 5xx."""
 
-    def __init__(self, message: str, *, status_code: int | None = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, status_code: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message, status_code=status_code)
         self.retry_after = retry_after
 

@@ -78,7 +78,7 @@ class BackgroundDelivery:
         self._stopping = threading.Event()
         self._idle = threading.Event()
         self._spooling = False
-        self._in_flight = 0
+        self._current: list[Operation] | None = None  # the batch being delivered
         self._thread: threading.Thread | None = None
         self.counters = Stats()
 
@@ -99,8 +99,11 @@ class BackgroundDelivery:
         with self._lock:
             if self._thread is None and not self._stopping.is_set():
                 self._start()
-            if self._spooling or len(self._queue) >= self.config.max_queue_size \
-                    or self._thread is None:
+            if (
+                self._spooling
+                or len(self._queue) >= self.config.max_queue_size
+                or self._thread is None
+            ):
                 self._spooling = True
                 self._to_spool([op], "spool_full")
                 return
@@ -139,44 +142,44 @@ class BackgroundDelivery:
                 self._wake.clear()
                 continue
             self._idle.clear()
-            self._in_flight = len(batch)
+            self._current = batch
             try:
                 self._deliver(batch)
             except Exception as exc:  # a bug must not kill the thread or lose the count
                 self._drop(batch, "internal_error", f"{type(exc).__name__}: {exc}")
                 logger.exception("sentrial: delivery failed unexpectedly")
             finally:
-                self._in_flight = 0
+                self._current = None
 
     def _next_batch(self) -> list[Operation] | None:
+        """The next operations in order: memory queue, own spool, then orphans."""
         size = self.config.batch_size
         queue = self._queue
-        if queue:
-            batch = []
-            while queue and len(batch) < size:
-                batch.append(queue.popleft())
-            return self._prepare(batch)
-        if self._spool.pending:
-            ops = self._spool.read_own(size)
+        while not self._stopping.is_set():
+            if queue:
+                batch: list[Operation] = []
+                while queue and len(batch) < size:
+                    batch.append(queue.popleft())
+                return self._prepare(batch)
+            ops = self._spool.read_own(size) if self._spool.pending else []
             if ops:
                 self.counters.replayed += len(ops)
                 return self._prepare(ops)
-        if self._spooling:
-            with self._lock:
-                if not self._spool.pending and not self._queue:
-                    self._spooling = False
-            if self._spooling or self._queue:
-                return self._next_batch()
-        if self._orphan is None:
-            self._orphan = self._spool.orphan()
-        if self._orphan is not None:
+            if self._spooling:
+                with self._lock:
+                    if not self._spool.pending and not queue:
+                        self._spooling = False  # disk drained: back to the memory queue
+                continue
+            if self._orphan is None:
+                self._orphan = self._spool.orphan()
+                if self._orphan is None:
+                    return None
             ops = self._orphan.read(size)
             if ops:
                 self.counters.replayed += len(ops)
                 return self._prepare(ops)
             self._orphan.remove()
             self._orphan = None
-            return self._next_batch()
         return None
 
     def _prepare(self, ops: list[Operation]) -> list[Operation]:
@@ -198,8 +201,9 @@ class BackgroundDelivery:
                         raise error
                 attempt = 0
             except BatchUnsupported:
-                logger.info("sentrial: no batch endpoint at %s; sending one by one",
-                            self.config.api_url)
+                logger.info(
+                    "sentrial: no batch endpoint at %s; sending one by one", self.config.api_url
+                )
                 self._batch_supported = False
             except RetryableError as exc:
                 attempt += 1
@@ -235,8 +239,9 @@ class BackgroundDelivery:
             if result.ok and result.server_id and result.server_id != op.session_id:
                 self._remember(op.session_id, result.server_id)
             if self._settle([op], [result]):
-                return ops[index:], RetryableError(f"HTTP {result.status}: {result.message}",
-                                                   status_code=result.status)
+                return ops[index:], RetryableError(
+                    f"HTTP {result.status}: {result.message}", status_code=result.status
+                )
         return [], None
 
     def _settle(self, ops: list[Operation], results: list[ItemResult]) -> list[Operation]:
@@ -300,7 +305,7 @@ class BackgroundDelivery:
                 return True
 
     def _is_empty(self) -> bool:
-        return not self._queue and not self._in_flight and not self._spool.pending
+        return not self._queue and self._current is None and not self._spool.pending
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Flush within ``timeout``, then keep what is left on disk for the next run."""
@@ -308,9 +313,14 @@ class BackgroundDelivery:
         delivered = self.flush(timeout)
         self._stopping.set()
         self._wake.set()
+        leftover: list[Operation] = []
         if self._thread is not None:
             self._thread.join(max(0.1, min(1.0, timeout)))
-        leftover = list(self._queue)
+            if self._thread.is_alive() and self._current:
+                # Stuck in a request: keep a copy on disk; if that request does
+                # succeed after all, the replay is an idempotent repeat.
+                leftover.extend(self._current)
+        leftover.extend(self._queue)
         self._queue.clear()
         if leftover:
             self._to_spool(leftover, "spool_full")
@@ -327,7 +337,7 @@ class BackgroundDelivery:
         return {
             "tracked": _count(counters.tracked),
             "queued": len(self._queue),
-            "in_flight": self._in_flight,
+            "in_flight": len(self._current or ()),
             "sent": counters.sent,
             "retried": counters.retried,
             "spooled": counters.spooled,

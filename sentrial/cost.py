@@ -62,22 +62,29 @@ def _warn_once(model: str, provider: str | None, why: str = "no price known") ->
         if key in _warned:
             return
         _warned.add(key)
-    logger.warning("sentrial: cost of model %r (provider %s) unknown: %s; cost left empty",
-                   model, provider or "auto", why)
+    logger.warning(
+        "sentrial: cost of model %r (provider %s) unknown: %s; cost left empty",
+        model,
+        provider or "auto",
+        why,
+    )
 
 
-def calculate_openai_cost(model: str, input_tokens: int, output_tokens: int,
-                          **kwargs: Any) -> float | None:
+def calculate_openai_cost(
+    model: str, input_tokens: int, output_tokens: int, **kwargs: Any
+) -> float | None:
     return calculate_cost(model, input_tokens, output_tokens, provider="openai", **kwargs)
 
 
-def calculate_anthropic_cost(model: str, input_tokens: int, output_tokens: int,
-                             **kwargs: Any) -> float | None:
+def calculate_anthropic_cost(
+    model: str, input_tokens: int, output_tokens: int, **kwargs: Any
+) -> float | None:
     return calculate_cost(model, input_tokens, output_tokens, provider="anthropic", **kwargs)
 
 
-def calculate_google_cost(model: str, input_tokens: int, output_tokens: int,
-                          **kwargs: Any) -> float | None:
+def calculate_google_cost(
+    model: str, input_tokens: int, output_tokens: int, **kwargs: Any
+) -> float | None:
     return calculate_cost(model, input_tokens, output_tokens, provider="google", **kwargs)
 
 
@@ -118,11 +125,12 @@ def usage_from(response: Any) -> TokenUsage | None:
                 input_tokens=_int(_get(usage, "prompt_tokens")),
                 output_tokens=_int(_get(usage, "completion_tokens")),
                 cached_input_tokens=_int(_get(usage, "prompt_tokens_details", "cached_tokens")),
-                reasoning_tokens=_int(
-                    _get(usage, "completion_tokens_details", "reasoning_tokens")),
+                reasoning_tokens=_int(_get(usage, "completion_tokens_details", "reasoning_tokens")),
             )
-        if _get(usage, "input_tokens_details") is not None or \
-                _get(usage, "output_tokens_details") is not None:  # OpenAI responses
+        if (
+            _get(usage, "input_tokens_details") is not None
+            or _get(usage, "output_tokens_details") is not None
+        ):  # OpenAI responses
             return TokenUsage(
                 input_tokens=_int(_get(usage, "input_tokens")),
                 output_tokens=_int(_get(usage, "output_tokens")),

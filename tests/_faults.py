@@ -29,8 +29,15 @@ FAULTS = ("ok", "500", "502", "503", "429", "reset", "drop_after_forward", "stal
 class FaultProxy:
     """``weights`` maps a fault of FAULTS to its relative probability."""
 
-    def __init__(self, upstream: str, weights: dict[str, float] | None = None, *,
-                 seed: int = 1234, stall_seconds: float = 3.0, port: int = 0) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        weights: dict[str, float] | None = None,
+        *,
+        seed: int = 1234,
+        stall_seconds: float = 3.0,
+        port: int = 0,
+    ) -> None:
         self.upstream = upstream
         self.weights = weights or {"ok": 1.0}
         self.random = random.Random(seed)
@@ -123,17 +130,19 @@ class FaultProxy:
                     payload = b'{"error":"injected","message":"fault proxy"}'
                     writer.write(
                         f"HTTP/1.1 {fault} Injected\r\nContent-Type: application/json\r\n"
-                        f"{extra}Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+                        f"{extra}Content-Length: {len(payload)}\r\n\r\n".encode()
+                        + payload
+                    )
                     await writer.drain()
                     continue
                 if fault == "stall":
                     await asyncio.sleep(self.stall_seconds)
                     writer.close()
                     return
-                forward = {k: v for k, v in headers.items()
-                           if k in ("authorization", "content-type")}
-                response = await self._client.request(method, path, content=body,
-                                                      headers=forward)
+                forward = {
+                    k: v for k, v in headers.items() if k in ("authorization", "content-type")
+                }
+                response = await self._client.request(method, path, content=body, headers=forward)
                 if fault == "drop_after_forward":
                     writer.close()
                     return
@@ -141,10 +150,16 @@ class FaultProxy:
                 writer.write(
                     f"HTTP/1.1 {response.status_code} OK\r\n"
                     f"Content-Type: {response.headers.get('content-type', 'application/json')}"
-                    f"\r\nContent-Length: {len(out)}\r\n\r\n".encode() + out)
+                    f"\r\nContent-Length: {len(out)}\r\n\r\n".encode()
+                    + out
+                )
                 await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError,
-                asyncio.LimitOverrunError):
+        except (
+            asyncio.IncompleteReadError,
+            ConnectionError,
+            asyncio.CancelledError,
+            asyncio.LimitOverrunError,
+        ):
             pass
         finally:
             writer.close()
@@ -174,9 +189,16 @@ class PlainSentrial:
                 self._counter += 1
                 sid = f"sess_server{self._counter}"
                 self.sessions[sid] = {**body, "id": sid, "status": "active"}
-            return JSONResponse({"id": sid, "name": body["name"], "agentName": body["agentName"],
-                                 "userId": body["userId"], "status": "active",
-                                 "createdAt": "2026-01-01T00:00:00Z"})
+            return JSONResponse(
+                {
+                    "id": sid,
+                    "name": body["name"],
+                    "agentName": body["agentName"],
+                    "userId": body["userId"],
+                    "status": "active",
+                    "createdAt": "2026-01-01T00:00:00Z",
+                }
+            )
 
         async def update(request: Request) -> JSONResponse:
             sid = request.path_params["id"]
@@ -197,16 +219,23 @@ class PlainSentrial:
                 self._counter += 1
                 event = {**body, "id": f"evt_server{self._counter}"}
                 self.events.append(event)
-            return JSONResponse({"id": event["id"], "sessionId": body["sessionId"],
-                                 "eventType": body["eventType"],
-                                 "toolName": body.get("toolName"),
-                                 "createdAt": "2026-01-01T00:00:00Z"})
+            return JSONResponse(
+                {
+                    "id": event["id"],
+                    "sessionId": body["sessionId"],
+                    "eventType": body["eventType"],
+                    "toolName": body.get("toolName"),
+                    "createdAt": "2026-01-01T00:00:00Z",
+                }
+            )
 
-        return Starlette(routes=[
-            Route("/api/sdk/sessions", sessions, methods=["POST"]),
-            Route("/api/sdk/sessions/{id}", update, methods=["PATCH"]),
-            Route("/api/sdk/events", events, methods=["POST"]),
-        ])
+        return Starlette(
+            routes=[
+                Route("/api/sdk/sessions", sessions, methods=["POST"]),
+                Route("/api/sdk/sessions/{id}", update, methods=["PATCH"]),
+                Route("/api/sdk/events", events, methods=["POST"]),
+            ]
+        )
 
 
 @contextmanager
@@ -218,8 +247,7 @@ def serve_app(app: Any) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])),
-                              daemon=True)
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.01)

@@ -24,8 +24,9 @@ class Reader:
     """Reads back what a local server stored (through plain HTTP, independent of the SDK)."""
 
     def __init__(self, server: LocalServer) -> None:
-        self.http = httpx.Client(base_url=server.url,
-                                 headers={"Authorization": f"Bearer {server.api_key}"})
+        self.http = httpx.Client(
+            base_url=server.url, headers={"Authorization": f"Bearer {server.api_key}"}
+        )
 
     def session(self, session_id: str) -> dict[str, Any]:
         response = self.http.get(f"/api/sdk/sessions/{session_id}")

@@ -20,20 +20,45 @@ MakeClient = Callable[..., SentrialClient]
 
 def test_full_control_pattern_round_trip(make_client: MakeClient, reader: Reader) -> None:
     client = make_client()
-    sid = client.create_session(name="Request: hi", agent_name="support", user_id="u1",
-                                convo_id="c1", metadata={"source": "api"})
-    client.track_decision(sid, reasoning="search first", alternatives=["answer", "ask"],
-                          confidence=0.7, estimated_cost=0.001)
-    client.track_tool_call(sid, tool_name="search", tool_input={"q": "hi"},
-                           tool_output={"hits": [1, 2]}, reasoning="look it up",
-                           estimated_cost=0.002, token_count=30, duration_ms=12.0)
+    sid = client.create_session(
+        name="Request: hi",
+        agent_name="support",
+        user_id="u1",
+        convo_id="c1",
+        metadata={"source": "api"},
+    )
+    client.track_decision(
+        sid,
+        reasoning="search first",
+        alternatives=["answer", "ask"],
+        confidence=0.7,
+        estimated_cost=0.001,
+    )
+    client.track_tool_call(
+        sid,
+        tool_name="search",
+        tool_input={"q": "hi"},
+        tool_output={"hits": [1, 2]},
+        reasoning="look it up",
+        estimated_cost=0.002,
+        token_count=30,
+        duration_ms=12.0,
+    )
     client.track_error(sid, ValueError("flaky"), tool_name="search")
-    client.track_llm_call(sid, "gpt-4o", provider="openai",
-                          input=[{"role": "user", "content": "hi"}], output="hello",
-                          prompt_tokens=100, completion_tokens=20, cached_tokens=50,
-                          duration_ms=300.0)
-    client.complete_session(sid, success=True, custom_metrics={"csat": 5},
-                            user_input="hi", assistant_output="hello")
+    client.track_llm_call(
+        sid,
+        "gpt-4o",
+        provider="openai",
+        input=[{"role": "user", "content": "hi"}],
+        output="hello",
+        prompt_tokens=100,
+        completion_tokens=20,
+        cached_tokens=50,
+        duration_ms=300.0,
+    )
+    client.complete_session(
+        sid, success=True, custom_metrics={"csat": 5}, user_input="hi", assistant_output="hello"
+    )
     assert client.flush(10)
 
     session = reader.session(sid)
@@ -69,8 +94,14 @@ def test_given_totals_are_kept(make_client: MakeClient, reader: Reader) -> None:
     client = make_client()
     sid = client.create_session("n", "a", "u")
     client.track_tool_call(sid, "t", {}, {}, estimated_cost=1.0)
-    client.complete_session(sid, success=False, failure_reason="nope", estimated_cost=0.5,
-                            prompt_tokens=1, completion_tokens=2)
+    client.complete_session(
+        sid,
+        success=False,
+        failure_reason="nope",
+        estimated_cost=0.5,
+        prompt_tokens=1,
+        completion_tokens=2,
+    )
     assert client.flush(10)
     session = reader.session(sid)
     assert session["status"] == "failed" and session["failureReason"] == "nope"
@@ -80,19 +111,21 @@ def test_given_totals_are_kept(make_client: MakeClient, reader: Reader) -> None:
 def test_close_session_alias_and_context_manager(
     sentrial_server: LocalServer, reader: Reader, tmp_path: Path
 ) -> None:
-    with SentrialClient(api_key=sentrial_server.api_key, api_url=sentrial_server.url,
-                        spool_dir=str(tmp_path)) as client:
+    with SentrialClient(
+        api_key=sentrial_server.api_key, api_url=sentrial_server.url, spool_dir=str(tmp_path)
+    ) as client:
         sid = client.create_session("n", "a", "u")
         client.close_session(sid, success=True)
     assert reader.session(sid)["status"] == "completed"
 
 
-def test_begin_finish_pattern(sentrial_server: LocalServer, reader: Reader,
-                              tmp_path: Path) -> None:
-    client = sentrial.configure(api_key=sentrial_server.api_key, api_url=sentrial_server.url,
-                                spool_dir=str(tmp_path))
-    interaction = sentrial.begin(user_id="u9", event="chat_request", input="How?",
-                                 convo_id="c9", metadata={"plan": "pro"})
+def test_begin_finish_pattern(sentrial_server: LocalServer, reader: Reader, tmp_path: Path) -> None:
+    client = sentrial.configure(
+        api_key=sentrial_server.api_key, api_url=sentrial_server.url, spool_dir=str(tmp_path)
+    )
+    interaction = sentrial.begin(
+        user_id="u9", event="chat_request", input="How?", convo_id="c9", metadata={"plan": "pro"}
+    )
     interaction.track_tool_call("lookup", {"k": 1}, {"v": 2})
     interaction.track_decision("answer directly", ["escalate"])
     interaction.finish(output="Like this.", success=True, estimated_cost=0.023)
@@ -111,12 +144,15 @@ def test_begin_finish_pattern(sentrial_server: LocalServer, reader: Reader,
 def test_context_manager_marks_failure_and_reraises(
     sentrial_server: LocalServer, reader: Reader, tmp_path: Path
 ) -> None:
-    client = sentrial.configure(api_key=sentrial_server.api_key, api_url=sentrial_server.url,
-                                spool_dir=str(tmp_path))
-    with pytest.raises(KeyError):
-        with sentrial.begin(user_id="u", event="agent", input="x") as interaction:
-            interaction.set_output("partial")
-            raise KeyError("missing")
+    client = sentrial.configure(
+        api_key=sentrial_server.api_key, api_url=sentrial_server.url, spool_dir=str(tmp_path)
+    )
+    with (
+        pytest.raises(KeyError),
+        sentrial.begin(user_id="u", event="agent", input="x") as interaction,
+    ):
+        interaction.set_output("partial")
+        raise KeyError("missing")
     assert client.flush(10)
     session = reader.session(interaction.session_id)
     assert session["status"] == "failed" and session["failureReason"] == "KeyError: 'missing'"
@@ -128,15 +164,13 @@ def test_context_manager_marks_failure_and_reraises(
 def test_async_client(sentrial_server: LocalServer, reader: Reader, tmp_path: Path) -> None:
     async def scenario() -> str:
         async with sentrial.AsyncSentrialClient(
-            api_key=sentrial_server.api_key, api_url=sentrial_server.url,
-            spool_dir=str(tmp_path)
+            api_key=sentrial_server.api_key, api_url=sentrial_server.url, spool_dir=str(tmp_path)
         ) as client:
             sid = await client.create_session("n", "async-agent", "u")
             await client.track_tool_call(sid, "t", {"a": 1}, {"b": 2})
             await client.track_decision(sid, "why", ["x"])
             await client.track_error(sid, "boom", error_type="RuntimeError")
-            await client.track_llm_call(sid, "gpt-4o-mini", prompt_tokens=5,
-                                        completion_tokens=5)
+            await client.track_llm_call(sid, "gpt-4o-mini", prompt_tokens=5, completion_tokens=5)
             await client.complete_session(sid, success=True)
             assert await client.flush(10)
             return sid
@@ -144,16 +178,25 @@ def test_async_client(sentrial_server: LocalServer, reader: Reader, tmp_path: Pa
     sid = asyncio.run(scenario())
     assert reader.session(sid)["status"] == "completed"
     assert [e["eventType"] for e in reader.events(sid)] == [
-        "tool_call", "llm_decision", "error", "llm_call"]
+        "tool_call",
+        "llm_decision",
+        "error",
+        "llm_call",
+    ]
 
 
 @pytest.mark.parametrize("asynchronous", [False, True])
-def test_sync_delivery_mode(sentrial_server: LocalServer, reader: Reader, tmp_path: Path,
-                            asynchronous: bool) -> None:
-    options: dict[str, Any] = {"api_key": sentrial_server.api_key,
-                               "api_url": sentrial_server.url, "delivery": "sync",
-                               "fail_silently": False}
+def test_sync_delivery_mode(
+    sentrial_server: LocalServer, reader: Reader, tmp_path: Path, asynchronous: bool
+) -> None:
+    options: dict[str, Any] = {
+        "api_key": sentrial_server.api_key,
+        "api_url": sentrial_server.url,
+        "delivery": "sync",
+        "fail_silently": False,
+    }
     if asynchronous:
+
         async def scenario() -> str:
             client = sentrial.AsyncSentrialClient(**options)
             sid = await client.create_session("n", "a", "u")
@@ -173,20 +216,30 @@ def test_sync_delivery_mode(sentrial_server: LocalServer, reader: Reader, tmp_pa
 
 
 def test_sync_mode_raises_typed_errors_when_asked(sentrial_server: LocalServer) -> None:
-    bad_key = SentrialClient(api_key="wrong", api_url=sentrial_server.url, delivery="sync",
-                             fail_silently=False)
+    bad_key = SentrialClient(
+        api_key="wrong", api_url=sentrial_server.url, delivery="sync", fail_silently=False
+    )
     with pytest.raises(sentrial.AuthenticationError) as info:
         bad_key.create_session("n", "a", "u")
     assert info.value.status_code == 401
-    client = SentrialClient(api_key=sentrial_server.api_key, api_url=sentrial_server.url,
-                            delivery="sync", fail_silently=False)
+    client = SentrialClient(
+        api_key=sentrial_server.api_key,
+        api_url=sentrial_server.url,
+        delivery="sync",
+        fail_silently=False,
+    )
     with pytest.raises(sentrial.APIError) as missing:
         client.track_tool_call("sess_unknown", "t", {}, {})
     assert missing.value.status_code == 404
     with pytest.raises(sentrial.ValidationError, match="confidence"):
         client.track_decision("sess_x", "r", confidence=3)
-    dead = SentrialClient(api_key="k", api_url="http://127.0.0.1:9", delivery="sync",
-                          fail_silently=False, request_timeout=1)
+    dead = SentrialClient(
+        api_key="k",
+        api_url="http://127.0.0.1:9",
+        delivery="sync",
+        fail_silently=False,
+        request_timeout=1,
+    )
     with pytest.raises(sentrial.DeliveryError):
         dead.create_session("n", "a", "u")
 
@@ -225,8 +278,9 @@ def test_sampling_keeps_whole_sessions(make_client: MakeClient, reader: Reader) 
         assert stored[sid]["eventCount"] == 1 and stored[sid]["status"] == "completed"
 
 
-def test_env_configuration(monkeypatch: pytest.MonkeyPatch, sentrial_server: LocalServer,
-                           reader: Reader, tmp_path: Path) -> None:
+def test_env_configuration(
+    monkeypatch: pytest.MonkeyPatch, sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
     monkeypatch.setenv("SENTRIAL_API_KEY", sentrial_server.api_key)
     monkeypatch.setenv("SENTRIAL_API_URL", sentrial_server.url)
     monkeypatch.setenv("SENTRIAL_SPOOL_DIR", str(tmp_path))
