@@ -7,12 +7,54 @@ by a background thread (or one request per call with ``delivery="sync"``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
+from . import _ids
 from ._config import Config, resolve
+from ._errors import SentrialError
 from ._tracker import Tracker
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(default: Callable[[], Any] | None = None) -> Callable[[F], F]:
+    """No error of the SDK, not even a wrong call, reaches the host application
+    unless the client was made with ``fail_silently=False``."""
+
+    def decorate(method: F) -> F:
+        def handle(self: _Base, exc: Exception) -> Any:
+            if not self.config.fail_silently:
+                if isinstance(exc, SentrialError):
+                    raise exc
+                raise SentrialError(f"{method.__name__}: {type(exc).__name__}: {exc}") from exc
+            self._tracker.note_error(method.__name__, exc)
+            return default() if default is not None else None
+
+        if inspect.iscoroutinefunction(method):
+
+            @functools.wraps(method)
+            async def async_wrapper(self: _Base, *args: Any, **kwargs: Any) -> Any:
+                try:
+                    return await method(self, *args, **kwargs)
+                except Exception as exc:
+                    return handle(self, exc)
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(method)
+        def wrapper(self: _Base, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as exc:
+                return handle(self, exc)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 class _Base:
@@ -76,6 +118,7 @@ class SentrialClient(_Base):
     >>> client.close()
     """
 
+    @guarded(_ids.new_session_id)
     def create_session(
         self,
         name: str,
@@ -90,6 +133,7 @@ class SentrialClient(_Base):
             name, agent_name, user_id, parent_session_id, convo_id, metadata
         )
 
+    @guarded()
     def track_tool_call(
         self,
         session_id: str,
@@ -122,6 +166,7 @@ class SentrialClient(_Base):
             duration_ms=duration_ms,
         )
 
+    @guarded()
     def track_decision(
         self,
         session_id: str,
@@ -147,6 +192,7 @@ class SentrialClient(_Base):
             metadata,
         )
 
+    @guarded()
     def track_error(
         self,
         session_id: str,
@@ -170,11 +216,13 @@ class SentrialClient(_Base):
             metadata,
         )
 
+    @guarded()
     def track_llm_call(self, session_id: str, model: str, **kwargs: Any) -> str | None:
         """Record an LLM call: provider, input, output, prompt/completion/cached tokens,
         duration_ms, estimated_cost (computed from the model's prices when omitted), error."""
         return self._tracker.track_llm_call(session_id, model, **kwargs)
 
+    @guarded()
     def complete_session(
         self,
         session_id: str,
@@ -244,6 +292,7 @@ class AsyncSentrialClient(_Base):
             return await asyncio.to_thread(function, *args, **kwargs)
         return function(*args, **kwargs)
 
+    @guarded(_ids.new_session_id)
     async def create_session(
         self,
         name: str,
@@ -258,6 +307,7 @@ class AsyncSentrialClient(_Base):
         )
         return result
 
+    @guarded()
     async def track_tool_call(
         self,
         session_id: str,
@@ -271,6 +321,7 @@ class AsyncSentrialClient(_Base):
         )
         return result
 
+    @guarded()
     async def track_decision(
         self,
         session_id: str,
@@ -283,14 +334,17 @@ class AsyncSentrialClient(_Base):
         )
         return result
 
+    @guarded()
     async def track_error(self, session_id: str, error_message: Any, **kwargs: Any) -> str | None:
         result: str | None = await self._call("track_error", session_id, error_message, **kwargs)
         return result
 
+    @guarded()
     async def track_llm_call(self, session_id: str, model: str, **kwargs: Any) -> str | None:
         result: str | None = await self._call("track_llm_call", session_id, model, **kwargs)
         return result
 
+    @guarded()
     async def complete_session(self, session_id: str, success: bool = True, **kwargs: Any) -> None:
         await self._call("complete_session", session_id, success, **kwargs)
 

@@ -27,7 +27,9 @@ def _arguments(
 ) -> dict[str, Any]:
     if signature is not None:
         try:
-            return dict(signature.bind(*args, **kwargs).arguments)
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return dict(bound.arguments)
         except TypeError:
             pass
     return {"args": args, "kwargs": kwargs}

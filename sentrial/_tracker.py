@@ -9,50 +9,18 @@ made with ``fail_silently=False``.
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from . import _ids, _payload
 from ._config import Config
-from ._errors import SentrialError, ValidationError
+from ._errors import ValidationError
 from ._ops import Kind, Operation
 from ._sync_delivery import SyncDelivery
 from ._worker import BackgroundDelivery
 
 logger = logging.getLogger("sentrial")
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def guarded(default: Any = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Never let an SDK error reach the host unless ``fail_silently`` is False."""
-
-    def decorate(method: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(method)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            try:
-                return method(*args, **kwargs)
-            except Exception as exc:
-                tracker = args[0]
-                assert isinstance(tracker, Tracker)
-                if not tracker.config.fail_silently:
-                    if isinstance(exc, SentrialError):
-                        raise
-                    raise SentrialError(f"{method.__name__}: {type(exc).__name__}: {exc}") from exc
-                tracker.note_error(method.__name__, exc)
-                result: R = default(*args, **kwargs) if callable(default) else default
-                return result
-
-        return wrapper
-
-    return decorate
-
-
-def _fallback_session_id(*args: Any, **kwargs: Any) -> str:
-    return _ids.new_session_id()
 
 
 class Tracker:
@@ -120,7 +88,6 @@ class Tracker:
 
     # -- operations -------------------------------------------------------------
 
-    @guarded(default=_fallback_session_id)
     def create_session(
         self,
         name: Any,
@@ -178,7 +145,6 @@ class Tracker:
             fields["metadata"] = self._json(metadata, as_object=True)
         return fields
 
-    @guarded()
     def track_tool_call(
         self,
         session_id: str,
@@ -209,7 +175,6 @@ class Tracker:
         self._common(fields, estimated_cost, token_count, trace_id, span_id, metadata)
         return self._event(session_id, "tool_call", fields)
 
-    @guarded()
     def track_decision(
         self,
         session_id: str,
@@ -235,7 +200,6 @@ class Tracker:
         self._common(fields, estimated_cost, token_count, trace_id, span_id, metadata)
         return self._event(session_id, "llm_decision", fields)
 
-    @guarded()
     def track_error(
         self,
         session_id: str,
@@ -263,7 +227,6 @@ class Tracker:
         self._common(fields, None, None, trace_id, span_id, metadata)
         return self._event(session_id, "error", fields)
 
-    @guarded()
     def track_llm_call(
         self,
         session_id: str,
@@ -304,7 +267,6 @@ class Tracker:
         self._common(fields, estimated_cost, total or None, trace_id, span_id, metadata)
         return self._event(session_id, "llm_call", fields)
 
-    @guarded()
     def complete_session(
         self,
         session_id: str,

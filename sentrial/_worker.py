@@ -69,6 +69,7 @@ class BackgroundDelivery:
         self._id_map: collections.OrderedDict[str, str] = collections.OrderedDict()
         self._logged: set[str] = set()
         self._orphan: _Segment | None = None
+        self._random = random.Random()  # full jitter; not the host's global random
         _live.add(self)
 
     def _init_state(self) -> None:
@@ -133,6 +134,9 @@ class BackgroundDelivery:
 
     def _run(self) -> None:
         while True:
+            # Not idle from before looking at the queue until the batch taken is
+            # accounted for, so flush() never sees "empty and idle" in between.
+            self._idle.clear()
             batch = self._next_batch()
             if batch is None:
                 if self._stopping.is_set():
@@ -141,7 +145,6 @@ class BackgroundDelivery:
                 self._wake.wait(self.config.flush_interval)
                 self._wake.clear()
                 continue
-            self._idle.clear()
             self._current = batch
             try:
                 self._deliver(batch)
@@ -270,7 +273,7 @@ class BackgroundDelivery:
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, RETRY_AFTER_CAP)
-        return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+        return self._random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
 
     def _sleep(self, seconds: float) -> bool:
         """Wait unless stopping; False means give up now."""
@@ -301,7 +304,7 @@ class BackgroundDelivery:
             if remaining is not None and remaining <= 0:
                 return self._is_empty()
             self._idle.wait(0.05 if remaining is None else min(0.05, remaining))
-            if self._idle.is_set() and self._is_empty():
+            if self._is_empty() and self._idle.is_set():
                 return True
 
     def _is_empty(self) -> bool:

@@ -14,7 +14,6 @@ import random
 import socket
 import struct
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +21,8 @@ from typing import Any
 
 import httpx
 import orjson
+
+from sentrial._server._runner import ASGIThread
 
 FAULTS = ("ok", "500", "502", "503", "429", "reset", "drop_after_forward", "stall")
 
@@ -240,20 +241,6 @@ class PlainSentrial:
 
 @contextmanager
 def serve_app(app: Any) -> Iterator[str]:
-    """Run an ASGI app with uvicorn on a free loopback port; yields its URL."""
-    import uvicorn
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    """Run an ASGI app on a free loopback port; yields its URL."""
+    with ASGIThread(app) as server:
+        yield server.url
