@@ -1,8 +1,17 @@
-"""Shared pieces of the benchmarks: payloads and the local server."""
+"""Shared pieces of the benchmarks: payloads and a local server in its own process."""
 
 from __future__ import annotations
 
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+import httpx
 
 # A search tool's call: what agents track most. About 1 KB as JSON.
 PAYLOAD_1KB: dict[str, Any] = {
@@ -21,3 +30,47 @@ OUTPUT_1KB: dict[str, Any] = {
         for i in range(3)
     ]
 }
+API_KEY = "sentrial_local_dev"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def server_process(db: str = ":memory:", port: int | None = None) -> Iterator[str]:
+    """``sentrial serve`` in its own process (its own GIL and core); yields the URL."""
+    port = port or free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sentrial", "serve", "--port", str(port), "--db", db],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(url + "/api/sdk/health", timeout=1)
+            break
+        except httpx.TransportError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError("sentrial serve did not start") from None
+            time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def summarize_ns(samples: list[int]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "median_us": round(statistics.median(ordered) / 1000, 2),
+        "p99_us": round(ordered[int(len(ordered) * 0.99) - 1] / 1000, 2),
+        "mean_us": round(statistics.fmean(ordered) / 1000, 2),
+        "n": len(ordered),
+    }

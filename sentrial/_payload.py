@@ -22,12 +22,12 @@ from typing import Any
 
 import orjson
 
-_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 MAX_DEPTH = 32
 TRUNCATED_KEY = "_sentrial_truncated"
 
 
-def _default(value: Any) -> Any:
+def default(value: Any) -> Any:
     """orjson's fallback for types it does not know natively."""
     if isinstance(value, decimal.Decimal):
         return float(value) if value.is_finite() else str(value)
@@ -91,7 +91,7 @@ def to_jsonable(value: Any, _depth: int = 0, _seen: set[int] | None = None) -> A
             fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
             return to_jsonable(fields, _depth + 1, seen)
         try:
-            converted = _default(value)
+            converted = default(value)
         except Exception as exc:  # a broken __repr__ or model_dump
             return f"<unserializable {type(value).__name__}: {type(exc).__name__}>"
         if isinstance(converted, str):
@@ -108,10 +108,10 @@ def _key(key: Any) -> str:
 def dumps(value: Any) -> bytes:
     """JSON bytes of any value; never raises."""
     try:
-        return orjson.dumps(value, default=_default, option=_OPTIONS)
+        return orjson.dumps(value, default=default, option=OPTIONS)
     except Exception:
         try:
-            return orjson.dumps(to_jsonable(value), option=_OPTIONS)
+            return orjson.dumps(to_jsonable(value), option=OPTIONS)
         except Exception as exc:
             return orjson.dumps(f"<unserializable {type(value).__name__}: {exc}>")
 

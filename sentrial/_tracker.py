@@ -10,6 +10,8 @@ made with ``fail_silently=False``.
 from __future__ import annotations
 
 import logging
+
+import orjson
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -37,6 +39,7 @@ class Tracker:
         self._max = config.max_field_bytes
         self._mask = config.mask
         self._redact = _payload.redact_builtin if config.redact else None
+        self._plain = self._mask is None and self._redact is None
 
     @property
     def delivery(self) -> BackgroundDelivery | SyncDelivery:
@@ -58,11 +61,20 @@ class Tracker:
     # -- helpers ------------------------------------------------------------
 
     def _json(self, value: Any, *, as_object: bool = False) -> bytes:
+        if self._plain:  # the common case, inlined: one orjson call
+            try:
+                data = orjson.dumps(value, default=_payload.default, option=_payload.OPTIONS)
+            except Exception:
+                data = b""
+            if data and len(data) <= self._max and (not as_object or data[0] == 0x7B):  # "{"
+                return data
         return _payload.capture(
             value, max_bytes=self._max, mask=self._mask, redact=self._redact, as_object=as_object
         )
 
     def _text(self, value: Any) -> str:
+        if self._plain and type(value) is str and len(value) <= self._max:
+            return value
         text = _payload.capture_text(value, max_bytes=self._max)
         if self._mask is not None:
             try:
@@ -74,9 +86,12 @@ class Tracker:
             text = self._redact(text.encode()).decode("utf-8", "replace")
         return text
 
+    def _skips(self, session_id: str) -> bool:
+        """True when nothing of this session is sent (disabled, no key, sampled out)."""
+        return not self._sends or (self._rate < 1.0 and not _ids.sampled_in(session_id, self._rate))
+
     def _emit(self, kind: Kind, session_id: str, fields: dict[str, Any]) -> None:
-        if self._sends and _ids.sampled_in(session_id, self._rate):
-            self.delivery.submit(Operation(kind, session_id, fields))
+        self.delivery.submit(Operation(kind, session_id, fields))
 
     @staticmethod
     def _session_id(value: Any) -> str:
@@ -100,6 +115,8 @@ class Tracker:
         session_id: str | None = None,
     ) -> str:
         sid = session_id or _ids.new_session_id()
+        if self._skips(sid):
+            return sid
         fields: dict[str, Any] = {
             "name": self._text(name),
             "agent_name": self._text(agent_name),
@@ -115,8 +132,7 @@ class Tracker:
         self._emit("create_session", sid, fields)
         return sid
 
-    def _event(self, session_id: Any, event_type: str, fields: dict[str, Any]) -> str:
-        sid = self._session_id(session_id)
+    def _event(self, sid: str, event_type: str, fields: dict[str, Any]) -> str:
         event_id = _ids.new_event_id()
         fields["id"] = event_id
         fields["event_type"] = event_type
@@ -133,7 +149,7 @@ class Tracker:
         span_id: Any,
         metadata: Any,
     ) -> dict[str, Any]:
-        if estimated_cost is not None:
+        if estimated_cost:  # None and the default 0.0 add nothing
             fields["estimated_cost"] = _non_negative("estimated_cost", estimated_cost, float)
         if token_count is not None:
             fields["token_count"] = _non_negative("token_count", token_count, int)
@@ -160,7 +176,10 @@ class Tracker:
         metadata: Mapping[str, Any] | None = None,
         *,
         duration_ms: float | None = None,
-    ) -> str:
+    ) -> str | None:
+        sid = self._session_id(session_id)
+        if self._skips(sid):
+            return None
         fields: dict[str, Any] = {"tool_name": self._text(tool_name)}
         if tool_input is not None:
             fields["tool_input"] = self._json(tool_input, as_object=True)
@@ -173,7 +192,7 @@ class Tracker:
         if duration_ms is not None:
             fields["duration_ms"] = _non_negative("duration_ms", duration_ms, float)
         self._common(fields, estimated_cost, token_count, trace_id, span_id, metadata)
-        return self._event(session_id, "tool_call", fields)
+        return self._event(sid, "tool_call", fields)
 
     def track_decision(
         self,
@@ -186,7 +205,10 @@ class Tracker:
         trace_id: str | None = None,
         span_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
-    ) -> str:
+    ) -> str | None:
+        sid = self._session_id(session_id)
+        if self._skips(sid):
+            return None
         fields: dict[str, Any] = {"reasoning": self._text(reasoning)}
         if alternatives is not None:
             if isinstance(alternatives, (str, bytes)):
@@ -198,7 +220,7 @@ class Tracker:
                 raise ValidationError(f"confidence: must be between 0 and 1, got {confidence!r}")
             fields["confidence"] = value
         self._common(fields, estimated_cost, token_count, trace_id, span_id, metadata)
-        return self._event(session_id, "llm_decision", fields)
+        return self._event(sid, "llm_decision", fields)
 
     def track_error(
         self,
@@ -210,7 +232,10 @@ class Tracker:
         trace_id: str | None = None,
         span_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
-    ) -> str:
+    ) -> str | None:
+        sid = self._session_id(session_id)
+        if self._skips(sid):
+            return None
         if isinstance(error_message, BaseException):
             exc = error_message
             error_type = error_type or type(exc).__name__
@@ -225,7 +250,7 @@ class Tracker:
         if tool_name is not None:
             fields["tool_name"] = self._text(tool_name)
         self._common(fields, None, None, trace_id, span_id, metadata)
-        return self._event(session_id, "error", fields)
+        return self._event(sid, "error", fields)
 
     def track_llm_call(
         self,
@@ -244,7 +269,10 @@ class Tracker:
         trace_id: str | None = None,
         span_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
-    ) -> str:
+    ) -> str | None:
+        sid = self._session_id(session_id)
+        if self._skips(sid):
+            return None
         fields: dict[str, Any] = {"model": self._text(model)}
         if provider is not None:
             fields["provider"] = str(provider)
@@ -265,7 +293,7 @@ class Tracker:
             fields["tool_error"] = self._json(_tool_error(error), as_object=True)
         total = (prompt_tokens or 0) + (completion_tokens or 0)
         self._common(fields, estimated_cost, total or None, trace_id, span_id, metadata)
-        return self._event(session_id, "llm_call", fields)
+        return self._event(sid, "llm_call", fields)
 
     def complete_session(
         self,
@@ -282,6 +310,8 @@ class Tracker:
         assistant_output: Any = None,
     ) -> None:
         sid = self._session_id(session_id)
+        if self._skips(sid):
+            return
         ok = bool(success)
         fields: dict[str, Any] = {
             "status": "completed" if ok else "failed",
