@@ -46,7 +46,8 @@ def server_process(db: str = ":memory:", port: int | None = None) -> Iterator[st
     port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sentrial", "serve", "--port", str(port), "--db", db],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20

@@ -172,8 +172,11 @@ def _marked_dict(model: Any, **fixed: Any) -> dict[str, Any]:
 
 def _wire_names(model: Any, **fixed: Any) -> dict[str, str]:
     """Attribute name -> JSON key, for every attribute that is not ``fixed``."""
-    return {str(value): key for key, value in _marked_dict(model, **fixed).items()
-            if isinstance(value, _Marker)}
+    return {
+        str(value): key
+        for key, value in _marked_dict(model, **fixed).items()
+        if isinstance(value, _Marker)
+    }
 
 
 _NAMES: dict[str, dict[str, str]] = {

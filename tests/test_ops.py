@@ -25,13 +25,34 @@ def ops() -> list[Operation]:
     capture = _Capture()
     client._tracker._delivery = capture  # type: ignore[assignment]
     sid = client.create_session("n", "a", "u", "sess_parent", "c", {"m": [1, None]})
-    client.track_tool_call(sid, "t", {"q": 1}, "text", "why", 0.5, ValueError("x"), 3, "tr",
-                           "sp", {"k": "v"}, duration_ms=2.5)
+    client.track_tool_call(
+        sid,
+        "t",
+        {"q": 1},
+        "text",
+        "why",
+        0.5,
+        ValueError("x"),
+        3,
+        "tr",
+        "sp",
+        {"k": "v"},
+        duration_ms=2.5,
+    )
     client.track_decision(sid, "r", ["a"], 0.2, 0.1, 4)
     client.track_error(sid, "e", "T", "tool", "stack")
-    client.track_llm_call(sid, "gpt-4o", provider="openai", input=[{"role": "user"}],
-                          output={"text": "hi"}, prompt_tokens=3, completion_tokens=4,
-                          cached_tokens=1, duration_ms=9.0, error="boom")
+    client.track_llm_call(
+        sid,
+        "gpt-4o",
+        provider="openai",
+        input=[{"role": "user"}],
+        output={"text": "hi"},
+        prompt_tokens=3,
+        completion_tokens=4,
+        cached_tokens=1,
+        duration_ms=9.0,
+        error="boom",
+    )
     client.complete_session(sid, False, "no", 1.0, {"x": 2}, 5.0, 1, 2, 3, "in", "out")
     return capture.ops
 
@@ -43,8 +64,9 @@ def _json(value: Any) -> Any:
 def test_fast_path_matches_generated_models(ops: list[Operation]) -> None:
     assert len(ops) == 6
     for op in ops:
-        assert _json(to_wire(op, "sess_server")) == _json(to_batch_item(op, "sess_server")
-                                                          .to_dict())
+        assert _json(to_wire(op, "sess_server")) == _json(
+            to_batch_item(op, "sess_server").to_dict()
+        )
 
 
 def test_spool_records_round_trip(ops: list[Operation]) -> None:
