@@ -32,6 +32,8 @@ if TYPE_CHECKING:
         calculate_google_cost,
         calculate_openai_cost,
     )
+    from .integrations.anthropic import wrap_anthropic
+    from .integrations.openai import wrap_openai
 
 __version__ = "0.1.0"
 
@@ -57,6 +59,8 @@ __all__ = [
     "get_current",
     "session",
     "tool",
+    "wrap_anthropic",
+    "wrap_openai",
 ]
 
 # Loaded on first use so that `import sentrial` stays cheap.
@@ -65,6 +69,8 @@ _LAZY = {
     "calculate_openai_cost": "sentrial.cost",
     "calculate_anthropic_cost": "sentrial.cost",
     "calculate_google_cost": "sentrial.cost",
+    "wrap_openai": "sentrial.integrations.openai",
+    "wrap_anthropic": "sentrial.integrations.anthropic",
 }
 
 

@@ -91,5 +91,6 @@ def llm_cost(fields: dict[str, Any]) -> float | None:
         int(_number(fields.get("prompt_tokens"))),
         int(_number(fields.get("completion_tokens"))),
         cached_input_tokens=int(_number(fields.get("cached_tokens"))),
+        cache_write_tokens=int(_number(fields.get("cache_write_tokens"))),
         provider=fields.get("provider") if isinstance(fields.get("provider"), str) else None,
     )

@@ -10,10 +10,10 @@ made with ``fail_silently=False``.
 from __future__ import annotations
 
 import logging
-
-import orjson
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+import orjson
 
 from . import _ids, _payload
 from ._config import Config
@@ -263,6 +263,7 @@ class Tracker:
         prompt_tokens: int | None = None,
         completion_tokens: int | None = None,
         cached_tokens: int | None = None,
+        cache_write_tokens: int | None = None,
         duration_ms: float | None = None,
         estimated_cost: float | None = None,
         error: Any = None,
@@ -284,6 +285,7 @@ class Tracker:
             ("prompt_tokens", prompt_tokens),
             ("completion_tokens", completion_tokens),
             ("cached_tokens", cached_tokens),
+            ("cache_write_tokens", cache_write_tokens),
         ):
             if value is not None:
                 fields[name] = _non_negative(name, value, int)

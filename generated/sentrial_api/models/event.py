@@ -45,6 +45,7 @@ class Event:
         prompt_tokens (int | None | Unset):
         completion_tokens (int | None | Unset):
         cached_tokens (int | None | Unset):
+        cache_write_tokens (int | None | Unset):
         input_ (Any | Unset): Any JSON.
         output (Any | Unset): Any JSON.
     """
@@ -74,6 +75,7 @@ class Event:
     prompt_tokens: int | None | Unset = UNSET
     completion_tokens: int | None | Unset = UNSET
     cached_tokens: int | None | Unset = UNSET
+    cache_write_tokens: int | None | Unset = UNSET
     input_: Any | Unset = UNSET
     output: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -201,6 +203,12 @@ class Event:
         else:
             cached_tokens = self.cached_tokens
 
+        cache_write_tokens: int | None | Unset
+        if isinstance(self.cache_write_tokens, Unset):
+            cache_write_tokens = UNSET
+        else:
+            cache_write_tokens = self.cache_write_tokens
+
         input_ = self.input_
 
         output = self.output
@@ -257,6 +265,8 @@ class Event:
             field_dict["completionTokens"] = completion_tokens
         if cached_tokens is not UNSET:
             field_dict["cachedTokens"] = cached_tokens
+        if cache_write_tokens is not UNSET:
+            field_dict["cacheWriteTokens"] = cache_write_tokens
         if input_ is not UNSET:
             field_dict["input"] = input_
         if output is not UNSET:
@@ -457,6 +467,15 @@ class Event:
 
         cached_tokens = _parse_cached_tokens(d.pop("cachedTokens", UNSET))
 
+        def _parse_cache_write_tokens(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        cache_write_tokens = _parse_cache_write_tokens(d.pop("cacheWriteTokens", UNSET))
+
         input_ = d.pop("input", UNSET)
 
         output = d.pop("output", UNSET)
@@ -487,6 +506,7 @@ class Event:
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             cached_tokens=cached_tokens,
+            cache_write_tokens=cache_write_tokens,
             input_=input_,
             output=output,
         )

@@ -47,7 +47,10 @@ class EventCreate:
             provider (None | str | Unset): LLM provider (extension, llm_call).
             prompt_tokens (int | None | Unset): Extension, llm_call.
             completion_tokens (int | None | Unset): Extension, llm_call.
-            cached_tokens (int | None | Unset): Extension, llm_call.
+            cached_tokens (int | None | Unset): Input tokens read from the provider's cache, included in promptTokens
+                (extension, llm_call).
+            cache_write_tokens (int | None | Unset): Input tokens written to the provider's cache, included in promptTokens
+                (extension, llm_call).
             input_ (Any | Unset): Any JSON: the LLM call's input messages (extension, llm_call).
             output (Any | Unset): Any JSON: the LLM call's output (extension, llm_call).
     """
@@ -76,6 +79,7 @@ class EventCreate:
     prompt_tokens: int | None | Unset = UNSET
     completion_tokens: int | None | Unset = UNSET
     cached_tokens: int | None | Unset = UNSET
+    cache_write_tokens: int | None | Unset = UNSET
     input_: Any | Unset = UNSET
     output: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -197,6 +201,12 @@ class EventCreate:
         else:
             cached_tokens = self.cached_tokens
 
+        cache_write_tokens: int | None | Unset
+        if isinstance(self.cache_write_tokens, Unset):
+            cache_write_tokens = UNSET
+        else:
+            cache_write_tokens = self.cache_write_tokens
+
         input_ = self.input_
 
         output = self.output
@@ -253,6 +263,8 @@ class EventCreate:
             field_dict["completionTokens"] = completion_tokens
         if cached_tokens is not UNSET:
             field_dict["cachedTokens"] = cached_tokens
+        if cache_write_tokens is not UNSET:
+            field_dict["cacheWriteTokens"] = cache_write_tokens
         if input_ is not UNSET:
             field_dict["input"] = input_
         if output is not UNSET:
@@ -442,6 +454,15 @@ class EventCreate:
 
         cached_tokens = _parse_cached_tokens(d.pop("cachedTokens", UNSET))
 
+        def _parse_cache_write_tokens(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        cache_write_tokens = _parse_cache_write_tokens(d.pop("cacheWriteTokens", UNSET))
+
         input_ = d.pop("input", UNSET)
 
         output = d.pop("output", UNSET)
@@ -471,6 +492,7 @@ class EventCreate:
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
             cached_tokens=cached_tokens,
+            cache_write_tokens=cache_write_tokens,
             input_=input_,
             output=output,
         )

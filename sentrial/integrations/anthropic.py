@@ -1,0 +1,89 @@
+"""``sentrial.wrap_anthropic``: every ``messages.create`` becomes an ``llm_call`` event.
+
+>>> import anthropic, sentrial
+>>> client = sentrial.wrap_anthropic(anthropic.Anthropic(api_key="sk-ant-..."))
+
+Same contract as :func:`sentrial.wrap_openai`: same object, same results,
+same exceptions. Streams (``stream=True``) stay the same ``Stream`` objects;
+usage comes from the ``message_start`` and ``message_delta`` events. Cache
+reads and writes, reported apart by Anthropic, are recorded and priced.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from .._client import SentrialClient
+from ..cost import TokenUsage, usage_from
+from ._recorder import Target
+from .openai import _patch
+
+C = TypeVar("C")
+
+
+def wrap_anthropic(
+    client: C,
+    *,
+    sentrial_client: SentrialClient | None = None,
+    session_id: str | None = None,
+    track_outside_session: bool = False,
+) -> C:
+    """Observe an ``anthropic.Anthropic`` or ``anthropic.AsyncAnthropic`` client (in place)."""
+    target = Target(
+        client=sentrial_client,
+        session_id=session_id,
+        track_outside_session=track_outside_session,
+        provider="anthropic",
+    )
+    messages = getattr(client, "messages", None)
+    if messages is not None:
+        _patch(messages, "create", target, _input, _output, _stream_summary)
+    return client
+
+
+def _input(kwargs: dict[str, Any]) -> Any:
+    messages = kwargs.get("messages")
+    system = kwargs.get("system")
+    if system is None:
+        return messages
+    return [{"role": "system", "content": system}, *(messages or [])]
+
+
+def _output(result: Any) -> tuple[Any, str | None]:
+    parts = []
+    for block in getattr(result, "content", None) or []:
+        if getattr(block, "type", None) == "text":
+            parts.append(block.text)
+        elif getattr(block, "type", None) == "tool_use":
+            parts.append({"tool_use": block.name, "input": block.input})
+    output: Any = "".join(p for p in parts if isinstance(p, str))
+    if any(not isinstance(p, str) for p in parts):
+        output = parts
+    return output, getattr(result, "model", None)
+
+
+def _stream_summary(events: list[Any]) -> tuple[Any, TokenUsage | None, str | None]:
+    text: list[str] = []
+    model = None
+    start_usage: Any = None
+    output_tokens = 0
+    for event in events:
+        kind = getattr(event, "type", None)
+        if kind == "message_start":
+            model = event.message.model
+            start_usage = event.message.usage
+        elif kind == "content_block_delta" and getattr(event.delta, "type", "") == "text_delta":
+            text.append(event.delta.text)
+        elif kind == "message_delta" and getattr(event, "usage", None) is not None:
+            output_tokens = event.usage.output_tokens or output_tokens
+    usage = None
+    if start_usage is not None:
+        base = usage_from({"usage": start_usage})
+        if base is not None:
+            usage = TokenUsage(
+                input_tokens=base.input_tokens,
+                output_tokens=output_tokens,
+                cached_input_tokens=base.cached_input_tokens,
+                cache_write_tokens=base.cache_write_tokens,
+            )
+    return "".join(text), usage, model

@@ -1,0 +1,170 @@
+"""``sentrial.wrap_openai``: every chat completion becomes an ``llm_call`` event.
+
+>>> import openai, sentrial
+>>> client = sentrial.wrap_openai(openai.OpenAI(api_key="sk-...", base_url="http://127.0.0.1:9"))
+
+The wrapped client is the same object, with ``chat.completions.create`` and
+``responses.create`` observed: they return exactly what they returned and
+raise exactly what they raised. Streams stay the same ``Stream`` objects;
+their usage is read from the final chunk (ask for it with
+``stream_options={"include_usage": True}``). Outside a session nothing is
+tracked unless ``track_outside_session=True``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from .._client import SentrialClient
+from ..cost import TokenUsage, usage_from
+from ._recorder import Call, Target, observe_async_iterator, observe_iterator, start
+
+C = TypeVar("C")
+
+_MARK = "_sentrial_wrapped"
+
+
+def wrap_openai(
+    client: C,
+    *,
+    sentrial_client: SentrialClient | None = None,
+    session_id: str | None = None,
+    track_outside_session: bool = False,
+) -> C:
+    """Observe an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` client (in place); returns it."""
+    target = Target(
+        client=sentrial_client,
+        session_id=session_id,
+        track_outside_session=track_outside_session,
+        provider="openai",
+    )
+    chat = getattr(getattr(client, "chat", None), "completions", None)
+    if chat is not None:
+        _patch(chat, "create", target, _chat_input, _chat_output, _chat_stream_summary)
+    responses = getattr(client, "responses", None)
+    if responses is not None:
+        _patch(
+            responses,
+            "create",
+            target,
+            _responses_input,
+            _responses_output,
+            _responses_stream_summary,
+        )
+    return client
+
+
+def _patch(
+    resource: Any, name: str, target: Target, get_input: Any, get_output: Any, summarize: Any
+) -> None:
+    original = getattr(resource, name)
+    if getattr(original, _MARK, False):
+        return  # already wrapped
+
+    def begin(kwargs: dict[str, Any]) -> Call | None:
+        return start(target, kwargs.get("model"), get_input(kwargs))
+
+    def finish(call: Call, result: Any, is_async: bool) -> Any:
+        if _is_stream(result):
+            iterator = result._iterator
+            result._iterator = (
+                observe_async_iterator(iterator, call, summarize)
+                if is_async
+                else observe_iterator(iterator, call, summarize)
+            )
+        else:
+            try:
+                output, model = get_output(result)
+            except Exception:
+                output, model = None, None
+            call.record(output=output, usage=_usage(result), model=model)
+        return result
+
+    async def finish_async(call: Call, pending: Awaitable[Any]) -> Any:
+        try:
+            result = await pending
+        except BaseException as exc:
+            call.record(error=exc)
+            raise
+        return finish(call, result, True)
+
+    @functools.wraps(original)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        call = begin(kwargs)
+        if call is None:
+            return original(*args, **kwargs)
+        try:
+            result = original(*args, **kwargs)
+        except BaseException as exc:
+            call.record(error=exc)
+            raise
+        if inspect.isawaitable(result):  # the async clients' methods return coroutines
+            return finish_async(call, result)
+        return finish(call, result, False)
+
+    setattr(wrapper, _MARK, True)
+    setattr(resource, name, wrapper)
+
+
+def _is_stream(result: Any) -> bool:
+    return hasattr(result, "_iterator") and hasattr(result, "response")
+
+
+def _usage(result: Any) -> TokenUsage | None:
+    try:
+        return usage_from(result)
+    except Exception:
+        return None
+
+
+def _chat_input(kwargs: dict[str, Any]) -> Any:
+    return kwargs.get("messages")
+
+
+def _chat_output(result: Any) -> tuple[Any, str | None]:
+    message = result.choices[0].message
+    content = message.content
+    if getattr(message, "tool_calls", None):
+        calls = [
+            {"name": c.function.name, "arguments": c.function.arguments} for c in message.tool_calls
+        ]
+        return {"content": content, "tool_calls": calls}, result.model
+    return content, result.model
+
+
+def _chat_stream_summary(chunks: list[Any]) -> tuple[Any, TokenUsage | None, str | None]:
+    text = []
+    usage = None
+    model = None
+    for chunk in chunks:
+        model = getattr(chunk, "model", None) or model
+        for choice in getattr(chunk, "choices", None) or []:
+            delta = getattr(choice, "delta", None)
+            if delta is not None and getattr(delta, "content", None):
+                text.append(delta.content)
+        if getattr(chunk, "usage", None) is not None:
+            usage = usage_from(chunk)
+    return "".join(text), usage, model
+
+
+def _responses_input(kwargs: dict[str, Any]) -> Any:
+    return kwargs.get("input")
+
+
+def _responses_output(result: Any) -> tuple[Any, str | None]:
+    return getattr(result, "output_text", None), getattr(result, "model", None)
+
+
+def _responses_stream_summary(events: list[Any]) -> tuple[Any, TokenUsage | None, str | None]:
+    for event in reversed(events):
+        response = getattr(event, "response", None)
+        if response is not None and getattr(response, "usage", None) is not None:
+            return (
+                getattr(response, "output_text", None),
+                usage_from(response),
+                getattr(response, "model", None),
+            )
+    return None, None, None

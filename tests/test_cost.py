@@ -1,0 +1,114 @@
+"""Prices from genai-prices, checked against the providers' published list prices."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+
+import sentrial
+from sentrial.cost import TokenUsage, calculate_cost, usage_from
+
+# (provider, model, $/MTok input, $/MTok output, $/MTok cached input read, $/MTok cache write)
+LIST_PRICES = [
+    ("openai", "gpt-4o", 2.5, 10, 1.25, None),
+    ("openai", "gpt-4o-mini", 0.15, 0.6, 0.075, None),
+    ("openai", "gpt-4.1", 2, 8, 0.5, None),
+    ("openai", "gpt-4.1-mini", 0.4, 1.6, 0.1, None),
+    ("openai", "o3-mini", 1.1, 4.4, 0.55, None),
+    ("openai", "gpt-5", 1.25, 10, 0.125, None),
+    ("anthropic", "claude-sonnet-4-5", 3, 15, 0.3, 3.75),
+    ("anthropic", "claude-haiku-4-5", 1, 5, 0.1, 1.25),
+    ("anthropic", "claude-opus-4-1", 15, 75, 1.5, 18.75),
+    ("google", "gemini-2.5-flash", 0.3, 2.5, 0.03, None),
+    ("google", "gemini-2.0-flash", 0.1, 0.4, 0.025, None),
+    ("google", "gemini-2.5-pro", 1.25, 10, 0.125, None),
+]
+
+
+@pytest.mark.parametrize(("provider", "model", "inp", "out", "cached", "write"), LIST_PRICES)
+def test_prices_match_list_prices(
+    provider: str, model: str, inp: float, out: float, cached: float, write: float | None
+) -> None:
+    # 100k input tokens of which 20k read from the cache (and 10k written), 5k output.
+    writes = 10_000 if write is not None else 0
+    expected = (
+        (100_000 - 20_000 - writes) * inp + 20_000 * cached + writes * (write or 0) + 5_000 * out
+    ) / 1e6
+    got = calculate_cost(
+        model,
+        100_000,
+        5_000,
+        cached_input_tokens=20_000,
+        cache_write_tokens=writes,
+        provider=provider,
+    )
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_provider_helpers_and_static_methods() -> None:
+    assert sentrial.calculate_openai_cost("gpt-4o", 1_000_000, 0) == pytest.approx(2.5)
+    assert sentrial.calculate_anthropic_cost("claude-haiku-4-5", 0, 1_000_000) == pytest.approx(5)
+    assert sentrial.calculate_google_cost("gemini-2.0-flash", 1_000_000, 0) == pytest.approx(0.1)
+    assert sentrial.SentrialClient.calculate_openai_cost(
+        "gpt-4o-mini", 1_000_000, 0
+    ) == pytest.approx(0.15)
+
+
+def test_unknown_model_is_none_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="sentrial"):
+        assert calculate_cost("my-finetune-xyz-42", 1000, 1000) is None
+        assert calculate_cost("my-finetune-xyz-42", 5, 5) is None
+    assert caplog.text.count("my-finetune-xyz-42") == 1
+
+
+def test_usage_from_each_provider() -> None:
+    openai_chat = SimpleNamespace(
+        usage=SimpleNamespace(
+            prompt_tokens=1000,
+            completion_tokens=50,
+            prompt_tokens_details=SimpleNamespace(cached_tokens=600),
+            completion_tokens_details=SimpleNamespace(reasoning_tokens=20),
+        )
+    )
+    assert usage_from(openai_chat) == TokenUsage(1000, 50, 600, 0, 20)
+    openai_responses = {
+        "usage": {
+            "input_tokens": 300,
+            "output_tokens": 40,
+            "input_tokens_details": {"cached_tokens": 100},
+            "output_tokens_details": {"reasoning_tokens": 10},
+        }
+    }
+    assert usage_from(openai_responses) == TokenUsage(300, 40, 100, 0, 10)
+    anthropic = {
+        "usage": {
+            "input_tokens": 50,
+            "output_tokens": 30,
+            "cache_read_input_tokens": 900,
+            "cache_creation_input_tokens": 100,
+        }
+    }
+    assert usage_from(anthropic) == TokenUsage(1050, 30, 900, 100, 0)
+    google = SimpleNamespace(
+        usage_metadata=SimpleNamespace(
+            prompt_token_count=500,
+            candidates_token_count=70,
+            thoughts_token_count=30,
+            cached_content_token_count=200,
+        )
+    )
+    assert usage_from(google) == TokenUsage(500, 100, 200, 0, 30)
+    assert usage_from(object()) is None
+
+
+def test_import_sentrial_does_not_load_prices() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, sentrial; print('genai_prices' in sys.modules, 'openai' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["False", "False"]
