@@ -133,9 +133,12 @@ class Spool:
     def read_own(self, limit: int) -> list[Operation]:
         """Up to ``limit`` of our own spooled operations, oldest first."""
         with self._lock:
-            if not self._closed:
-                self._rotate()
-            while self._closed:
+            while True:
+                if not self._closed:
+                    if self._active is None or self._active.size == 0:
+                        self.pending = 0  # everything of ours has been read back
+                        return []
+                    self._rotate()  # writers move on to a new segment
                 segment = self._closed[0]
                 ops = segment.read(limit)
                 if ops:
@@ -144,8 +147,6 @@ class Spool:
                 self._closed.popleft()
                 self._bytes -= segment.size
                 segment.remove()
-            self.pending = 0  # every segment is read: nothing of ours is left on disk
-            return []
 
     def drained(self) -> bool:
         with self._lock:

@@ -400,3 +400,27 @@ def test_interpreter_shutdown_flushes(
     assert proc.returncode == 0, proc.stderr
     (session,) = reader.sessions()
     assert session["agentName"] == "atexit-agent" and session["eventCount"] == 1
+
+
+def test_tracking_while_the_spool_replays_loses_nothing(make_client: MakeClient,
+                                                        reader: Reader) -> None:
+    # A tiny queue: callers spill to disk while the worker is replaying from it.
+    client = make_client(max_queue_size=100, batch_size=50)
+    ids: list[str] = []
+    lock = threading.Lock()
+
+    def agent() -> None:
+        made = _track_sessions(client, 5, 200)
+        with lock:
+            ids.extend(made)
+
+    threads = [threading.Thread(target=agent) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert client.flush(60), client.stats()
+    stats = client.stats()
+    assert stats["spooled"] > 1000 and stats["replayed"] == stats["spooled"]
+    assert stats["sent"] == stats["tracked"] == 4 * 5 * 202
+    _assert_exactly_once_in_order(reader, ids, 200)
