@@ -20,8 +20,9 @@ from bench.throughput import stored_events
 _AGENT = """
 import json, resource, sys, time
 import sentrial
-url, spool, events, sessions = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-client = sentrial.SentrialClient(api_key=%r, api_url=url, spool_dir=spool)
+url, spool, key = sys.argv[1], sys.argv[2], sys.argv[5]
+events, sessions = int(sys.argv[3]), int(sys.argv[4])
+client = sentrial.SentrialClient(api_key=key, api_url=url, spool_dir=spool)
 client.create_session("warm-up", "outage-warmup", "u")
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
@@ -43,7 +44,7 @@ peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"flushed": ok, "recovery_seconds": time.perf_counter() - start,
                   "rss_peak_kb": peak, "stats": client.stats()}), flush=True)
 client.shutdown(5)
-""" % API_KEY
+"""
 
 
 def run(events: int = 1_000_000, sessions: int = 100) -> dict[str, Any]:
@@ -51,9 +52,19 @@ def run(events: int = 1_000_000, sessions: int = 100) -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
         agent = subprocess.Popen(
-            [sys.executable, "-c", _AGENT, url, str(Path(tmp) / "spool"), str(events),
-             str(sessions)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                "-c",
+                _AGENT,
+                url,
+                str(Path(tmp) / "spool"),
+                str(events),
+                str(sessions),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert agent.stdin is not None and agent.stdout is not None
         down = json.loads(agent.stdout.readline())
         with server_process(str(Path(tmp) / "outage.db"), port=port):

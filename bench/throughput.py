@@ -22,8 +22,9 @@ def stored_events(url: str, agent: str) -> int:
         params: dict[str, Any] = {"agentName": agent, "limit": 500}
         if cursor:
             params["cursor"] = cursor
-        page = httpx.get(url + "/api/sdk/sessions", params=params, headers=headers,
-                         timeout=60).json()
+        page = httpx.get(
+            url + "/api/sdk/sessions", params=params, headers=headers, timeout=60
+        ).json()
         total += sum(s["eventCount"] for s in page["data"])
         cursor = page["nextCursor"]
         if cursor is None:
@@ -32,10 +33,13 @@ def stored_events(url: str, agent: str) -> int:
 
 def run(events: int = 100_000, threads: int = 4) -> dict[str, Any]:
     per_thread = events // threads
-    with tempfile.TemporaryDirectory() as tmp, \
-            server_process(str(Path(tmp) / "throughput.db")) as url:
-        client = sentrial.SentrialClient(api_key=API_KEY, api_url=url,
-                                         spool_dir=str(Path(tmp) / "spool"))
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        server_process(str(Path(tmp) / "throughput.db")) as url,
+    ):
+        client = sentrial.SentrialClient(
+            api_key=API_KEY, api_url=url, spool_dir=str(Path(tmp) / "spool")
+        )
 
         def agent(n: int) -> None:
             sid = client.create_session(f"t{n}", "throughput", "u")

@@ -6,7 +6,6 @@ by a background thread (or one request per call with ``delivery="sync"``).
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 from collections.abc import Callable, Iterable, Mapping
@@ -19,6 +18,12 @@ from ._errors import SentrialError
 from ._tracker import Tracker
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+async def _to_thread(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    import asyncio  # only async users pay for importing asyncio
+
+    return await asyncio.to_thread(function, *args, **kwargs)
 
 
 def guarded(default: Callable[[], Any] | None = None) -> Callable[[F], F]:
@@ -289,7 +294,7 @@ class AsyncSentrialClient(_Base):
     async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         function = getattr(self._tracker, method)
         if self.config.delivery == "sync":
-            return await asyncio.to_thread(function, *args, **kwargs)
+            return await _to_thread(function, *args, **kwargs)
         return function(*args, **kwargs)
 
     @guarded(_ids.new_session_id)
@@ -351,10 +356,12 @@ class AsyncSentrialClient(_Base):
     close_session = complete_session
 
     async def flush(self, timeout: float | None = None) -> bool:
-        return await asyncio.to_thread(self._tracker.flush, timeout)
+        delivered: bool = await _to_thread(self._tracker.flush, timeout)
+        return delivered
 
     async def shutdown(self, timeout: float | None = None) -> bool:
-        return await asyncio.to_thread(self._tracker.shutdown, timeout)
+        delivered: bool = await _to_thread(self._tracker.shutdown, timeout)
+        return delivered
 
     async def close(self) -> None:
         await self.shutdown()

@@ -1,16 +1,14 @@
-"""Operations waiting for delivery, and their translation to generated models.
+"""Operations (see ``_operation``) translated to the generated package's models.
 
-An :class:`Operation` holds the keyword arguments of a generated model
-(``SessionCreate``, ``EventCreate`` or ``SessionUpdate``) by their Python
-names; payload fields are JSON bytes captured at call time. Only here do they
-become generated models, on the delivery thread, so the wire format (field
-names, enums, date-times) is entirely the generated package's business.
+Only here, on the delivery thread, do operations become generated models or
+their wire dicts, so the wire format (field names, enums, date-times) is
+entirely the generated package's business.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import attrs
 import orjson
@@ -28,40 +26,13 @@ from sentrial_api.models import (
     UpdateSessionOperation,
 )
 
-Kind = Literal["create_session", "create_event", "update_session"]
+from ._operation import Operation
+
 BatchItem = CreateSessionOperation | CreateEventOperation | UpdateSessionOperation
 Model = SessionCreate | EventCreate | SessionUpdate
 
 _OBJECT_FIELDS = frozenset({"metadata", "tool_input", "tool_output", "state_before", "state_after"})
 _TIME_FIELDS = frozenset({"timestamp", "started_at", "completed_at"})
-
-
-class Operation:
-    """One create-session, create-event or update-session, in call order."""
-
-    __slots__ = ("fields", "kind", "session_id")
-
-    def __init__(self, kind: Kind, session_id: str, fields: dict[str, Any]) -> None:
-        self.kind = kind
-        self.session_id = session_id
-        self.fields = fields
-
-    def to_record(self) -> bytes:
-        """One spool line: JSON, payload bytes embedded as they are."""
-        fields = {
-            k: orjson.Fragment(v) if isinstance(v, bytes) else v for k, v in self.fields.items()
-        }
-        return orjson.dumps([self.kind, self.session_id, fields])
-
-    @classmethod
-    def from_record(cls, line: bytes) -> Operation:
-        kind, session_id, fields = orjson.loads(line)
-        if kind not in ("create_session", "create_event", "update_session"):
-            raise ValueError(f"unknown operation kind {kind!r}")
-        return cls(kind, session_id, fields)
-
-    def __repr__(self) -> str:
-        return f"Operation({self.kind}, {self.session_id})"
 
 
 class _RawObject(JsonObject):

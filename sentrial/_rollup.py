@@ -11,7 +11,7 @@ from __future__ import annotations
 import collections
 from typing import Any
 
-from ._ops import Operation
+from ._operation import Operation
 
 MAX_OPEN_SESSIONS = 100_000
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from ._config import Config
-from ._ops import Operation
+from ._operation import Operation
 
 logger = logging.getLogger("sentrial")
 

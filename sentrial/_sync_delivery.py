@@ -14,7 +14,7 @@ from typing import Any
 
 from ._config import Config
 from ._errors import APIError, AuthenticationError
-from ._ops import Operation
+from ._operation import Operation
 from ._rollup import Rollup
 from ._transport import Transport
 

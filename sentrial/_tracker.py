@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from . import _ids, _payload
 from ._config import Config
 from ._errors import ValidationError
-from ._ops import Kind, Operation
-from ._sync_delivery import SyncDelivery
-from ._worker import BackgroundDelivery
+from ._operation import Kind, Operation
+
+if TYPE_CHECKING:  # imported when the first operation is sent: `import sentrial` stays light
+    from ._sync_delivery import SyncDelivery
+    from ._worker import BackgroundDelivery
 
 logger = logging.getLogger("sentrial")
 
@@ -45,8 +47,12 @@ class Tracker:
     def delivery(self) -> BackgroundDelivery | SyncDelivery:
         if self._delivery is None:
             if self.config.delivery == "sync":
+                from ._sync_delivery import SyncDelivery
+
                 self._delivery = SyncDelivery(self.config)
             else:
+                from ._worker import BackgroundDelivery
+
                 self._delivery = BackgroundDelivery(self.config)
         return self._delivery
 

@@ -24,7 +24,8 @@ from sentrial_api.models import BatchRequest, BatchResponse, Session
 
 from ._config import Config
 from ._errors import APIError, AuthenticationError, DeliveryError
-from ._ops import Operation, to_model, to_wire
+from ._operation import Operation
+from ._ops import to_model, to_wire
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 

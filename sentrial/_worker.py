@@ -24,7 +24,7 @@ from typing import Any
 
 from ._config import Config
 from ._errors import APIError, AuthenticationError
-from ._ops import Operation
+from ._operation import Operation
 from ._rollup import Rollup
 from ._spool import Spool, _Segment, spool_directory
 from ._transport import BatchUnsupported, ItemResult, RetryableError, Transport

@@ -25,16 +25,29 @@ THREADS = 4
 SESSIONS_PER_THREAD = 50
 EVENTS_PER_SESSION = 50
 COST = 0.001
-FAULTS = {"ok": 0.62, "500": 0.04, "502": 0.04, "503": 0.04, "429": 0.06, "reset": 0.07,
-          "drop_after_forward": 0.08, "stall": 0.05}
+FAULTS = {
+    "ok": 0.62,
+    "500": 0.04,
+    "502": 0.04,
+    "503": 0.04,
+    "429": 0.06,
+    "reset": 0.07,
+    "drop_after_forward": 0.08,
+    "stall": 0.05,
+}
 
 
 @pytest.mark.timeout(240)
 def test_chaos(sentrial_server: LocalServer, reader: Reader, tmp_path: Path) -> None:
     proxy = FaultProxy(sentrial_server.url, FAULTS, seed=20261126, stall_seconds=1.5).start()
-    client = SentrialClient(api_key=sentrial_server.api_key, api_url=proxy.url,
-                            spool_dir=str(tmp_path), request_timeout=1.0, batch_size=50,
-                            max_queue_size=2000)
+    client = SentrialClient(
+        api_key=sentrial_server.api_key,
+        api_url=proxy.url,
+        spool_dir=str(tmp_path),
+        request_timeout=1.0,
+        batch_size=50,
+        max_queue_size=2000,
+    )
     sessions: list[str] = []
     slowest: list[float] = []
     lock = threading.Lock()
@@ -48,8 +61,7 @@ def test_chaos(sentrial_server: LocalServer, reader: Reader, tmp_path: Path) -> 
             worst = max(worst, time.perf_counter() - start)
             for e in range(EVENTS_PER_SESSION):
                 start = time.perf_counter()
-                client.track_tool_call(sid, "step", {"n": e}, {"ok": True},
-                                       estimated_cost=COST)
+                client.track_tool_call(sid, "step", {"n": e}, {"ok": True}, estimated_cost=COST)
                 worst = max(worst, time.perf_counter() - start)
             start = time.perf_counter()
             client.complete_session(sid, success=True)

@@ -402,8 +402,9 @@ def test_interpreter_shutdown_flushes(
     assert session["agentName"] == "atexit-agent" and session["eventCount"] == 1
 
 
-def test_tracking_while_the_spool_replays_loses_nothing(make_client: MakeClient,
-                                                        reader: Reader) -> None:
+def test_tracking_while_the_spool_replays_loses_nothing(
+    make_client: MakeClient, reader: Reader
+) -> None:
     # A tiny queue: callers spill to disk while the worker is replaying from it.
     client = make_client(max_queue_size=100, batch_size=50)
     ids: list[str] = []

@@ -1,0 +1,43 @@
+"""One operation waiting for delivery: create a session, record an event, update a session.
+
+It holds the keyword arguments of a generated model (``SessionCreate``,
+``EventCreate`` or ``SessionUpdate``) by their Python names; payload fields are
+JSON bytes captured at call time. Kept apart from ``_ops`` so that making one
+on the caller's thread never imports the generated package.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import orjson
+
+Kind = Literal["create_session", "create_event", "update_session"]
+
+
+class Operation:
+    """One create-session, create-event or update-session, in call order."""
+
+    __slots__ = ("fields", "kind", "session_id")
+
+    def __init__(self, kind: Kind, session_id: str, fields: dict[str, Any]) -> None:
+        self.kind = kind
+        self.session_id = session_id
+        self.fields = fields
+
+    def to_record(self) -> bytes:
+        """One spool line: JSON, payload bytes embedded as they are."""
+        fields = {
+            k: orjson.Fragment(v) if isinstance(v, bytes) else v for k, v in self.fields.items()
+        }
+        return orjson.dumps([self.kind, self.session_id, fields])
+
+    @classmethod
+    def from_record(cls, line: bytes) -> Operation:
+        kind, session_id, fields = orjson.loads(line)
+        if kind not in ("create_session", "create_event", "update_session"):
+            raise ValueError(f"unknown operation kind {kind!r}")
+        return cls(kind, session_id, fields)
+
+    def __repr__(self) -> str:
+        return f"Operation({self.kind}, {self.session_id})"
