@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._common import API_KEY, free_port, server_process
+from bench._common import free_port, server_process
 from bench.throughput import stored_events
 
 _AGENT = """

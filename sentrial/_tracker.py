@@ -10,6 +10,7 @@ made with ``fail_silently=False``.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,7 @@ class Tracker:
         self.config = config
         self._errors: dict[str, int] = {}
         self._delivery: BackgroundDelivery | SyncDelivery | None = None
+        self._delivery_lock = threading.Lock()
         if not config.api_key and config.enabled:
             logger.warning("sentrial: no API key (api_key= or SENTRIAL_API_KEY): nothing is sent")
         self._sends = config.sends
@@ -45,16 +47,22 @@ class Tracker:
 
     @property
     def delivery(self) -> BackgroundDelivery | SyncDelivery:
-        if self._delivery is None:
-            if self.config.delivery == "sync":
-                from ._sync_delivery import SyncDelivery
+        delivery = self._delivery
+        if delivery is not None:
+            return delivery
+        with self._delivery_lock:  # one engine per client, however many threads start at once
+            if self._delivery is None:
+                self._delivery = self._new_delivery()
+            return self._delivery
 
-                self._delivery = SyncDelivery(self.config)
-            else:
-                from ._worker import BackgroundDelivery
+    def _new_delivery(self) -> BackgroundDelivery | SyncDelivery:
+        if self.config.delivery == "sync":
+            from ._sync_delivery import SyncDelivery
 
-                self._delivery = BackgroundDelivery(self.config)
-        return self._delivery
+            return SyncDelivery(self.config)
+        from ._worker import BackgroundDelivery
+
+        return BackgroundDelivery(self.config)
 
     def note_error(self, where: str, exc: BaseException) -> None:
         count = self._errors.get(where, 0)

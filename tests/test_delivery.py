@@ -425,3 +425,26 @@ def test_tracking_while_the_spool_replays_loses_nothing(
     assert stats["spooled"] > 1000 and stats["replayed"] == stats["spooled"]
     assert stats["sent"] == stats["tracked"] == 4 * 5 * 202
     _assert_exactly_once_in_order(reader, ids, 200)
+
+
+def test_threads_racing_to_start_share_one_engine(make_client: MakeClient, reader: Reader) -> None:
+    for _ in range(20):
+        client = make_client()
+        barrier = threading.Barrier(8)
+        engines = set()
+        lock = threading.Lock()
+
+        def first_call() -> None:
+            barrier.wait()
+            client.create_session("race", "race-agent", "u")
+            with lock:
+                engines.add(id(client._tracker._delivery))
+
+        threads = [threading.Thread(target=first_call) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(engines) == 1
+        assert client.flush(10) and client.stats()["sent"] == 8
+    assert len(reader.sessions(agentName="race-agent")) == 160
