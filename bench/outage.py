@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._common import free_port, server_process
+from bench._common import API_KEY, free_port, server_process
 from bench.throughput import stored_events
 
 _AGENT = """
@@ -60,6 +60,7 @@ def run(events: int = 1_000_000, sessions: int = 100) -> dict[str, Any]:
                 str(Path(tmp) / "spool"),
                 str(events),
                 str(sessions),
+                API_KEY,
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

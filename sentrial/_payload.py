@@ -105,6 +105,13 @@ def _key(key: Any) -> str:
     return key if isinstance(key, str) else str(to_jsonable(key))
 
 
+def compact(data: bytes) -> bytes:
+    """A right-sized copy: orjson's result keeps its whole write buffer (about
+    4 KB even for a 50-byte document), which a queue of many small payloads
+    would multiply into hundreds of MB."""
+    return bytes(memoryview(data))
+
+
 def dumps(value: Any) -> bytes:
     """JSON bytes of any value; never raises."""
     try:
@@ -144,7 +151,7 @@ def capture(
         preview = data[: max(0, max_bytes // 2)].decode("utf-8", "ignore")
         marker = {TRUNCATED_KEY: True, "original_bytes": len(data), "preview": preview}
         data = orjson.dumps(marker if as_object else f"{preview}... [truncated {len(data)} bytes]")
-    return data
+    return compact(data)
 
 
 def capture_text(value: Any, *, max_bytes: int) -> str:

@@ -81,7 +81,7 @@ class Tracker:
             except Exception:
                 data = b""
             if data and len(data) <= self._max and (not as_object or data[0] == 0x7B):  # "{"
-                return data
+                return _payload.compact(data)
         return _payload.capture(
             value, max_bytes=self._max, mask=self._mask, redact=self._redact, as_object=as_object
         )

@@ -428,19 +428,20 @@ def test_tracking_while_the_spool_replays_loses_nothing(
 
 
 def test_threads_racing_to_start_share_one_engine(make_client: MakeClient, reader: Reader) -> None:
+    lock = threading.Lock()
+    engines: set[int] = set()
+
+    def first_call(client: SentrialClient, barrier: threading.Barrier) -> None:
+        barrier.wait()
+        client.create_session("race", "race-agent", "u")
+        with lock:
+            engines.add(id(client._tracker._delivery))
+
     for _ in range(20):
         client = make_client()
         barrier = threading.Barrier(8)
-        engines = set()
-        lock = threading.Lock()
-
-        def first_call() -> None:
-            barrier.wait()
-            client.create_session("race", "race-agent", "u")
-            with lock:
-                engines.add(id(client._tracker._delivery))
-
-        threads = [threading.Thread(target=first_call) for _ in range(8)]
+        engines.clear()
+        threads = [threading.Thread(target=first_call, args=(client, barrier)) for _ in range(8)]
         for t in threads:
             t.start()
         for t in threads:
