@@ -5,7 +5,8 @@ status even when a body does not parse (a proxy's HTML 502, a plain server's
 404), and ``Retry-After``. So this module builds each request with the
 generated module's ``_get_kwargs`` (paths, methods and JSON field names stay
 the generated package's), sends it with the generated client's httpx client,
-and parses success bodies with the generated ``_parse_response``.
+and reads answers with the generated models (or, for batch answers, with
+the field names read off them: see ``_ops``).
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ import httpx
 import orjson
 from sentrial_api import AuthenticatedClient
 from sentrial_api.api.default import create_event, create_session, submit_batch, update_session
-from sentrial_api.models import BatchRequest, BatchResponse, Session
+from sentrial_api.models import BatchRequest, Session
 
 from ._config import Config
 from ._errors import APIError, AuthenticationError, DeliveryError
 from ._operation import Operation
-from ._ops import to_model, to_wire
+from ._ops import read_batch_results, to_model, to_wire
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
@@ -147,11 +148,11 @@ class Transport:
         if response.status_code in (404, 405):
             raise BatchUnsupported("no batch endpoint", status_code=response.status_code)
         raise_for_status(response)
-        parsed = submit_batch._parse_response(client=self._client, response=response)
-        if not isinstance(parsed, BatchResponse) or len(parsed.results) != len(ops):
+        rows = read_batch_results(response.content)
+        if rows is None or len(rows) != len(ops):
             raise RetryableError("malformed batch response", status_code=200)
-        results = sorted(parsed.results, key=lambda r: r.index)
-        return [ItemResult(r.status, r.message or "", r.id or None) for r in results]
+        rows.sort(key=lambda row: row[0])
+        return [ItemResult(status, message, ident) for _, status, ident, message in rows]
 
     def send_one(self, op: Operation, session_id: str) -> ItemResult:
         """One operation on its own endpoint (plain servers, ``delivery="sync"``)."""
