@@ -34,7 +34,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 demo: $(STAMP)
-	@echo "make demo: not yet (issue 7)"
+	$(PY) examples/demo.py
 
 bench: $(STAMP)
 	$(PY) -m bench.run

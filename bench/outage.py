@@ -79,6 +79,9 @@ def run(events: int = 1_000_000, sessions: int = 100) -> dict[str, Any]:
     growth_mb = (max(down["rss_peak_kb"], up["rss_peak_kb"]) - down["rss_before_kb"]) / 1024
     return {
         "rss_growth_mb": round(growth_mb, 1),
+        "rss_before_mb": round(down["rss_before_kb"] / 1024, 1),
+        "rss_peak_tracking_mb": round(down["rss_peak_kb"] / 1024, 1),
+        "rss_peak_recovery_mb": round(up["rss_peak_kb"] / 1024, 1),
         "tracked": events,
         "delivered": delivered,
         "tracking_seconds": round(down["tracking_seconds"], 1),

@@ -181,10 +181,13 @@ def read_batch_results(content: bytes) -> list[tuple[int, int, str | None, str]]
     try:
         rows = orjson.loads(content)[_RESULTS_KEY]
         names = _RESULT_NAMES
-        index, status, ident, message = (names["index"], names["status"], names["id"],
-                                         names["message"])
-        return [(int(r[index]), int(r[status]), r.get(ident), r.get(message) or "")
-                for r in rows]
+        index, status, ident, message = (
+            names["index"],
+            names["status"],
+            names["id"],
+            names["message"],
+        )
+        return [(int(r[index]), int(r[status]), r.get(ident), r.get(message) or "") for r in rows]
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -111,6 +111,12 @@ class BackgroundDelivery:
             self._queue.append(op)
         self._idle.clear()
 
+    def ensure_started(self) -> None:
+        """Start the delivery thread now (it also replays spool files left on disk)."""
+        with self._lock:
+            if self._thread is None and not self._stopping.is_set():
+                self._start()
+
     def _start(self) -> None:
         thread = threading.Thread(target=self._run, name="sentrial-delivery", daemon=True)
         try:
@@ -308,7 +314,12 @@ class BackgroundDelivery:
                 return True
 
     def _is_empty(self) -> bool:
-        return not self._queue and self._current is None and not self._spool.pending
+        return (
+            not self._queue
+            and self._current is None
+            and not self._spool.pending
+            and self._orphan is None
+        )
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Flush within ``timeout``, then keep what is left on disk for the next run."""

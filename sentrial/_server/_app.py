@@ -99,8 +99,9 @@ def _query(request: Request, operation_id: str, integers: frozenset[str] = froze
     return values
 
 
-def create_app(storage: Storage, api_keys: Sequence[str]) -> Starlette:
-    """The ASGI app serving every operation of the spec over ``storage``."""
+def create_app(storage: Storage, api_keys: Sequence[str], *, viewer: bool = True) -> Starlette:
+    """The ASGI app serving every operation of the spec over ``storage``, and the
+    session viewer at ``/`` unless ``viewer`` is False (non-loopback servers)."""
     check_key = _KeyCheck(api_keys)
     body_limit = _spec.request_limit("maxBodyBytes")
     batch_bytes = _spec.request_limit("maxBatchBytes")
@@ -251,6 +252,10 @@ def create_app(storage: Storage, api_keys: Sequence[str]) -> Starlette:
         resource("/api/sdk/events", post=endpoint(create_event)),
         resource("/api/sdk/batch", post=endpoint(submit_batch)),
     ]
+    if viewer:
+        from ._viewer import viewer_routes
+
+        routes += viewer_routes(storage)
 
     async def http_exception(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

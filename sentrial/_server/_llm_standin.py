@@ -35,7 +35,9 @@ def _tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def _reply(prompt: str) -> str:
+def _reply(prompt: str, context: str = "") -> str:
+    if "Context:" in context and context.split("Context:", 1)[1].strip():
+        return "Thanks for reaching out. " + context.split("Context:", 1)[1].strip()
     if "refund" in prompt.lower():
         return "I have started your refund; it will arrive within 5 business days."
     if "password" in prompt.lower():
@@ -73,7 +75,8 @@ async def chat_completions(request: Request) -> Response:
             {"error": {"message": f"stand-in {kind}", "type": kind, "param": None, "code": None}},
             status,
         )
-    reply = _reply(prompt)
+    system = " ".join(_text_of(m.get("content", "")) for m in messages if m.get("role") == "system")
+    reply = _reply(prompt, system)
     prompt_tokens = sum(_tokens(_text_of(m.get("content", ""))) for m in messages) + 3
     completion_tokens = _tokens(reply)
     cached = (prompt_tokens // 64) * 64 if prompt_tokens >= 1024 else 0

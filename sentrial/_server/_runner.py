@@ -99,7 +99,11 @@ class LocalServer(ASGIThread):
         self.storage = Storage(db)
         self.api_keys = list(api_keys)
         self.api_key = self.api_keys[0]
-        super().__init__(create_app(self.storage, self.api_keys), host=host, port=port)
+        # The viewer reads the store without a key: only for loopback servers.
+        viewer = host in ("127.0.0.1", "localhost", "::1")
+        super().__init__(
+            create_app(self.storage, self.api_keys, viewer=viewer), host=host, port=port
+        )
 
     def stop(self) -> None:
         super().stop()

@@ -117,6 +117,12 @@ def _canonical(body: dict[str, Any]) -> str:
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
 
 
+def _percentile(ordered: list[float], q: float) -> float | None:
+    if not ordered:
+        return None
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
 def _new_id(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(12)
 
@@ -299,6 +305,46 @@ class Storage:
             "startedAt": iso(row["started_us"]),
             "completedAt": iso(row["completed_us"]),
         }
+
+    def agent_stats(self) -> list[dict[str, Any]]:
+        """Per agent: sessions, success rate, p50/p95 duration (ms), cost and tokens."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT agent_name, status, outcome FROM sessions ORDER BY agent_name"
+            ).fetchall()
+        stats: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            agent = stats.setdefault(
+                row["agent_name"],
+                {
+                    "agentName": row["agent_name"],
+                    "sessions": 0,
+                    "finished": 0,
+                    "succeeded": 0,
+                    "durations": [],
+                    "cost": 0.0,
+                    "tokens": 0,
+                },
+            )
+            outcome = orjson.loads(row["outcome"])
+            agent["sessions"] += 1
+            if row["status"] in ("completed", "failed"):
+                agent["finished"] += 1
+                agent["succeeded"] += row["status"] == "completed"
+            if isinstance(outcome.get("durationMs"), (int, float)):
+                agent["durations"].append(float(outcome["durationMs"]))
+            agent["cost"] += float(outcome.get("estimatedCost") or 0)
+            agent["tokens"] += int(outcome.get("totalTokens") or 0)
+        out = []
+        for agent in stats.values():
+            durations = sorted(agent.pop("durations"))
+            agent["successRate"] = (
+                agent["succeeded"] / agent["finished"] if agent["finished"] else None
+            )
+            agent["p50DurationMs"] = _percentile(durations, 0.50)
+            agent["p95DurationMs"] = _percentile(durations, 0.95)
+            out.append(agent)
+        return out
 
     # -- events -----------------------------------------------------------
 
