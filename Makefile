@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install generate check-generated lint test demo bench serve lock clean
+.PHONY: install generate check-generated lint test demo bench serve lock clean browser
 
 install: $(STAMP)
 
@@ -28,10 +28,18 @@ lint: $(STAMP)
 	$(BIN)/mypy --strict sentrial tests
 	$(BIN)/mypy --strict -p sentrial_api
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(MAKE) check-generated
 	$(MAKE) lint
 	$(PY) -m pytest -q
+
+# Debian's Chromium for the viewer's browser test (Playwright drives it; no download
+# of its own browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
 demo: $(STAMP)
 	$(PY) examples/demo.py

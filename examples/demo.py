@@ -8,6 +8,7 @@ up for the viewer until Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -69,10 +70,8 @@ def main() -> int:
         )
         if server is not None and sys.stdin.isatty():
             print("   the server keeps running for the viewer; Ctrl-C to stop")
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 server.wait()
-            except KeyboardInterrupt:
-                pass
         return agent.returncode
     finally:
         if server is not None:

@@ -43,7 +43,7 @@ def _e(value: Any) -> str:
 
 
 def _money(value: Any) -> str:
-    return f"${value:.4f}" if isinstance(value, (int, float)) else ""
+    return f"${value:.6f}" if isinstance(value, (int, float)) else ""
 
 
 def _ms(value: Any) -> str:
