@@ -26,6 +26,10 @@ async def _to_thread(function: Callable[..., Any], /, *args: Any, **kwargs: Any)
     return await asyncio.to_thread(function, *args, **kwargs)
 
 
+def _false() -> bool:
+    return False
+
+
 def guarded(default: Callable[[], Any] | None = None) -> Callable[[F], F]:
     """No error of the SDK, not even a wrong call, reaches the host application
     unless the client was made with ``fail_silently=False``."""
@@ -259,17 +263,19 @@ class SentrialClient(_Base):
 
     close_session = complete_session  # the published SDK's older name
 
+    @guarded(_false)
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything tracked so far is delivered; False on timeout."""
         return self._tracker.flush(timeout)
 
+    @guarded(_false)
     def shutdown(self, timeout: float | None = None) -> bool:
         """Flush within ``timeout`` (default ``shutdown_timeout``) and stop; what is
         left is kept on disk and delivered by the next process."""
         return self._tracker.shutdown(timeout)
 
     def close(self) -> None:
-        self._tracker.shutdown()
+        self.shutdown()
 
     def __enter__(self) -> SentrialClient:
         return self
@@ -355,10 +361,12 @@ class AsyncSentrialClient(_Base):
 
     close_session = complete_session
 
+    @guarded(_false)
     async def flush(self, timeout: float | None = None) -> bool:
         delivered: bool = await _to_thread(self._tracker.flush, timeout)
         return delivered
 
+    @guarded(_false)
     async def shutdown(self, timeout: float | None = None) -> bool:
         delivered: bool = await _to_thread(self._tracker.shutdown, timeout)
         return delivered

@@ -358,28 +358,11 @@ class Tracker:
     # -- lifecycle ----------------------------------------------------------------
 
     def flush(self, timeout: float | None = None) -> bool:
-        if self._delivery is None:
-            return True
-        try:
-            return self._delivery.flush(timeout)
-        except Exception as exc:
-            if not self.config.fail_silently:
-                raise
-            self.note_error("flush", exc)
-            return False
+        return True if self._delivery is None else self._delivery.flush(timeout)
 
     def shutdown(self, timeout: float | None = None) -> bool:
-        if self._delivery is None:
-            return True
-        try:
-            return self._delivery.shutdown(timeout)
-        except Exception as exc:
-            if not self.config.fail_silently:
-                raise
-            self.note_error("shutdown", exc)
-            return False
-        finally:
-            self._delivery = None
+        delivery, self._delivery = self._delivery, None
+        return True if delivery is None else delivery.shutdown(timeout)
 
     def stats(self) -> dict[str, Any]:
         base: dict[str, Any] = {

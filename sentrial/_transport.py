@@ -127,24 +127,36 @@ class Transport:
     def close(self) -> None:
         self._client.get_httpx_client().close()
 
-    def _send(self, module: ModuleType, **kwargs: Any) -> httpx.Response:
-        request = module._get_kwargs(**kwargs)
+    def _request(self, module: ModuleType, **kwargs: Any) -> dict[str, Any]:
+        request: dict[str, Any] = module._get_kwargs(**kwargs)
         if "json" in request:
             # orjson: fast, and it embeds payloads captured as JSON bytes verbatim.
             request["content"] = orjson.dumps(request.pop("json"))
+        return request
+
+    def _post(self, request: dict[str, Any]) -> httpx.Response:
         try:
             return self._client.get_httpx_client().request(**request)
         except httpx.TransportError as exc:  # connect, read, write, timeouts, protocol
             raise RetryableError(f"{type(exc).__name__}: {exc}") from exc
 
-    def send_batch(self, ops: list[Operation], ids: list[str]) -> list[ItemResult]:
-        """One request for many operations; one result per operation, in order."""
+    def _send(self, module: ModuleType, **kwargs: Any) -> httpx.Response:
+        return self._post(self._request(module, **kwargs))
+
+    def encode_batch(self, ops: list[Operation], ids: list[str]) -> dict[str, Any]:
+        """The batch request for ``ops``, ready to post (built ahead of time)."""
         items = []
         for index, (op, sid) in enumerate(zip(ops, ids, strict=True)):
             items.append(to_wire(op, sid))
             if index % 32 == 31:
                 time.sleep(0)  # let caller threads take the GIL: their latency comes first
-        response = self._send(submit_batch, body=_PrebuiltBatch.of(items))
+        return self._request(submit_batch, body=_PrebuiltBatch.of(items))
+
+    def send_batch(
+        self, ops: list[Operation], ids: list[str], request: dict[str, Any] | None = None
+    ) -> list[ItemResult]:
+        """One request for many operations; one result per operation, in order."""
+        response = self._post(request or self.encode_batch(ops, ids))
         if response.status_code in (404, 405):
             raise BatchUnsupported("no batch endpoint", status_code=response.status_code)
         raise_for_status(response)

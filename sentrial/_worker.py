@@ -1,9 +1,11 @@
-"""Background delivery: the caller appends, one daemon thread sends.
+"""Background delivery: the caller appends, two daemon threads deliver.
 
 The caller's whole cost is a ``deque.append``. The delivery thread takes
 batches in order (memory queue first, then this process's spool, then spool
-files left by dead processes), sends them through the batch endpoint, and
-retries what can be retried with exponential backoff and full jitter. Memory
+files left by dead processes) and encodes them; the sender thread posts them
+through the batch endpoint one after the other, in order, and retries what
+can be retried with exponential backoff and full jitter. The two overlap: the
+next batch is encoded while the server stores the current one. Memory
 stays bounded: past ``max_queue_size`` operations go to the spool on disk, and
 so does everything still pending at exit. Every operation ends up counted in
 :meth:`BackgroundDelivery.stats`: sent, or dropped for a named reason.
@@ -16,6 +18,7 @@ import collections
 import itertools
 import logging
 import os
+import queue as queue_module
 import random
 import threading
 import time
@@ -79,8 +82,16 @@ class BackgroundDelivery:
         self._stopping = threading.Event()
         self._idle = threading.Event()
         self._spooling = False
-        self._current: list[Operation] | None = None  # the batch being delivered
+        self._current: list[Operation] | None = None  # the batch being sent
+        # Encoded batches waiting for the sender: at most one, so that order,
+        # memory and what shutdown must save all stay simple.
+        self._handoff: queue_module.Queue[tuple[list[Operation], dict[str, Any] | None]] = (
+            queue_module.Queue(maxsize=1)
+        )
+        self._batches = 0  # handed to the sender and not finished (guarded by _lock)
+        self._unsent: list[Operation] = []  # what the sender gave up on when stopping
         self._thread: threading.Thread | None = None
+        self._sender: threading.Thread | None = None
         self.counters = Stats()
 
     # -- caller side -------------------------------------------------------
@@ -119,10 +130,13 @@ class BackgroundDelivery:
 
     def _start(self) -> None:
         thread = threading.Thread(target=self._run, name="sentrial-delivery", daemon=True)
+        sender = threading.Thread(target=self._send_loop, name="sentrial-sender", daemon=True)
         try:
+            sender.start()
             thread.start()
         except RuntimeError:  # interpreter shutting down: keep it on disk for the next run
             return
+        self._sender = sender
         self._thread = thread
 
     def _to_spool(self, ops: list[Operation], reason_if_full: str) -> None:
@@ -139,9 +153,10 @@ class BackgroundDelivery:
     # -- delivery thread ----------------------------------------------------
 
     def _run(self) -> None:
+        """Take batches in order and encode them for the sender."""
         while True:
             # Not idle from before looking at the queue until the batch taken is
-            # accounted for, so flush() never sees "empty and idle" in between.
+            # counted in _batches, so flush() never sees "empty and idle" in between.
             self._idle.clear()
             batch = self._next_batch()
             if batch is None:
@@ -151,14 +166,47 @@ class BackgroundDelivery:
                 self._wake.wait(self.config.flush_interval)
                 self._wake.clear()
                 continue
+            with self._lock:
+                self._batches += 1
+            request = None
+            if self._batch_supported:
+                try:
+                    ids = [self._server_id(op.session_id) for op in batch]
+                    request = self._transport.encode_batch(batch, ids)
+                except Exception:  # encoded again by the sender, which reports it
+                    logger.debug("sentrial: encoding a batch failed", exc_info=True)
+            while True:
+                try:
+                    self._handoff.put((batch, request), timeout=0.1)
+                    break
+                except queue_module.Full:
+                    if self._stopping.is_set() and not (self._sender and self._sender.is_alive()):
+                        self._queue.extendleft(reversed(batch))  # before newer ones
+                        with self._lock:
+                            self._batches -= 1
+                        return
+
+    def _send_loop(self) -> None:
+        """Post the encoded batches, one at a time, in the order they were taken."""
+        while True:
+            try:
+                batch, request = self._handoff.get(timeout=0.1)
+            except queue_module.Empty:
+                if self._stopping.is_set():
+                    return
+                continue
             self._current = batch
             try:
-                self._deliver(batch)
+                left = self._deliver(batch, request)
+                if left:  # stopping while the API fails: shutdown keeps them on disk
+                    self._unsent.extend(left)
             except Exception as exc:  # a bug must not kill the thread or lose the count
                 self._drop(batch, "internal_error", f"{type(exc).__name__}: {exc}")
                 logger.exception("sentrial: delivery failed unexpectedly")
             finally:
                 self._current = None
+                with self._lock:
+                    self._batches -= 1
 
     def _next_batch(self) -> list[Operation] | None:
         """The next operations in order: memory queue, own spool, then orphans."""
@@ -196,13 +244,18 @@ class BackgroundDelivery:
             self._rollup.apply(op)
         return ops
 
-    def _deliver(self, ops: list[Operation]) -> None:
+    def _deliver(
+        self, ops: list[Operation], request: dict[str, Any] | None = None
+    ) -> list[Operation]:
+        """Send ``ops`` until each is stored or dropped; returns what is left
+        only when asked to stop while the API keeps failing."""
         attempt = 0
         while ops:
             try:
                 if self._batch_supported:
                     ids = [self._server_id(op.session_id) for op in ops]
-                    results = self._transport.send_batch(ops, ids)
+                    results = self._transport.send_batch(ops, ids, request)
+                    request = None  # a retry re-encodes what is left
                     ops = self._settle(ops, results)
                 else:
                     ops, error = self._deliver_one_by_one(ops)
@@ -210,6 +263,7 @@ class BackgroundDelivery:
                         raise error
                 attempt = 0
             except BatchUnsupported:
+                request = None
                 logger.info(
                     "sentrial: no batch endpoint at %s; sending one by one", self.config.api_url
                 )
@@ -219,19 +273,22 @@ class BackgroundDelivery:
                 self.counters.retried += 1
                 self._log_once(f"retry:{exc.status_code}", f"will retry: {exc}", logging.INFO)
                 if not self._sleep(self._backoff(attempt, exc.retry_after)):
-                    self._requeue_front(ops)
-                    return
+                    return ops
             except AuthenticationError as exc:
                 self._drop(ops, "unauthorized", str(exc))
-                return
+                return []
             except APIError as exc:
+                request = None
                 if exc.status_code == 413 and len(ops) > 1:
                     half = len(ops) // 2
-                    self._deliver(ops[:half])
+                    left = self._deliver(ops[:half])
+                    if left:
+                        return left + ops[half:]
                     ops = ops[half:]
                     continue
                 self._drop(ops, f"rejected_{exc.status_code}", str(exc))
-                return
+                return []
+        return []
 
     def _deliver_one_by_one(
         self, ops: list[Operation]
@@ -285,9 +342,6 @@ class BackgroundDelivery:
         """Wait unless stopping; False means give up now."""
         return not self._stopping.wait(seconds)
 
-    def _requeue_front(self, ops: list[Operation]) -> None:
-        self._queue.extendleft(reversed(ops))
-
     def _drop(self, ops: list[Operation], reason: str, message: str) -> None:
         self.counters.dropped[reason] += len(ops)
         self._log_once(reason, f"dropped {len(ops)} operation(s): {reason}: {message}")
@@ -316,7 +370,7 @@ class BackgroundDelivery:
     def _is_empty(self) -> bool:
         return (
             not self._queue
-            and self._current is None
+            and self._batches == 0
             and not self._spool.pending
             and self._orphan is None
         )
@@ -328,12 +382,24 @@ class BackgroundDelivery:
         self._stopping.set()
         self._wake.set()
         leftover: list[Operation] = []
-        if self._thread is not None:
-            self._thread.join(max(0.1, min(1.0, timeout)))
-            if self._thread.is_alive() and self._current:
-                # Stuck in a request: keep a copy on disk; if that request does
-                # succeed after all, the replay is an idempotent repeat.
-                leftover.extend(self._current)
+        wait = max(0.1, min(1.0, timeout))
+        for thread in (self._thread, self._sender):
+            if thread is not None:
+                thread.join(wait)
+        current = self._current
+        if self._sender is not None and self._sender.is_alive() and current:
+            # Stuck in a request: keep a copy on disk; if that request does
+            # succeed after all, the replay is an idempotent repeat.
+            leftover.extend(current)
+        # In order: the sender's batch, what it gave up on, the encoded batch
+        # waiting for it, then the queue.
+        leftover.extend(self._unsent)
+        self._unsent = []
+        while True:
+            try:
+                leftover.extend(self._handoff.get_nowait()[0])
+            except queue_module.Empty:
+                break
         leftover.extend(self._queue)
         self._queue.clear()
         if leftover:

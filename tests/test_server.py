@@ -334,9 +334,10 @@ def test_cli_serve_prints_url_and_key(tmp_path: Path) -> None:
     )
     try:
         assert proc.stdout is not None
-        banner = proc.stdout.readline() + proc.stdout.readline() + proc.stdout.readline()
+        banner = "".join(proc.stdout.readline() for _ in range(4))
         assert f"http://127.0.0.1:{port}" in banner
         assert "SENTRIAL_API_KEY=sentrial_local_dev" in banner
+        assert f"viewer:  http://127.0.0.1:{port}/" in banner
         deadline = time.monotonic() + 10
         while True:
             try:
