@@ -18,13 +18,20 @@ from bench._common import API_KEY, free_port, server_process
 from bench.throughput import stored_events
 
 _AGENT = """
-import json, resource, sys, time
+import json, sys, time
 import sentrial
+
+def peak_kb():
+    # VmHWM: this process's own peak RSS (ru_maxrss would carry the parent's over exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+
 url, spool, key = sys.argv[1], sys.argv[2], sys.argv[5]
 events, sessions = int(sys.argv[3]), int(sys.argv[4])
 client = sentrial.SentrialClient(api_key=key, api_url=url, spool_dir=spool)
 client.create_session("warm-up", "outage-warmup", "u")
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 start = time.perf_counter()
 per = events // sessions
 for s in range(sessions):
@@ -34,13 +41,13 @@ for s in range(sessions):
                                {"status": "shipped"})
     client.complete_session(sid)
 tracked_s = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = peak_kb()
 print(json.dumps({"rss_before_kb": before, "rss_peak_kb": peak, "tracking_seconds": tracked_s,
                   "stats": client.stats()}), flush=True)
 sys.stdin.readline()  # the API is back: deliver
 start = time.perf_counter()
 ok = client.flush(600)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = peak_kb()
 print(json.dumps({"flushed": ok, "recovery_seconds": time.perf_counter() - start,
                   "rss_peak_kb": peak, "stats": client.stats()}), flush=True)
 client.shutdown(5)
