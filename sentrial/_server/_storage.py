@@ -418,23 +418,77 @@ class Storage:
         """Apply ``(op, session_id, body)`` items in order, in one transaction.
 
         Returns, per item, the stored record's id or the StorageError it
-        raised; one item's error does not stop the others.
+        raised; one item's error does not stop the others. Runs of events
+        (the bulk of any batch) are inserted with one ``executemany``.
         """
         results: list[str | StorageError] = []
         known_sessions: set[str] = set()
         with self.transaction():
-            for op, session_id, body in operations:
+            index = 0
+            while index < len(operations):
+                op, session_id, body = operations[index]
+                if op == "createEvent":
+                    end = index
+                    while end < len(operations) and operations[end][0] == "createEvent":
+                        end += 1
+                    bodies = [item[2] for item in operations[index:end]]
+                    results += self._insert_events(bodies, known_sessions)
+                    index = end
+                    continue
                 try:
                     if op == "createSession":
                         created = self._create_session(body)
                         known_sessions.add(created)
                         results.append(created)
-                    elif op == "createEvent":
-                        results.append(self._insert_event(body, known_sessions))
                     else:
                         assert session_id is not None
                         self._update_session(session_id, body)
                         results.append(session_id)
                 except StorageError as exc:
                     results.append(exc)
+                index += 1
+        return results
+
+    def _insert_events(
+        self, bodies: list[dict[str, Any]], known_sessions: set[str]
+    ) -> list[str | StorageError]:
+        results: list[str | StorageError] = []
+        rows: list[tuple[int, str, str, int, int, str]] = []
+        now = _now_us()
+        for position, body in enumerate(bodies):
+            try:
+                session_id = body["sessionId"]
+                if session_id not in known_sessions:
+                    exists = self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,))
+                    if exists.fetchone() is None:
+                        raise NotFound(f"sessionId: no session {session_id!r}")
+                    known_sessions.add(session_id)
+                event_id: str = body.get("id") or _new_id("evt_")
+                ts = _to_us(body["timestamp"], "timestamp") if "timestamp" in body else now
+                rows.append((position, event_id, session_id, ts, now, _canonical(body)))
+                results.append(event_id)
+            except StorageError as exc:
+                results.append(exc)
+        before = self._db.total_changes
+        self._db.executemany(
+            "INSERT OR IGNORE INTO events (id, session_id, ts_us, created_us, body)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [row[1:] for row in rows],
+        )
+        if self._db.total_changes - before == len(rows):
+            return results  # every event was new: the common case
+        # Some ids existed: a repeat of the same body is a replay, anything else a conflict.
+        stored: dict[str, str] = {}
+        ids = [row[1] for row in rows]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            stored.update(
+                self._db.execute(
+                    f"SELECT id, body FROM events WHERE id IN ({marks})", chunk
+                ).fetchall()
+            )
+        for position, event_id, _, _, _, canonical in rows:
+            if stored.get(event_id) != canonical:
+                results[position] = Conflict(f"id: event {event_id} exists with a different body")
         return results
