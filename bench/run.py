@@ -23,7 +23,7 @@ def _step(name: str, run: Callable[[], dict[str, Any]], results: dict[str, Any])
 
 
 def main() -> int:
-    from bench import hot_path, import_time, outage, server_ingest, throughput
+    from bench import hot_path, import_time, outage, peers, server_ingest, throughput
 
     results: dict[str, Any] = {}
     _step("hot_path", hot_path.run, results)
@@ -31,11 +31,13 @@ def main() -> int:
     _step("throughput", lambda: {"throughput_eps": throughput.run()}, results)
     _step("outage", lambda: {"outage": outage.run()}, results)
     _step("import_ms", lambda: {"import_ms": import_time.run()}, results)
-    results["overhead_vs_peers"] = {
-        "measured": False,
-        "reason": "langfuse and langsmith are not installed by `make bench` (optional key); "
-        "anchors.md reports 158-266 us per traced call for them on a machine like this one",
-    }
+    _step(
+        "overhead_vs_peers",
+        lambda: {
+            "overhead_vs_peers": {"sentrial": results["hot_path_us"]["sentrial"], **peers.run()}
+        },
+        results,
+    )
 
     (ROOT / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n")
     hot = results["hot_path_us"]
@@ -87,6 +89,9 @@ def main() -> int:
         ),
         ("import_ms httpx", f"{imports['httpx']} ms", "", None),
     ]
+    for peer, figure in results["overhead_vs_peers"].items():
+        if isinstance(figure, dict) and "median_us" in figure:
+            rows.append((f"peer {peer} (median)", f"{figure['median_us']} us", "", None))
     print()
     print(f"{'metric':<28} {'value':>18}  {'target':<10} met")
     for name, value, target, met in rows:
