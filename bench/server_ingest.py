@@ -1,4 +1,8 @@
-"""Events stored per second by the local server through the batch endpoint."""
+"""Events stored per second by the local server through the batch endpoint.
+
+The server runs in its own process (``sentrial serve`` on a WAL file), the
+client posts prepared bodies from this one: the figure is the server's alone.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench._common import OUTPUT_1KB, PAYLOAD_1KB
-from sentrial._server import LocalServer
+from bench._common import API_KEY, OUTPUT_1KB, PAYLOAD_1KB, server_process
 
 
 def _batches(count: int, size: int) -> list[bytes]:
@@ -58,9 +61,9 @@ def run(batches: int = 120, size: int = 300, repeats: int = 3) -> dict[str, Any]
 
 def _run_once(batches: int, size: int) -> dict[str, Any]:
     bodies = _batches(batches, size)
-    with tempfile.TemporaryDirectory() as tmp, LocalServer(str(Path(tmp) / "b.db")) as server:
-        headers = {"Authorization": f"Bearer {server.api_key}", "Content-Type": "application/json"}
-        with httpx.Client(base_url=server.url, headers=headers) as http:
+    with tempfile.TemporaryDirectory() as tmp, server_process(str(Path(tmp) / "b.db")) as url:
+        headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
+        with httpx.Client(base_url=url, headers=headers) as http:
             http.post("/api/sdk/batch", content=bodies[0]).raise_for_status()  # warm up
             start = time.perf_counter()
             for body in bodies[1:]:
