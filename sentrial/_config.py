@@ -39,7 +39,6 @@ ENV_VARS: dict[str, str] = {
     "redact": "SENTRIAL_REDACT",
     "spool_dir": "SENTRIAL_SPOOL_DIR",
     "max_spool_bytes": "SENTRIAL_MAX_SPOOL_BYTES",
-    "debug": "SENTRIAL_DEBUG",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -66,7 +65,6 @@ class Config:
     mask: Mask | None = field(default=None, compare=False)
     spool_dir: str | None = None
     max_spool_bytes: int = 1024**3
-    debug: bool = False
 
     def __repr__(self) -> str:  # never show the key
         shown = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -295,16 +295,15 @@ class Tracker:
             fields["input_"] = self._json(input)
         if output is not None:
             fields["output"] = self._json(output)
-        for name, value in (
-            ("prompt_tokens", prompt_tokens),
-            ("completion_tokens", completion_tokens),
-            ("cached_tokens", cached_tokens),
-            ("cache_write_tokens", cache_write_tokens),
-        ):
-            if value is not None:
-                fields[name] = _non_negative(name, value, int)
-        if duration_ms is not None:
-            fields["duration_ms"] = _non_negative("duration_ms", duration_ms, float)
+        _put_counts(
+            fields,
+            int,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cached_tokens=cached_tokens,
+            cache_write_tokens=cache_write_tokens,
+        )
+        _put_counts(fields, float, duration_ms=duration_ms)
         if error is not None:
             fields["tool_error"] = self._json(_tool_error(error), as_object=True)
         total = (prompt_tokens or 0) + (completion_tokens or 0)
@@ -338,15 +337,14 @@ class Tracker:
             fields["failure_reason"] = self._text(failure_reason)
         if estimated_cost is not None:
             fields["estimated_cost"] = _non_negative("estimated_cost", estimated_cost, float)
-        if duration_ms is not None:
-            fields["duration_ms"] = _non_negative("duration_ms", duration_ms, float)
-        for name, value in (
-            ("prompt_tokens", prompt_tokens),
-            ("completion_tokens", completion_tokens),
-            ("total_tokens", total_tokens),
-        ):
-            if value is not None:
-                fields[name] = _non_negative(name, value, int)
+        _put_counts(fields, float, duration_ms=duration_ms)
+        _put_counts(
+            fields,
+            int,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            total_tokens=total_tokens,
+        )
         if custom_metrics is not None:
             fields["custom_metrics"] = _metrics(custom_metrics)
         if user_input is not None:
@@ -397,6 +395,13 @@ def _non_negative(name: str, value: Any, kind: type[int] | type[float]) -> Any:
     if kind is float and number == float("inf"):
         raise ValidationError(f"{name}: must be finite")
     return number
+
+
+def _put_counts(fields: dict[str, Any], kind: type[int] | type[float], **values: Any) -> None:
+    """Set each given (not None) value, checked to be a number >= 0."""
+    for name, value in values.items():
+        if value is not None:
+            fields[name] = _non_negative(name, value, kind)
 
 
 def _metrics(values: Mapping[str, Any]) -> dict[str, float]:

@@ -39,6 +39,21 @@ class Target:
         self.provider = provider
 
 
+def target(
+    provider: str,
+    sentrial_client: SentrialClient | None,
+    session_id: str | None,
+    track_outside_session: bool,
+) -> Target:
+    """What every ``wrap_*`` makes of its keyword arguments."""
+    return Target(
+        client=sentrial_client,
+        session_id=session_id,
+        track_outside_session=track_outside_session,
+        provider=provider,
+    )
+
+
 class Call:
     def __init__(
         self,

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from .._client import SentrialClient
 from ..cost import TokenUsage, usage_from
-from ._recorder import Target
+from ._recorder import target as make_target
 from .openai import _patch
 
 C = TypeVar("C")
@@ -29,12 +29,7 @@ def wrap_anthropic(
     track_outside_session: bool = False,
 ) -> C:
     """Observe an ``anthropic.Anthropic`` or ``anthropic.AsyncAnthropic`` client (in place)."""
-    target = Target(
-        client=sentrial_client,
-        session_id=session_id,
-        track_outside_session=track_outside_session,
-        provider="anthropic",
-    )
+    target = make_target("anthropic", sentrial_client, session_id, track_outside_session)
     messages = getattr(client, "messages", None)
     if messages is not None:
         _patch(messages, "create", target, _input, _output, _stream_summary)

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 from .._client import SentrialClient
 from ..cost import TokenUsage, usage_from
 from ._recorder import Call, Target, observe_async_iterator, observe_iterator, start
+from ._recorder import target as make_target
 
 C = TypeVar("C")
 
@@ -35,12 +36,7 @@ def wrap_openai(
     track_outside_session: bool = False,
 ) -> C:
     """Observe an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` client (in place); returns it."""
-    target = Target(
-        client=sentrial_client,
-        session_id=session_id,
-        track_outside_session=track_outside_session,
-        provider="openai",
-    )
+    target = make_target("openai", sentrial_client, session_id, track_outside_session)
     chat = getattr(getattr(client, "chat", None), "completions", None)
     if chat is not None:
         _patch(chat, "create", target, _chat_input, _chat_output, _chat_stream_summary)
