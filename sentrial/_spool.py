@@ -92,10 +92,14 @@ class Spool:
 
     def _new_segment(self) -> _Segment:
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = f"{os.getpid()}-{secrets.token_hex(6)}.spool"
-        path = self.directory / name
-        handle = open(path, "ab")  # noqa: SIM115 - held open: the lock lives with it
+        name = f"{os.getpid()}-{secrets.token_hex(6)}"
+        # Locked before it gets the name other processes (and our own orphan
+        # scan) look for: a *.spool file is never seen unlocked by its writer.
+        hidden = self.directory / f".{name}.new"
+        handle = open(hidden, "ab")  # noqa: SIM115 - held open: the lock lives with it
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        path = self.directory / f"{name}.spool"
+        hidden.rename(path)  # the lock belongs to the open file, not the name
         return _Segment(path, handle)
 
     def append(self, ops: list[Operation]) -> int:
