@@ -39,6 +39,7 @@ ENV_VARS: dict[str, str] = {
     "redact": "SENTRIAL_REDACT",
     "spool_dir": "SENTRIAL_SPOOL_DIR",
     "max_spool_bytes": "SENTRIAL_MAX_SPOOL_BYTES",
+    "max_concurrency": "SENTRIAL_MAX_CONCURRENCY",
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -65,6 +66,9 @@ class Config:
     mask: Mask | None = field(default=None, compare=False)
     spool_dir: str | None = None
     max_spool_bytes: int = 1024**3
+    # Requests in flight at once against a server without the batch endpoint
+    # (one request per operation; operations of one session stay in order).
+    max_concurrency: int = 32
 
     def __repr__(self) -> str:  # never show the key
         shown = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -28,7 +28,9 @@ from sentrial_api.models import (
     UpdateSessionOperation,
 )
 
+from ._capabilities import FULL, Capabilities
 from ._operation import Operation
+from ._plain import adapt
 
 BatchItem = CreateSessionOperation | CreateEventOperation | UpdateSessionOperation
 Model = SessionCreate | EventCreate | SessionUpdate
@@ -196,23 +198,44 @@ def _iso(ns: int) -> str:
     return _from_ns(ns).isoformat()
 
 
-def to_wire(op: Operation, session_id: str) -> dict[str, Any]:
-    """The batch item of ``op`` as the generated ``to_dict()`` would give it."""
+_TIME_KEYS = frozenset(names[t] for names in _NAMES.values() for t in _TIME_FIELDS if t in names)
+
+
+def wire_body(op: Operation, session_id: str, caps: Capabilities = FULL) -> dict[str, Any]:
+    """The request body of ``op`` as the generated ``to_dict()`` would give it,
+    without the extensions ``caps`` lacks (see ``_plain``)."""
     names = _NAMES[op.kind]
     body: dict[str, Any] = {}
-    for name, value in op.fields.items():
-        if type(value) is bytes:
-            value = orjson.Fragment(value)
-        elif name in _TIME_FIELDS and type(value) is int:
-            value = _iso(value)
-        body[names[name]] = value
+    if caps.full:  # our own server: one pass, the delivery thread's hot loop
+        for name, value in op.fields.items():
+            if type(value) is bytes:
+                value = orjson.Fragment(value)
+            elif name in _TIME_FIELDS and type(value) is int:
+                value = _iso(value)
+            body[names[name]] = value
+    else:
+        raw = {names[name]: value for name, value in op.fields.items()}
+        if op.kind == "create_session":
+            raw[names["id"]] = session_id
+        for key, value in adapt(op.kind, raw, caps).items():
+            if type(value) is bytes:
+                value = orjson.Fragment(value)
+            elif key in _TIME_KEYS and type(value) is int:
+                value = _iso(value)
+            body[key] = value
     if op.kind == "create_session":
-        body[names["id"]] = session_id
+        if caps.full:
+            body[names["id"]] = session_id
     elif op.kind == "create_event":
         body[names["session_id"]] = session_id
+    return body
+
+
+def to_wire(op: Operation, session_id: str, caps: Capabilities = FULL) -> dict[str, Any]:
+    """The batch item of ``op`` as the generated ``to_dict()`` would give it."""
     fixed, envelope = _ENVELOPES[op.kind]
     item = dict(fixed)
-    item[envelope["body"]] = body
+    item[envelope["body"]] = wire_body(op, session_id, caps)
     if "session_id" in envelope:
         item[envelope["session_id"]] = session_id
     return item

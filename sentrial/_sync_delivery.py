@@ -12,10 +12,13 @@ import logging
 import threading
 from typing import Any
 
+from ._capabilities import CapabilityCache
 from ._config import Config
 from ._errors import APIError, AuthenticationError
 from ._operation import Operation
 from ._rollup import Rollup
+from ._server_ids import ServerIds
+from ._spool import spool_directory
 from ._transport import Transport
 
 logger = logging.getLogger("sentrial")
@@ -27,7 +30,8 @@ class SyncDelivery:
         self._transport = Transport(config)
         self._rollup = Rollup()
         self._lock = threading.Lock()
-        self._id_map: dict[str, str] = {}
+        self._caps = CapabilityCache()
+        self._ids = ServerIds(spool_directory(config))
         self._sent = 0
         self._tracked = 0
         self._dropped: collections.Counter[str] = collections.Counter()
@@ -37,7 +41,8 @@ class SyncDelivery:
             self._tracked += 1
             self._rollup.apply(op)
         try:
-            result = self._transport.send_one(op, self._id_map.get(op.session_id, op.session_id))
+            caps = self._caps.get(self._transport.probe)
+            result = self._transport.send_one(op, self._ids.get(op.session_id), caps)
         except APIError as exc:
             self._fail(
                 "unreachable" if exc.status_code is None else f"rejected_{exc.status_code}", exc
@@ -52,8 +57,8 @@ class SyncDelivery:
             return
         with self._lock:
             self._sent += 1
-            if result.server_id and result.server_id != op.session_id:
-                self._id_map[op.session_id] = result.server_id
+        if op.kind == "create_session" and result.server_id not in (None, op.session_id):
+            self._ids.remember(op.session_id, str(result.server_id))
 
     def _fail(self, reason: str, exc: APIError) -> None:
         with self._lock:

@@ -5,8 +5,10 @@ status even when a body does not parse (a proxy's HTML 502, a plain server's
 404), and ``Retry-After``. So this module builds each request with the
 generated module's ``_get_kwargs`` (paths, methods and JSON field names stay
 the generated package's), sends it with the generated client's httpx client,
-and reads answers with the generated models (or, for batch answers, with
-the field names read off them: see ``_ops``).
+and reads answers leniently: any 2xx is success, and from a create only the
+server's ``id`` matters (a Sentrial-compatible server may answer 201, 204,
+fewer fields or other status strings; the generated models are for typed
+calls users make, not for delivery).
 """
 
 from __future__ import annotations
@@ -20,15 +22,31 @@ from typing import Any
 import httpx
 import orjson
 from sentrial_api import AuthenticatedClient
-from sentrial_api.api.default import create_event, create_session, submit_batch, update_session
-from sentrial_api.models import BatchRequest, Session
+from sentrial_api.api.default import (
+    create_event,
+    create_session,
+    get_health,
+    submit_batch,
+    update_session,
+)
+from sentrial_api.models import BatchRequest
 
+from ._capabilities import FULL, PLAIN, Capabilities, from_health
 from ._config import Config
 from ._errors import APIError, AuthenticationError, DeliveryError
 from ._operation import Operation
-from ._ops import read_batch_results, to_model, to_wire
+from ._ops import read_batch_results, to_wire, wire_body
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+_ENDPOINTS: dict[str, ModuleType] = {
+    "create_session": create_session,
+    "create_event": create_event,
+    "update_session": update_session,
+}
+
+
+def is_success(status: int) -> bool:
+    return 200 <= status < 300
 
 
 class RetryableError(DeliveryError):
@@ -42,7 +60,7 @@ class RetryableError(DeliveryError):
 
 
 class BatchUnsupported(APIError):
-    """The server has no batch endpoint (a plain Sentrial server)."""
+    """The batch endpoint answered 404/405 (a plain server, or a proxy in the way)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +71,7 @@ class ItemResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == 200
+        return is_success(self.status)
 
     @property
     def retryable(self) -> bool:
@@ -66,24 +84,38 @@ def _retry_after(value: str | None) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, parsed.timestamp() - time.time())
+
+
+def _json_body(response: httpx.Response) -> Any:
+    try:
+        return orjson.loads(response.content) if response.content else None
+    except orjson.JSONDecodeError:
+        return None
 
 
 def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-        if isinstance(body, dict) and isinstance(body.get("message"), str):
-            return str(body["message"])
-    except ValueError:
-        pass
+    body = _json_body(response)
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return str(body["message"])
     return response.text[:200] or response.reason_phrase
 
 
+def _answer_id(response: httpx.Response) -> str | None:
+    """The ``id`` a server gave its new record, if its answer has one."""
+    body = _json_body(response)
+    ident = body.get("id") if isinstance(body, dict) else None
+    return ident if isinstance(ident, str) and ident else None
+
+
 def raise_for_status(response: httpx.Response) -> None:
-    """Map a non-200 response to the right exception."""
+    """Map a non-2xx response to the right exception."""
     status = response.status_code
-    if status == 200:
+    if is_success(status):
         return
     message = f"HTTP {status}: {_message(response)}"
     if status in RETRYABLE_STATUSES:
@@ -94,38 +126,46 @@ def raise_for_status(response: httpx.Response) -> None:
     raise APIError(message, status_code=status)
 
 
-class _PrebuiltBatch(BatchRequest):
-    """A BatchRequest whose items are already wire dicts (see ``_ops.to_wire``)."""
+class _Prebuilt:
+    """A request body already built as a wire dict, handed to a generated
+    ``_get_kwargs`` in place of its model (all it calls is ``to_dict``)."""
 
-    items: list[dict[str, Any]]
+    __slots__ = ("body",)
 
-    @classmethod
-    def of(cls, items: list[dict[str, Any]]) -> _PrebuiltBatch:
-        batch = cls(operations=[])
-        batch.items = items
-        return batch
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.body = body
 
     def to_dict(self) -> dict[str, Any]:
-        names = _BATCH_NAMES
-        return {names["operations"]: self.items}
+        return self.body
 
 
-_BATCH_NAMES = {"operations": next(iter(BatchRequest(operations=[]).to_dict()))}
+_BATCH_KEY = next(iter(BatchRequest(operations=[]).to_dict()))  # its only field
 
 
 class Transport:
-    """Synchronous sender used by the delivery thread and by ``delivery="sync"``."""
+    """Synchronous sender used by the delivery threads and by ``delivery="sync"``.
+
+    One httpx client, safe to share between threads, keeps up to
+    ``max_concurrency`` connections alive for per-operation delivery.
+    """
 
     def __init__(self, config: Config) -> None:
+        connections = max(1, config.max_concurrency)
         self._client = AuthenticatedClient(
             base_url=config.api_url,
             token=config.api_key or "",
             timeout=httpx.Timeout(config.request_timeout, connect=min(config.request_timeout, 5)),
             headers={"User-Agent": "sentrial-python"},
+            httpx_args={
+                "limits": httpx.Limits(
+                    max_connections=connections, max_keepalive_connections=connections
+                )
+            },
         )
+        self._http = self._client.get_httpx_client()  # made once, before threads share it
 
     def close(self) -> None:
-        self._client.get_httpx_client().close()
+        self._http.close()
 
     def _request(self, module: ModuleType, **kwargs: Any) -> dict[str, Any]:
         request: dict[str, Any] = module._get_kwargs(**kwargs)
@@ -136,47 +176,64 @@ class Transport:
 
     def _post(self, request: dict[str, Any]) -> httpx.Response:
         try:
-            return self._client.get_httpx_client().request(**request)
+            return self._http.request(**request)
         except httpx.TransportError as exc:  # connect, read, write, timeouts, protocol
             raise RetryableError(f"{type(exc).__name__}: {exc}") from exc
 
-    def _send(self, module: ModuleType, **kwargs: Any) -> httpx.Response:
-        return self._post(self._request(module, **kwargs))
+    def probe(self) -> Capabilities:
+        """The server's extensions, from ``GET /api/sdk/health``.
 
-    def encode_batch(self, ops: list[Operation], ids: list[str]) -> dict[str, Any]:
+        An answer that is not a 2xx JSON object listing them (404 from a plain
+        server, 401, HTML) means none; network trouble, 429 and 5xx raise
+        RetryableError: nothing can be concluded from them.
+        """
+        response = self._post(self._request(get_health))
+        if response.status_code in RETRYABLE_STATUSES:
+            raise_for_status(response)
+        if not is_success(response.status_code):
+            return PLAIN
+        return from_health(_json_body(response))
+
+    def encode_batch(
+        self, ops: list[Operation], ids: list[str], caps: Capabilities = FULL
+    ) -> dict[str, Any]:
         """The batch request for ``ops``, ready to post (built ahead of time)."""
-        items = [to_wire(op, sid) for op, sid in zip(ops, ids, strict=True)]
-        return self._request(submit_batch, body=_PrebuiltBatch.of(items))
+        items = [to_wire(op, sid, caps) for op, sid in zip(ops, ids, strict=True)]
+        return self._request(submit_batch, body=_Prebuilt({_BATCH_KEY: items}))
 
     def send_batch(
-        self, ops: list[Operation], ids: list[str], request: dict[str, Any] | None = None
+        self,
+        ops: list[Operation],
+        ids: list[str],
+        request: dict[str, Any] | None = None,
+        caps: Capabilities = FULL,
     ) -> list[ItemResult]:
         """One request for many operations; one result per operation, in order."""
-        response = self._post(request or self.encode_batch(ops, ids))
+        response = self._post(request or self.encode_batch(ops, ids, caps))
         if response.status_code in (404, 405):
             raise BatchUnsupported("no batch endpoint", status_code=response.status_code)
         raise_for_status(response)
         rows = read_batch_results(response.content)
         if rows is None or len(rows) != len(ops):
-            raise RetryableError("malformed batch response", status_code=200)
+            raise RetryableError("malformed batch response", status_code=response.status_code)
         rows.sort(key=lambda row: row[0])
         return [ItemResult(status, message, ident) for _, status, ident, message in rows]
 
-    def send_one(self, op: Operation, session_id: str) -> ItemResult:
-        """One operation on its own endpoint (plain servers, ``delivery="sync"``)."""
-        model = to_model(op, session_id)
-        if op.kind == "create_session":
-            response = self._send(create_session, body=model)
-        elif op.kind == "create_event":
-            response = self._send(create_event, body=model)
+    def send_one(self, op: Operation, session_id: str, caps: Capabilities = FULL) -> ItemResult:
+        """One operation on its own endpoint (plain servers, ``delivery="sync"``).
+
+        Raises RetryableError for what is worth retrying; any other answer is
+        the operation's result.
+        """
+        body = _Prebuilt(wire_body(op, session_id, caps))
+        if op.kind == "update_session":
+            request = self._request(update_session, id=session_id, body=body)
         else:
-            response = self._send(update_session, id=session_id, body=model)
-        if response.status_code in RETRYABLE_STATUSES:
+            request = self._request(_ENDPOINTS[op.kind], body=body)
+        response = self._post(request)
+        status = response.status_code
+        if status in RETRYABLE_STATUSES:
             raise_for_status(response)
-        if response.status_code != 200:
-            return ItemResult(response.status_code, _message(response))
-        server_id = None
-        if op.kind == "create_session":
-            parsed = create_session._parse_response(client=self._client, response=response)
-            server_id = parsed.id if isinstance(parsed, Session) else None
-        return ItemResult(200, "", server_id)
+        if not is_success(status):
+            return ItemResult(status, _message(response))
+        return ItemResult(status, "", _answer_id(response) if op.kind == "create_session" else None)

@@ -5,7 +5,9 @@ batches in order (memory queue first, then this process's spool, then spool
 files left by dead processes) and encodes them; the sender thread posts them
 through the batch endpoint one after the other, in order, and retries what
 can be retried with exponential backoff and full jitter. The two overlap: the
-next batch is encoded while the server stores the current one. Memory
+next batch is encoded while the server stores the current one. A server that
+does not advertise the batch endpoint (see ``_capabilities``) gets one request
+per operation instead, many in flight at once (see ``_lanes``). Memory
 stays bounded: past ``max_queue_size`` operations go to the spool on disk, and
 so does everything still pending at exit. Every operation ends up counted in
 :meth:`BackgroundDelivery.stats`: sent, or dropped for a named reason.
@@ -25,10 +27,13 @@ import time
 import weakref
 from typing import Any
 
+from ._capabilities import PLAIN, Capabilities, CapabilityCache
 from ._config import Config
 from ._errors import APIError, AuthenticationError
+from ._lanes import Lanes
 from ._operation import Operation
 from ._rollup import Rollup
+from ._server_ids import ServerIds
 from ._spool import Spool, _Segment, spool_directory
 from ._transport import BatchUnsupported, ItemResult, RetryableError, Transport
 
@@ -37,9 +42,13 @@ logger = logging.getLogger("sentrial")
 BACKOFF_BASE = 0.25
 BACKOFF_CAP = 30.0
 RETRY_AFTER_CAP = 300.0
-ID_MAP_SIZE = 100_000
+# Operations held by the lanes of a server without batches: enough sessions
+# to keep every connection busy, the rest waits in the queue or the spool.
+LANES_WINDOW = 10_000
 
 _live: weakref.WeakSet[BackgroundDelivery] = weakref.WeakSet()
+# A batch taken from the queue, its request if encoded ahead, and for what server.
+_Encoded = tuple[list[Operation], dict[str, Any] | None, Capabilities | None]
 
 
 def _count(counter: itertools.count[int]) -> int:
@@ -66,13 +75,13 @@ class BackgroundDelivery:
         self.config = config
         self._transport = Transport(config)
         self._spool = Spool(spool_directory(config), config.max_spool_bytes)
+        self._ids = ServerIds(spool_directory(config))
+        self._caps = CapabilityCache()
         self._rollup = Rollup()
+        self._random = random.Random()  # full jitter; not the host's global random
         self._init_state()
-        self._batch_supported = True
-        self._id_map: collections.OrderedDict[str, str] = collections.OrderedDict()
         self._logged: set[str] = set()
         self._orphan: _Segment | None = None
-        self._random = random.Random()  # full jitter; not the host's global random
         _live.add(self)
 
     def _init_state(self) -> None:
@@ -85,14 +94,21 @@ class BackgroundDelivery:
         self._current: list[Operation] | None = None  # the batch being sent
         # Encoded batches waiting for the sender: at most one, so that order,
         # memory and what shutdown must save all stay simple.
-        self._handoff: queue_module.Queue[tuple[list[Operation], dict[str, Any] | None]] = (
-            queue_module.Queue(maxsize=1)
-        )
+        self._handoff: queue_module.Queue[_Encoded] = queue_module.Queue(maxsize=1)
         self._batches = 0  # handed to the sender and not finished (guarded by _lock)
         self._unsent: list[Operation] = []  # what the sender gave up on when stopping
         self._thread: threading.Thread | None = None
         self._sender: threading.Thread | None = None
+        self._counts_lock = threading.Lock()  # lanes count from several threads
         self.counters = Stats()
+        self._lanes = Lanes(
+            self._deliver_one,
+            self._backoff,
+            self._stopping,
+            concurrency=self.config.max_concurrency,
+            window=LANES_WINDOW,
+            on_retry=self._note_retry,
+        )
 
     # -- caller side -------------------------------------------------------
 
@@ -169,15 +185,16 @@ class BackgroundDelivery:
             with self._lock:
                 self._batches += 1
             request = None
-            if self._batch_supported:
+            caps = self._caps.known
+            if caps is not None and caps.batch:
                 try:
-                    ids = [self._server_id(op.session_id) for op in batch]
-                    request = self._transport.encode_batch(batch, ids)
+                    ids = [self._ids.get(op.session_id) for op in batch]
+                    request = self._transport.encode_batch(batch, ids, caps)
                 except Exception:  # encoded again by the sender, which reports it
                     logger.debug("sentrial: encoding a batch failed", exc_info=True)
             while True:
                 try:
-                    self._handoff.put((batch, request), timeout=0.1)
+                    self._handoff.put((batch, request, caps), timeout=0.1)
                     break
                 except queue_module.Full:
                     if self._stopping.is_set() and not (self._sender and self._sender.is_alive()):
@@ -190,19 +207,19 @@ class BackgroundDelivery:
         """Post the encoded batches, one at a time, in the order they were taken."""
         while True:
             try:
-                batch, request = self._handoff.get(timeout=0.1)
+                batch, request, caps = self._handoff.get(timeout=0.1)
             except queue_module.Empty:
                 if self._stopping.is_set():
                     return
                 continue
             self._current = batch
             try:
-                left = self._deliver(batch, request)
+                left = self._deliver(batch, request, caps)
                 if left:  # stopping while the API fails: shutdown keeps them on disk
                     self._unsent.extend(left)
             except Exception as exc:  # a bug must not kill the thread or lose the count
                 self._drop(batch, "internal_error", f"{type(exc).__name__}: {exc}")
-                logger.exception("sentrial: delivery failed unexpectedly")
+                logger.debug("sentrial: delivery failed unexpectedly", exc_info=True)
             finally:
                 self._current = None
                 with self._lock:
@@ -245,35 +262,37 @@ class BackgroundDelivery:
         return ops
 
     def _deliver(
-        self, ops: list[Operation], request: dict[str, Any] | None = None
+        self,
+        ops: list[Operation],
+        request: dict[str, Any] | None = None,
+        encoded_for: Capabilities | None = None,
     ) -> list[Operation]:
-        """Send ``ops`` until each is stored or dropped; returns what is left
-        only when asked to stop while the API keeps failing."""
+        """Send ``ops`` until each is stored or dropped (or handed to the lanes of
+        a server without batches); returns what is left only when asked to stop
+        while the API keeps failing."""
         attempt = 0
         while ops:
             try:
-                if self._batch_supported:
-                    ids = [self._server_id(op.session_id) for op in ops]
-                    results = self._transport.send_batch(ops, ids, request)
-                    request = None  # a retry re-encodes what is left
-                    ops = self._settle(ops, results)
-                else:
-                    ops, error = self._deliver_one_by_one(ops)
-                    if error is not None:
-                        raise error
-                attempt = 0
-            except BatchUnsupported:
-                request = None
-                logger.info(
-                    "sentrial: no batch endpoint at %s; sending one by one", self.config.api_url
-                )
-                self._batch_supported = False
-            except RetryableError as exc:
-                attempt += 1
-                self.counters.retried += 1
-                self._log_once(f"retry:{exc.status_code}", f"will retry: {exc}", logging.INFO)
-                if not self._sleep(self._backoff(attempt, exc.retry_after)):
+                caps = self._caps.get(self._transport.probe)
+                if not caps.batch:
+                    return self._lanes.add(ops)
+                if self._lanes.pending and not self._lanes.wait_empty():  # older: first
                     return ops
+                ids = [self._ids.get(op.session_id) for op in ops]
+                if caps is not encoded_for:
+                    request = None
+                results = self._transport.send_batch(ops, ids, request, caps)
+                request = None  # a retry re-encodes what is left
+                ops = self._settle(ops, results)
+                attempt = 0
+                continue
+            except BatchUnsupported as exc:
+                request = None
+                if not self._batch_still_advertised():
+                    continue  # the next round sends one request per operation
+                error = RetryableError(f"batch endpoint: {exc}", status_code=exc.status_code)
+            except RetryableError as exc:
+                error = exc
             except AuthenticationError as exc:
                 self._drop(ops, "unauthorized", str(exc))
                 return []
@@ -288,50 +307,69 @@ class BackgroundDelivery:
                     continue
                 self._drop(ops, f"rejected_{exc.status_code}", str(exc))
                 return []
+            attempt += 1
+            self._note_retry(error)
+            if not self._sleep(self._backoff(attempt, error.retry_after)):
+                return ops
         return []
 
-    def _deliver_one_by_one(
-        self, ops: list[Operation]
-    ) -> tuple[list[Operation], RetryableError | None]:
-        """Plain-server mode: per-operation endpoints, mapping ids the server chose.
+    def _batch_still_advertised(self) -> bool:
+        """Asked after a 404/405 from the batch endpoint: is it a plain server,
+        or a proxy's hiccup in front of ours? Ask the server again."""
+        try:
+            caps = self._caps.refresh(self._transport.probe)
+        except RetryableError:
+            return True  # cannot tell now: retry later
+        if not caps.batch:
+            logger.info(
+                "sentrial: %s has no batch endpoint; sending one request per operation",
+                self.config.api_url,
+            )
+        return caps.batch
 
-        Returns the operations left to retry and the error that stopped us.
-        """
-        for index, op in enumerate(ops):
-            try:
-                result = self._transport.send_one(op, self._server_id(op.session_id))
-            except RetryableError as exc:
-                return ops[index:], exc
-            if result.ok and result.server_id and result.server_id != op.session_id:
-                self._remember(op.session_id, result.server_id)
-            if self._settle([op], [result]):
-                return ops[index:], RetryableError(
-                    f"HTTP {result.status}: {result.message}", status_code=result.status
-                )
-        return [], None
+    def _note_retry(self, error: RetryableError) -> None:
+        with self._counts_lock:
+            self.counters.retried += 1
+        self._log_once(f"retry:{error.status_code}", f"will retry: {error}", logging.INFO)
+
+    def _deliver_one(self, op: Operation) -> None:
+        """One operation on its own endpoint (a lane's step): counted as sent
+        or dropped, or RetryableError raised to try it again."""
+        caps = self._caps.known or PLAIN
+        try:
+            result = self._transport.send_one(op, self._ids.get(op.session_id), caps)
+        except RetryableError:
+            raise
+        except Exception as exc:  # a bug must not kill the lane or lose the count
+            self._drop([op], "internal_error", f"{type(exc).__name__}: {exc}")
+            logger.debug("sentrial: delivery failed unexpectedly", exc_info=True)
+            return
+        if result.retryable:
+            message = f"HTTP {result.status}: {result.message}"
+            raise RetryableError(message, status_code=result.status)
+        self._settle([op], [result])
 
     def _settle(self, ops: list[Operation], results: list[ItemResult]) -> list[Operation]:
         """Count results; return the operations to retry."""
         retry: list[Operation] = []
         retry_sessions: set[str] = set()
+        sent = 0
         for op, result in zip(ops, results, strict=True):
             if result.ok:
-                self.counters.sent += 1
+                sent += 1
+                if op.kind == "create_session" and result.server_id not in (None, op.session_id):
+                    self._ids.remember(op.session_id, str(result.server_id))
             elif result.retryable or (result.status == 404 and op.session_id in retry_sessions):
                 retry.append(op)
                 if op.kind == "create_session":
                     retry_sessions.add(op.session_id)
+            elif result.status in (401, 403):
+                self._drop([op], "unauthorized", result.message)
             else:
                 self._drop([op], f"rejected_{result.status}", result.message)
+        with self._counts_lock:
+            self.counters.sent += sent
         return retry
-
-    def _server_id(self, session_id: str) -> str:
-        return self._id_map.get(session_id, session_id)
-
-    def _remember(self, ours: str, theirs: str) -> None:
-        self._id_map[ours] = theirs
-        if len(self._id_map) > ID_MAP_SIZE:
-            self._id_map.popitem(last=False)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -343,7 +381,8 @@ class BackgroundDelivery:
         return not self._stopping.wait(seconds)
 
     def _drop(self, ops: list[Operation], reason: str, message: str) -> None:
-        self.counters.dropped[reason] += len(ops)
+        with self._counts_lock:
+            self.counters.dropped[reason] += len(ops)
         self._log_once(reason, f"dropped {len(ops)} operation(s): {reason}: {message}")
 
     def _log_once(self, key: str, message: str, level: int = logging.WARNING) -> None:
@@ -373,6 +412,7 @@ class BackgroundDelivery:
             and self._batches == 0
             and not self._spool.pending
             and self._orphan is None
+            and not self._lanes.pending
         )
 
     def shutdown(self, timeout: float | None = None) -> bool:
@@ -386,13 +426,14 @@ class BackgroundDelivery:
         for thread in (self._thread, self._sender):
             if thread is not None:
                 thread.join(wait)
+        # In order: what the lanes hold, the sender's batch, what it gave up
+        # on, the encoded batch waiting for it, then the queue.
+        leftover.extend(self._lanes.stop(wait))
         current = self._current
         if self._sender is not None and self._sender.is_alive() and current:
             # Stuck in a request: keep a copy on disk; if that request does
             # succeed after all, the replay is an idempotent repeat.
             leftover.extend(current)
-        # In order: the sender's batch, what it gave up on, the encoded batch
-        # waiting for it, then the queue.
         leftover.extend(self._unsent)
         self._unsent = []
         while True:
@@ -417,7 +458,7 @@ class BackgroundDelivery:
         return {
             "tracked": _count(counters.tracked),
             "queued": len(self._queue),
-            "in_flight": len(self._current or ()),
+            "in_flight": len(self._current or ()) + self._lanes.in_flight,
             "sent": counters.sent,
             "retried": counters.retried,
             "spooled": counters.spooled,
@@ -430,6 +471,8 @@ class BackgroundDelivery:
         """A fresh engine: the child never re-sends what the parent had queued."""
         self._init_state()
         self._spool.reset_after_fork()
+        # A fresh map: its lock may have been held by a parent thread at fork.
+        self._ids = ServerIds(spool_directory(self.config))
         self._transport = Transport(self.config)
         self._orphan = None
 

@@ -1,4 +1,4 @@
-"""Real network faults on 127.0.0.1: a fault-injecting HTTP proxy and a plain-Sentrial stand-in.
+"""Real network faults on 127.0.0.1: a fault-injecting HTTP proxy.
 
 The proxy speaks HTTP/1.1 over real sockets between the SDK and the local
 server, and, at random with a fixed seed, answers 5xx or 429, resets the
@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import orjson
 
 from sentrial._server._runner import ASGIThread
 
@@ -38,6 +37,7 @@ class FaultProxy:
         seed: int = 1234,
         stall_seconds: float = 3.0,
         port: int = 0,
+        once: dict[tuple[str, str], int] | None = None,
     ) -> None:
         self.upstream = upstream
         self.weights = weights or {"ok": 1.0}
@@ -46,6 +46,8 @@ class FaultProxy:
         self.counts: Counter[str] = Counter()
         self.requests: list[tuple[str, str, bytes]] = []  # method, path, body (all received)
         self.port = port
+        # (method, path) -> a status answered once, to the first such request
+        self.once = dict(once or {})
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -119,14 +121,15 @@ class FaultProxy:
                         headers[key.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 self.requests.append((method, path, body))
-                fault = self._pick()
+                once = self.once.pop((method, path), None)
+                fault = str(once) if once is not None else self._pick()
                 self.counts[fault] += 1
                 if fault == "reset":
                     sock = writer.get_extra_info("socket")
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     writer.close()
                     return
-                if fault in ("500", "502", "503", "429"):
+                if fault.isdigit():
                     extra = "Retry-After: 0\r\n" if fault == "429" else ""
                     payload = b'{"error":"injected","message":"fault proxy"}'
                     writer.write(
@@ -164,79 +167,6 @@ class FaultProxy:
             pass
         finally:
             writer.close()
-
-
-class PlainSentrial:
-    """A stand-in for the hosted API as documented: no batch endpoint, and
-    client-chosen ids ignored (it answers with ids of its own)."""
-
-    def __init__(self) -> None:
-        self.sessions: dict[str, dict[str, Any]] = {}
-        self.events: list[dict[str, Any]] = []
-        self.requests: list[tuple[str, str]] = []
-        self._lock = threading.Lock()
-        self._counter = 0
-
-    def app(self) -> Any:
-        from starlette.applications import Starlette
-        from starlette.requests import Request
-        from starlette.responses import JSONResponse
-        from starlette.routing import Route
-
-        async def sessions(request: Request) -> JSONResponse:
-            body = orjson.loads(await request.body())
-            with self._lock:
-                self.requests.append(("POST", "/api/sdk/sessions"))
-                self._counter += 1
-                sid = f"sess_server{self._counter}"
-                self.sessions[sid] = {**body, "id": sid, "status": "active"}
-            return JSONResponse(
-                {
-                    "id": sid,
-                    "name": body["name"],
-                    "agentName": body["agentName"],
-                    "userId": body["userId"],
-                    "status": "active",
-                    "createdAt": "2026-01-01T00:00:00Z",
-                }
-            )
-
-        async def update(request: Request) -> JSONResponse:
-            sid = request.path_params["id"]
-            body = orjson.loads(await request.body())
-            with self._lock:
-                self.requests.append(("PATCH", f"/api/sdk/sessions/{sid}"))
-                if sid not in self.sessions:
-                    return JSONResponse({"error": "Not Found", "message": sid}, 404)
-                self.sessions[sid].update(body)
-                return JSONResponse({**self.sessions[sid], "createdAt": "2026-01-01T00:00:00Z"})
-
-        async def events(request: Request) -> JSONResponse:
-            body = orjson.loads(await request.body())
-            with self._lock:
-                self.requests.append(("POST", "/api/sdk/events"))
-                if body.get("sessionId") not in self.sessions:
-                    return JSONResponse({"error": "Not Found", "message": "session"}, 404)
-                self._counter += 1
-                event = {**body, "id": f"evt_server{self._counter}"}
-                self.events.append(event)
-            return JSONResponse(
-                {
-                    "id": event["id"],
-                    "sessionId": body["sessionId"],
-                    "eventType": body["eventType"],
-                    "toolName": body.get("toolName"),
-                    "createdAt": "2026-01-01T00:00:00Z",
-                }
-            )
-
-        return Starlette(
-            routes=[
-                Route("/api/sdk/sessions", sessions, methods=["POST"]),
-                Route("/api/sdk/sessions/{id}", update, methods=["PATCH"]),
-                Route("/api/sdk/events", events, methods=["POST"]),
-            ]
-        )
 
 
 @contextmanager

@@ -21,7 +21,8 @@ import sentrial
 from sentrial import SentrialClient
 from sentrial._server import LocalServer, _spec
 
-from ._faults import FaultProxy, PlainSentrial, serve_app
+from ._faults import FaultProxy, serve_app
+from ._standins import StandIn
 from .conftest import Reader
 
 MakeClient = Callable[..., SentrialClient]
@@ -301,7 +302,7 @@ def test_1000_asyncio_tasks_at_once(
 
 
 def test_plain_sentrial_fallback_maps_server_ids(tmp_path: Path) -> None:
-    plain = PlainSentrial()
+    plain = StandIn()
     with serve_app(plain.app()) as url:
         client = SentrialClient(api_key="k", api_url=url, spool_dir=str(tmp_path))
         ours = _track_sessions(client, 3, 4)
@@ -309,10 +310,10 @@ def test_plain_sentrial_fallback_maps_server_ids(tmp_path: Path) -> None:
         stats = client.stats()
         client.shutdown(2)
     assert stats["sent"] == 3 * 6 and stats["dropped"] == {}
-    assert ("POST", "/api/sdk/sessions") in plain.requests
+    assert "POST /api/sdk/sessions" in plain.paths()
     assert len(plain.sessions) == 3
     for theirs, session in plain.sessions.items():
-        assert theirs.startswith("sess_server") and theirs not in ours
+        assert theirs.startswith("srv-") and theirs not in ours
         assert session["status"] == "completed"
         events = [e for e in plain.events if e["sessionId"] == theirs]
         assert [e["toolInput"]["n"] for e in events] == [0, 1, 2, 3]
@@ -372,12 +373,17 @@ def test_every_request_the_sdk_sends_validates_against_the_spec(
         "/api/sdk/batch": "BatchRequest",
     }
     for method, path, body in proxy.requests:
+        if method == "GET":  # the capability probe
+            assert path == "/api/sdk/health" and body == b""
+            checked["probe"] += 1
+            continue
         document: Any = orjson.loads(body)
         schema = "SessionUpdate" if method == "PATCH" else schemas[path]
         _spec.component(schema).check(document)
         checked[schema] += 1
     assert checked["BatchRequest"] >= 1 and checked["SessionCreate"] == 1
     assert checked["EventCreate"] == 1 and checked["SessionUpdate"] == 1
+    assert checked["probe"] == 2  # one per client, cached
     assert client.stats()["dropped"] == {}
 
 

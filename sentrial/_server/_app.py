@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from .. import _capabilities as capabilities
 from . import _spec
 from ._spec import SpecValidationError
 from ._storage import Storage, StorageError
@@ -128,7 +129,9 @@ def create_app(storage: Storage, api_keys: Sequence[str], *, viewer: bool = True
         return wrapped
 
     async def health(request: Request) -> Response:
-        return json_response({"status": "ok", "version": SERVER_VERSION})
+        return json_response(
+            {"status": "ok", "version": SERVER_VERSION, "capabilities": sorted(capabilities.ALL)}
+        )
 
     async def create_session(request: Request) -> Response:
         body = await _read_json(request, body_limit)

@@ -25,7 +25,8 @@ class EventCreate:
 
         Attributes:
             session_id (str):
-            event_type (EventType):
+            event_type (EventType): `llm_call` is an extension (capability `llm_call`); the documented
+                types are `tool_call`, `llm_decision`, `state_change` and `error`.
             id (str | Unset): Client-chosen event id (extension), `evt_` then 1-64 URL-safe characters.
             timestamp (datetime.datetime | Unset): When the event happened on the client (extension).
             tool_name (None | str | Unset):

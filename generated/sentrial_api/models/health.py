@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -17,16 +17,31 @@ class Health:
     Attributes:
         status (str):
         version (str | Unset):
+        capabilities (list[str] | Unset): The extensions this server supports (extension). SDKs send an
+            extension's paths, fields and event types only to a server that
+            lists it here, and only what the documented API and the published
+            SDK send to any other server. Values: `batch` (`POST
+            /api/sdk/batch`), `client_ids` (`id` on creation, idempotent),
+            `client_timestamps` (`startedAt`, `timestamp`, `completedAt`),
+            `llm_call` (the `llm_call` event type and its fields, `durationMs`
+            on events), `reads` (the read endpoints). Unknown values are
+            ignored. A property of a request schema that belongs to an
+            extension names it in `x-sentrial-capability`.
     """
 
     status: str
     version: str | Unset = UNSET
+    capabilities: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         status = self.status
 
         version = self.version
+
+        capabilities: list[str] | Unset = UNSET
+        if not isinstance(self.capabilities, Unset):
+            capabilities = self.capabilities
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -37,6 +52,8 @@ class Health:
         )
         if version is not UNSET:
             field_dict["version"] = version
+        if capabilities is not UNSET:
+            field_dict["capabilities"] = capabilities
 
         return field_dict
 
@@ -47,9 +64,12 @@ class Health:
 
         version = d.pop("version", UNSET)
 
+        capabilities = cast(list[str], d.pop("capabilities", UNSET))
+
         health = cls(
             status=status,
             version=version,
+            capabilities=capabilities,
         )
 
         health.additional_properties = d

@@ -1,0 +1,123 @@
+"""Our session ids -> the ids a server chose, kept beside the spool.
+
+A server without client-chosen ids answers a create with an id of its own;
+later updates and events of that session must use it. Operations spooled by
+one process are often replayed by the next, so the map lives on disk too: one
+JSON line per session in ``server-ids.jsonl`` in the spool directory, appended
+under an ``flock`` and read again (at most once a second) when an id is
+missing, so a replaying process sees what a dead one learned. The file is
+rewritten with the newest ``limit`` entries when it grows well past that.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import fcntl
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import orjson
+
+logger = logging.getLogger("sentrial")
+
+FILE_NAME = "server-ids.jsonl"
+ID_MAP_SIZE = 100_000
+RELOAD_INTERVAL = 1.0
+COMPACT_BYTES_PER_ENTRY = 200  # a line is ~70 bytes: compact at ~3 lines per entry
+
+
+class ServerIds:
+    def __init__(self, directory: Path, limit: int = ID_MAP_SIZE) -> None:
+        self.path = directory / FILE_NAME
+        self.limit = limit
+        self._map: collections.OrderedDict[str, str] = collections.OrderedDict()
+        self._lock = threading.Lock()
+        self._read_at = 0  # bytes of the file already read
+        self._next_reload = 0.0
+
+    def get(self, ours: str) -> str:
+        """The server's id for ``ours`` (``ours`` itself when it has none)."""
+        theirs = self._map.get(ours)
+        if theirs is not None:
+            return theirs
+        if time.monotonic() >= self._next_reload:
+            with self._lock:
+                self._reload()
+            return self._map.get(ours, ours)
+        return ours
+
+    def remember(self, ours: str, theirs: str) -> None:
+        line = orjson.dumps([ours, theirs]) + b"\n"
+        with self._lock:
+            self._put(ours, theirs)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self._locked_file() as handle:
+                    handle.write(line)
+                    if handle.tell() > self.limit * COMPACT_BYTES_PER_ENTRY:
+                        self._compact()
+            except OSError as exc:  # kept in memory: only a later process loses it
+                logger.warning("sentrial: cannot save a server id in %s (%s)", self.path, exc)
+
+    @contextlib.contextmanager
+    def _locked_file(self) -> Iterator[IO[bytes]]:
+        """The file opened for append under its lock; the current file, even if
+        another process replaced it (compaction) while we waited."""
+        while True:
+            with open(self.path, "ab") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+                try:
+                    current = os.stat(self.path).st_ino == os.fstat(handle.fileno()).st_ino
+                except FileNotFoundError:
+                    current = False
+                if current:
+                    yield handle
+                    return
+
+    def _put(self, ours: str, theirs: str) -> None:
+        self._map[ours] = theirs
+        self._map.move_to_end(ours)
+        if len(self._map) > self.limit:
+            self._map.popitem(last=False)
+
+    def _reload(self) -> None:
+        """Read lines other processes (or earlier ones) appended."""
+        self._next_reload = time.monotonic() + RELOAD_INTERVAL
+        try:
+            with open(self.path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size < self._read_at:  # compacted by another process: read it all
+                    self._read_at = 0
+                if size == self._read_at:
+                    return
+                handle.seek(self._read_at)
+                data = handle.read(size - self._read_at)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            logger.debug("sentrial: cannot read %s (%s)", self.path, exc)
+            return
+        end = data.rfind(b"\n") + 1  # a line still being written is read next time
+        self._read_at += end
+        for line in data[:end].splitlines():
+            try:
+                ours, theirs = orjson.loads(line)
+            except (orjson.JSONDecodeError, TypeError, ValueError):
+                continue
+            if isinstance(ours, str) and isinstance(theirs, str):
+                self._put(ours, theirs)
+
+    def _compact(self) -> None:
+        """Rewrite the file with what is in memory (called holding its lock)."""
+        self._reload()
+        tmp = self.path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
+        data = b"".join(orjson.dumps([o, t]) + b"\n" for o, t in self._map.items())
+        tmp.write_bytes(data)
+        os.replace(tmp, self.path)
+        self._read_at = len(data)
