@@ -23,12 +23,13 @@ def _step(name: str, run: Callable[[], dict[str, Any]], results: dict[str, Any])
 
 
 def main() -> int:
-    from bench import hot_path, import_time, outage, peers, server_ingest, throughput
+    from bench import hot_path, import_time, outage, peers, plain_server, server_ingest, throughput
 
     results: dict[str, Any] = {}
     _step("hot_path", hot_path.run, results)
     _step("server_ingest", lambda: {"server_ingest_eps": server_ingest.run()}, results)
     _step("throughput", lambda: {"throughput_eps": throughput.run()}, results)
+    _step("plain_server_eps", lambda: {"plain_server_eps": plain_server.run()}, results)
     _step("outage", lambda: {"outage": outage.run()}, results)
     _step("import_ms", lambda: {"import_ms": import_time.run()}, results)
     _step(
@@ -44,6 +45,7 @@ def main() -> int:
     ingest = results["server_ingest_eps"]
     flow = results["throughput_eps"]
     down = results["outage"]
+    plain = results["plain_server_eps"]
     imports = results["import_ms"]
     rows = [
         ("hot_path_us (median)", f"{hot['sentrial']} us", "<= 10 us", hot["sentrial"] <= 10),
@@ -69,6 +71,20 @@ def main() -> int:
             "equal",
             flow["delivered"] == flow["tracked"],
         ),
+        (
+            "plain_server_eps",
+            f"{plain['sentrial']:,} ops/s",
+            ">= 500",
+            plain["sentrial"] >= 500,
+        ),
+        (
+            "  one at a time (baseline)",
+            f"{plain['one_at_a_time']:,} ops/s",
+            "",
+            None,
+        ),
+        ("  ratio", f"{plain['ratio']}x", "", None),
+        ("  exactly once", str(plain["exactly_once"]), "True", plain["exactly_once"]),
         (
             "outage rss growth",
             f"{down['rss_growth_mb']} MB",

@@ -64,6 +64,7 @@ class Lanes:
                 if self._stopping.is_set():
                     return ops
                 self._cond.wait(0.1)
+            ready = len(self._ready)
             for op in ops:
                 lane = self._lanes.get(op.session_id)
                 if lane is None:
@@ -72,7 +73,7 @@ class Lanes:
                 lane.append(op)
             self.pending += len(ops)
             self._start_workers()
-            self._cond.notify_all()
+            self._cond.notify(len(self._ready) - ready)  # one worker per new lane
         return []
 
     def _start_workers(self) -> None:
@@ -121,9 +122,11 @@ class Lanes:
                     self._pause(error)
                 if lane:
                     self._ready.append(session_id)
+                    self._cond.notify()  # a worker for it (this one, if none waits)
                 else:
                     del self._lanes[session_id]
-                self._cond.notify_all()
+                if not self.pending:
+                    self._cond.notify_all()  # wait_empty()
             if error is not None:
                 self._on_retry(error)
 

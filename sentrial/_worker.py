@@ -398,11 +398,20 @@ class BackgroundDelivery:
         while True:
             if self._thread is None or not self._thread.is_alive():
                 return self._is_empty()
-            self._wake.set()
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 return self._is_empty()
-            self._idle.wait(0.05 if remaining is None else min(0.05, remaining))
+            step = 0.05 if remaining is None else min(0.05, remaining)
+            if self._idle.is_set() and not self._queue:
+                # Nothing left to take: only requests in flight (the sender's
+                # batch, the lanes) remain. Poll them, without waking the
+                # delivery thread into a busy loop.
+                if self._is_empty():
+                    return True
+                self._stopping.wait(min(step, 0.01))
+                continue
+            self._wake.set()  # take a partial batch now, not at flush_interval
+            self._idle.wait(step)
             if self._is_empty() and self._idle.is_set():
                 return True
 

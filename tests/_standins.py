@@ -159,6 +159,19 @@ class StandIn:
             Route("/api/sdk/sessions/{id}", handle, methods=["PATCH"]),
             Route("/api/sdk/events", handle, methods=["POST"]),
         ]
+
+        async def dump(request: Request) -> Response:
+            """What was stored, for a stand-in running in another process."""
+            with self._lock:
+                return JSONResponse(
+                    {
+                        "sessions": self.sessions,
+                        "events": self.events,
+                        "rejections": self.rejections,
+                    }
+                )
+
+        routes.append(Route("/_standin/dump", dump))
         if self.behaviour.health is not None:
             health = self.behaviour.health
             routes.append(Route("/api/sdk/health", lambda _: JSONResponse(health)))
