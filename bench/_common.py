@@ -50,21 +50,26 @@ def server_process(db: str = ":memory:", port: int | None = None) -> Iterator[st
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(url + "/api/sdk/health", timeout=1)
-            break
-        except httpx.TransportError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("sentrial serve did not start") from None
-            time.sleep(0.05)
+    wait_until_up(proc, url + "/api/sdk/health")
     try:
         yield url
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def wait_until_up(proc: subprocess.Popen[bytes], url: str) -> None:
+    """Wait until the server ``proc`` started answers ``url`` (any status)."""
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise RuntimeError(f"the server for {url} did not start") from None
+            time.sleep(0.05)
 
 
 def summarize_ns(samples: list[int]) -> dict[str, float]:

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 
 import sentrial
-from bench._common import free_port
+from bench._common import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,17 +67,8 @@ def _serve(port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            httpx.get(url + "/_standin/dump", timeout=1)
-            return proc
-        except httpx.TransportError:
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("the stand-in did not start") from None
-            time.sleep(0.05)
+    wait_until_up(proc, f"http://127.0.0.1:{port}/_standin/dump")
+    return proc
 
 
 def _one(sessions: int, events: int, **options: Any) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class ServerIds:
         self._lock = threading.Lock()
         self._read_at = 0  # bytes of the file already read
         self._next_reload = 0.0
+        self._warned = False
 
     def get(self, ours: str) -> str:
         """The server's id for ``ours`` (``ours`` itself when it has none)."""
@@ -63,7 +64,9 @@ class ServerIds:
                     if handle.tell() > self.limit * COMPACT_BYTES_PER_ENTRY:
                         self._compact()
             except OSError as exc:  # kept in memory: only a later process loses it
-                logger.warning("sentrial: cannot save a server id in %s (%s)", self.path, exc)
+                if not self._warned:
+                    self._warned = True
+                    logger.warning("sentrial: cannot save server ids in %s (%s)", self.path, exc)
 
     @contextlib.contextmanager
     def _locked_file(self) -> Iterator[IO[bytes]]:

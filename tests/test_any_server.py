@@ -8,6 +8,7 @@ must hold nothing but one-line warnings.
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import textwrap
@@ -113,16 +114,25 @@ def _assert_stored(standin: StandIn) -> None:
         assert error["toolError"] == {"message": "tool failed", "type": "ToolError"}
 
 
-def _assert_quiet(stderr: str) -> None:
+def _assert_quiet(stderr: str, records: list[logging.LogRecord]) -> None:
+    """Nothing on stderr but one-line warnings (in a test, pytest's log
+    capture holds what would reach stderr through logging: checked too)."""
     assert "Traceback" not in stderr
     for line in stderr.splitlines():
         assert line.startswith("sentrial: "), stderr
+    for record in records:
+        if record.levelno >= logging.WARNING:
+            assert record.exc_info is None and "\n" not in record.getMessage(), record
 
 
 @pytest.mark.parametrize("delivery", ["background", "sync"])
 @pytest.mark.parametrize("name", sorted(BEHAVIOURS))
 def test_any_sentrial_server(
-    name: str, delivery: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    name: str,
+    delivery: str,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     standin = StandIn(BEHAVIOURS[name])
     with serve_app(standin.app()) as url:
@@ -138,7 +148,7 @@ def test_any_sentrial_server(
     _assert_stored(standin)
     assert not set(ours) & set(standin.sessions)  # the server's ids were used
     assert not any("batch" in p for p in standin.paths())
-    _assert_quiet(capfd.readouterr().err)
+    _assert_quiet(capfd.readouterr().err, caplog.records)
 
 
 def test_plain_server_gets_several_requests_at_once_in_session_order(tmp_path: Path) -> None:
