@@ -238,7 +238,7 @@ def _doctor(args: argparse.Namespace) -> int:
     from sentrial_api.api.default import get_health, list_sessions
 
     from sentrial._config import mask_key
-    from sentrial._spool import spool_directory
+    from sentrial._delivery._spool import spool_directory
 
     config = _config(args)
     print("configuration in effect:")
@@ -291,7 +291,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def _flush_spool(args: argparse.Namespace) -> int:
     from sentrial import SentrialClient
-    from sentrial._spool import spool_directory
+    from sentrial._delivery._spool import spool_directory
 
     config = _config(args)
     directory = spool_directory(config)
@@ -306,10 +306,7 @@ def _flush_spool(args: argparse.Namespace) -> int:
     client = SentrialClient(
         api_key=config.api_key, api_url=config.api_url, spool_dir=config.spool_dir
     )
-    delivery = client._tracker.delivery
-    if not hasattr(delivery, "ensure_started"):
-        raise CLIError("flush-spool needs the background delivery mode", EXIT_USAGE)
-    delivery.ensure_started()
+    client._tracker.delivery.start()
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
         stats = client.stats()

@@ -18,12 +18,22 @@ Kind = Literal["create_session", "create_event", "update_session"]
 class Operation:
     """One create-session, create-event or update-session, in call order."""
 
-    __slots__ = ("fields", "kind", "session_id")
+    __slots__ = ("attempts", "fields", "kind", "session_id")
 
     def __init__(self, kind: Kind, session_id: str, fields: dict[str, Any]) -> None:
         self.kind = kind
         self.session_id = session_id
         self.fields = fields
+        self.attempts = 0  # failed deliveries so far (not kept on disk)
+
+    @property
+    def time_ns(self) -> int:
+        """When it happened on the client (its start/event/completion time)."""
+        for name in ("timestamp", "started_at", "completed_at"):
+            value = self.fields.get(name)
+            if type(value) is int:
+                return value
+        return 0
 
     def to_record(self) -> bytes:
         """One spool line: JSON, payload bytes embedded as they are."""
@@ -34,9 +44,15 @@ class Operation:
 
     @classmethod
     def from_record(cls, line: bytes) -> Operation:
-        kind, session_id, fields = orjson.loads(line)
+        """The operation of a spool line; ValueError for anything else."""
+        record = orjson.loads(line)
+        if not isinstance(record, list) or len(record) != 3:
+            raise ValueError("not an operation record")
+        kind, session_id, fields = record
         if kind not in ("create_session", "create_event", "update_session"):
             raise ValueError(f"unknown operation kind {kind!r}")
+        if not isinstance(session_id, str) or not session_id or not isinstance(fields, dict):
+            raise ValueError("malformed operation record")
         return cls(kind, session_id, fields)
 
     def __repr__(self) -> str:

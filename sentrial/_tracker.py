@@ -21,9 +21,8 @@ from ._config import Config
 from ._errors import ValidationError
 from ._operation import Kind, Operation
 
-if TYPE_CHECKING:  # imported when the first operation is sent: `import sentrial` stays light
-    from ._sync_delivery import SyncDelivery
-    from ._worker import BackgroundDelivery
+if TYPE_CHECKING:
+    from ._delivery import Delivery
 
 logger = logging.getLogger("sentrial")
 
@@ -33,8 +32,10 @@ class Tracker:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self._errors: dict[str, int] = {}
-        self._delivery: BackgroundDelivery | SyncDelivery | None = None
+        self._errors: dict[str, int] = {}  # dropped before delivery, by reason
+        self._logged_errors: set[str] = set()
+        self._delivery: Delivery | None = None
+        self._final_stats: dict[str, Any] | None = None  # of the engine shut down last
         self._delivery_lock = threading.Lock()
         if not config.api_key and config.enabled:
             logger.warning("sentrial: no API key (api_key= or SENTRIAL_API_KEY): nothing is sent")
@@ -46,7 +47,7 @@ class Tracker:
         self._plain = self._mask is None and self._redact is None
 
     @property
-    def delivery(self) -> BackgroundDelivery | SyncDelivery:
+    def delivery(self) -> Delivery:
         delivery = self._delivery
         if delivery is not None:
             return delivery
@@ -55,19 +56,22 @@ class Tracker:
                 self._delivery = self._new_delivery()
             return self._delivery
 
-    def _new_delivery(self) -> BackgroundDelivery | SyncDelivery:
-        if self.config.delivery == "sync":
-            from ._sync_delivery import SyncDelivery
+    def _new_delivery(self) -> Delivery:
+        from ._delivery import new_delivery
 
-            return SyncDelivery(self.config)
-        from ._worker import BackgroundDelivery
-
-        return BackgroundDelivery(self.config)
+        return new_delivery(self.config)
 
     def note_error(self, where: str, exc: BaseException) -> None:
-        count = self._errors.get(where, 0)
-        self._errors[where] = count + 1
-        if count == 0:
+        """A call that failed before its operation was made: counted as dropped
+        under its true reason (a wrong argument, or a bug of ours)."""
+        reason = (
+            "invalid_argument"
+            if isinstance(exc, (ValidationError, TypeError))
+            else ("internal_error")
+        )
+        self._errors[reason] = self._errors.get(reason, 0) + 1
+        if where not in self._logged_errors:
+            self._logged_errors.add(where)
             logger.warning(
                 "sentrial: %s failed (%s: %s); tracking continues", where, type(exc).__name__, exc
             )
@@ -360,7 +364,12 @@ class Tracker:
 
     def shutdown(self, timeout: float | None = None) -> bool:
         delivery, self._delivery = self._delivery, None
-        return True if delivery is None else delivery.shutdown(timeout)
+        if delivery is None:
+            return True
+        try:
+            return delivery.shutdown(timeout)
+        finally:
+            self._final_stats = delivery.stats()  # still readable afterwards
 
     def stats(self) -> dict[str, Any]:
         base: dict[str, Any] = {
@@ -373,12 +382,17 @@ class Tracker:
             "spool_pending": 0,
             "replayed": 0,
             "dropped": {},
+            "dead_lettered": {},
         }
-        if self._delivery is not None:
-            base.update(self._delivery.stats())
+        delivery = self._delivery
+        if delivery is not None:
+            base.update(delivery.stats())
+        elif self._final_stats is not None:
+            base.update(self._final_stats)
         if self._errors:
             dropped = dict(base["dropped"])
-            dropped["invalid_argument"] = sum(self._errors.values())
+            for reason, count in self._errors.items():
+                dropped[reason] = dropped.get(reason, 0) + count
             base["dropped"] = dropped
         return base
 

@@ -38,6 +38,7 @@ class FaultProxy:
         stall_seconds: float = 3.0,
         port: int = 0,
         once: dict[tuple[str, str], int] | None = None,
+        poison: bytes | None = None,
     ) -> None:
         self.upstream = upstream
         self.weights = weights or {"ok": 1.0}
@@ -48,6 +49,8 @@ class FaultProxy:
         self.port = port
         # (method, path) -> a status answered once, to the first such request
         self.once = dict(once or {})
+        # a request whose body contains this is answered 500, every time
+        self.poison = poison
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -123,6 +126,8 @@ class FaultProxy:
                 self.requests.append((method, path, body))
                 once = self.once.pop((method, path), None)
                 fault = str(once) if once is not None else self._pick()
+                if self.poison is not None and self.poison in body:
+                    fault = "500"
                 self.counts[fault] += 1
                 if fault == "reset":
                     sock = writer.get_extra_info("socket")

@@ -70,6 +70,7 @@ class Behaviour:
     latency: float = 0.0
     # (status, Retry-After) answered to the first requests, one per entry
     faults: list[tuple[int, str | None]] = field(default_factory=list)
+    poison: bytes | None = None  # a body containing it is answered 500, every time
 
 
 class StandIn:
@@ -186,6 +187,8 @@ class StandIn:
             if retry_after is not None:
                 response.headers["Retry-After"] = retry_after
             return response
+        if b.poison is not None and b.poison in raw:
+            return answer(500, {"error": "Internal Server Error", "message": "poison"})
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:

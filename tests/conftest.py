@@ -15,6 +15,12 @@ pytest_plugins = ["sentrial.testing"]
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def _own_spool_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test writes spool or dead-letter files into the user's cache."""
+    monkeypatch.setenv("SENTRIAL_SPOOL_DIR", str(tmp_path / "default-spool"))
+
+
 @pytest.fixture
 def root() -> Path:
     return ROOT

@@ -247,7 +247,7 @@ def test_server_ids_survive_process_exit(tmp_path: Path) -> None:
 
         proxy.weights = {"ok": 1.0}
         client = SentrialClient(api_key="k", api_url=proxy.url, spool_dir=str(tmp_path))
-        client._tracker.delivery.ensure_started()  # type: ignore[union-attr]  # replay now
+        client._tracker.delivery.start()  # replay now
         deadline = time.monotonic() + 30
         while len(standin.events) < 20 and time.monotonic() < deadline:
             client.flush(1)

@@ -71,7 +71,7 @@ def test_retries_each_fault_without_duplicates(
 
 
 def test_retry_after_is_honoured(sentrial_server: LocalServer, tmp_path: Path) -> None:
-    from sentrial._transport import _retry_after
+    from sentrial._delivery._policy import parse_retry_after as _retry_after
 
     assert _retry_after("2") == 2.0
     assert _retry_after(None) is None

@@ -8,8 +8,8 @@ import orjson
 import pytest
 
 import sentrial
+from sentrial._delivery._wire import to_batch_item, to_wire
 from sentrial._operation import Operation
-from sentrial._ops import to_batch_item, to_wire
 
 
 class _Capture:

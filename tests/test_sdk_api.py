@@ -248,7 +248,8 @@ def test_sync_mode_fails_silently_by_default(sentrial_server: LocalServer) -> No
     client = SentrialClient(api_key="wrong", api_url=sentrial_server.url, delivery="sync")
     sid = client.create_session("n", "a", "u")
     assert sid.startswith("sess_")
-    assert client.stats()["dropped"] == {"rejected_401": 1}
+    assert client.stats()["dead_lettered"] == {"unauthorized": 1}
+    assert client.stats()["dropped"] == {}
 
 
 def test_disabled_and_sampled_out_send_nothing(make_client: MakeClient, reader: Reader) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sentrial import _spool
+from sentrial._delivery import _spool
+from sentrial._delivery._spool import Spool
 from sentrial._operation import Operation
-from sentrial._spool import Spool
 
 
 def test_live_segments_are_never_adopted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,8 +17,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from ._operation import Operation
-from ._transport import RetryableError
+from .._operation import Operation
+from ._policy import RetryableError
 
 #: Sends one operation and counts its result (sent, or dropped for a reason);
 #: raises RetryableError when it should be tried again.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import collections
 from typing import Any
 
-from ._operation import Operation
+from .._operation import Operation
 
 MAX_OPEN_SESSIONS = 100_000
 
@@ -83,7 +83,7 @@ def llm_cost(fields: dict[str, Any]) -> float | None:
     if not isinstance(model, str) or not model:
         return None
     try:
-        from .cost import calculate_cost
+        from ..cost import calculate_cost
     except ImportError:
         return None
     return calculate_cost(

@@ -13,9 +13,6 @@ calls users make, not for delivery).
 
 from __future__ import annotations
 
-import email.utils
-import time
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -31,64 +28,19 @@ from sentrial_api.api.default import (
 )
 from sentrial_api.models import BatchRequest
 
-from ._capabilities import FULL, PLAIN, Capabilities, from_health
-from ._config import Config
-from ._errors import APIError, AuthenticationError, DeliveryError
-from ._operation import Operation
-from ._ops import read_batch_results, to_wire, wire_body
+from .._capabilities import FULL, PLAIN, Capabilities, from_health
+from .._config import Config
+from .._errors import APIError, AuthenticationError
+from .._operation import Operation
+from . import _policy as policy
+from ._policy import RETRYABLE_STATUSES, BatchUnsupported, ItemResult, RetryableError, is_success
+from ._wire import read_batch_results, to_wire, wire_body
 
-RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 _ENDPOINTS: dict[str, ModuleType] = {
     "create_session": create_session,
     "create_event": create_event,
     "update_session": update_session,
 }
-
-
-def is_success(status: int) -> bool:
-    return 200 <= status < 300
-
-
-class RetryableError(DeliveryError):
-    """Worth trying again later: network trouble, 408, 429, 5xx."""
-
-    def __init__(
-        self, message: str, *, status_code: int | None = None, retry_after: float | None = None
-    ) -> None:
-        super().__init__(message, status_code=status_code)
-        self.retry_after = retry_after
-
-
-class BatchUnsupported(APIError):
-    """The batch endpoint answered 404/405 (a plain server, or a proxy in the way)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ItemResult:
-    status: int
-    message: str = ""
-    server_id: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return is_success(self.status)
-
-    @property
-    def retryable(self) -> bool:
-        return self.status in RETRYABLE_STATUSES
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, parsed.timestamp() - time.time())
 
 
 def _json_body(response: httpx.Response) -> Any:
@@ -113,15 +65,15 @@ def _answer_id(response: httpx.Response) -> str | None:
 
 
 def raise_for_status(response: httpx.Response) -> None:
-    """Map a non-2xx response to the right exception."""
+    """Raise what the response policy makes of a non-2xx answer."""
     status = response.status_code
-    if is_success(status):
+    verdict = policy.for_status(status, response.headers.get("retry-after"))
+    if verdict.action is policy.Action.OK:
         return
     message = f"HTTP {status}: {_message(response)}"
-    if status in RETRYABLE_STATUSES:
-        retry_after = _retry_after(response.headers.get("retry-after"))
-        raise RetryableError(message, status_code=status, retry_after=retry_after)
-    if status in (401, 403):
+    if verdict.action is policy.Action.RETRY:
+        raise RetryableError(message, status_code=status, retry_after=verdict.retry_after)
+    if verdict.reason == "unauthorized":
         raise AuthenticationError(message, status_code=status)
     raise APIError(message, status_code=status)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from ._capabilities import EXTENSION_FIELDS, LLM_CALL, Capabilities
+from .._capabilities import EXTENSION_FIELDS, LLM_CALL, Capabilities
 
 # LLM details kept in metadata: metadata key -> JSON key of the llm_call body.
 _LLM_DETAILS = (

@@ -28,8 +28,8 @@ from sentrial_api.models import (
     UpdateSessionOperation,
 )
 
-from ._capabilities import FULL, Capabilities
-from ._operation import Operation
+from .._capabilities import FULL, Capabilities
+from .._operation import Operation
 from ._plain import adapt
 
 BatchItem = CreateSessionOperation | CreateEventOperation | UpdateSessionOperation

@@ -1,0 +1,647 @@
+"""Background delivery: the caller appends, daemon threads deliver.
+
+The caller's whole cost is a ``deque.append``. The delivery thread takes
+batches in order (memory queue first, then this process's spool, then spool
+files left by dead processes) and encodes them; the sender thread posts them
+through the batch endpoint one after the other, in order, and retries what
+can be retried with exponential backoff and full jitter. The two overlap: the
+next batch is encoded while the server stores the current one. A server that
+does not advertise the batch endpoint (see ``_capabilities``) gets one request
+per operation instead, many in flight at once (see ``_lanes``).
+
+Nothing is lost and nothing gets stuck: answers go through the response
+policy (``_policy``); a batch that keeps failing with a 5xx is split until
+the operation at fault is alone, and that one goes to the dead-letter file
+after ``POISON_ATTEMPTS`` if the server otherwise answers. Memory stays
+bounded: past ``max_queue_size`` the queue spills to the spool on disk, and
+so does everything not acknowledged at exit. An unexpected exception costs
+at most the operations it concerns (dead-lettered with the reason), never
+the threads. Every operation ends up counted in :class:`~._Stats`.
+
+httpx and the generated client are imported on the delivery thread, not on
+the caller's, so the first tracking call of a process stays cheap.
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import logging
+import os
+import queue as queue_module
+import random
+import sys
+import threading
+import time
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from .._capabilities import PLAIN, Capabilities, CapabilityCache
+from .._config import Config
+from .._errors import APIError
+from .._operation import Operation
+from . import Stats
+from ._dead_letter import DeadLetter
+from ._lanes import Lanes
+from ._policy import (
+    POISON_ATTEMPTS,
+    SPLIT_AFTER,
+    Action,
+    BatchUnsupported,
+    ItemResult,
+    RetryableError,
+    for_status,
+)
+from ._rollup import Rollup
+from ._server_ids import ServerIds
+from ._spool import Spool, _Segment, spool_directory
+
+if TYPE_CHECKING:
+    from ._transport import Transport
+
+logger = logging.getLogger("sentrial")
+
+BACKOFF_BASE = 0.25
+BACKOFF_CAP = 30.0
+RETRY_AFTER_CAP = 300.0
+# Operations held by the lanes of a server without batches: enough sessions
+# to keep every connection busy, the rest waits in the queue or the spool.
+LANES_WINDOW = 10_000
+
+_live: weakref.WeakSet[BackgroundDelivery] = weakref.WeakSet()
+# A batch taken from the queue, its request if encoded ahead, and for what server.
+_Encoded = tuple[list[Operation], dict[str, Any] | None, Capabilities | None]
+
+
+class BackgroundDelivery:
+    """The delivery engine of one client (one API URL and key)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        directory = spool_directory(config)
+        self._dead = DeadLetter(directory, config.max_spool_bytes)
+        self._spool = Spool(directory, config.max_spool_bytes, on_bad_line=self._bad_line)
+        self._ids = ServerIds(directory)
+        self._caps = CapabilityCache()
+        self._rollup = Rollup()
+        self._random = random.Random()  # full jitter; not the host's global random
+        self._transport_: Transport | None = None
+        self._logged: set[str] = set()
+        self._orphan: _Segment | None = None
+        self._init_state()
+        _live.add(self)
+
+    def _init_state(self) -> None:
+        self._queue: collections.deque[Operation] = collections.deque()
+        self._lock = threading.Lock()  # guards the spooling decision, not the queue
+        self._transport_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._idle = threading.Event()
+        self._spooling = False
+        self._current: list[Operation] | None = None  # the batch being sent
+        # Encoded batches waiting for the sender: at most one, so that order,
+        # memory and what shutdown must save all stay simple.
+        self._handoff: queue_module.Queue[_Encoded] = queue_module.Queue(maxsize=1)
+        self._batches = 0  # handed to the sender and not finished (guarded by _lock)
+        self._unsent: list[Operation] = []  # what the sender gave up on when stopping
+        self._thread: threading.Thread | None = None
+        self._sender: threading.Thread | None = None
+        self.counters = Stats()
+        self._lanes = Lanes(
+            self._deliver_one,
+            self._backoff,
+            self._stopping,
+            concurrency=self.config.max_concurrency,
+            window=LANES_WINDOW,
+            on_retry=self._note_retry,
+        )
+
+    @property
+    def _transport(self) -> Transport:
+        transport = self._transport_
+        if transport is None:
+            with self._transport_lock:
+                if self._transport_ is None:
+                    from ._transport import Transport
+
+                    self._transport_ = Transport(self.config)
+                transport = self._transport_
+        return transport
+
+    # -- caller side -------------------------------------------------------
+
+    def submit(self, op: Operation) -> None:
+        """Hand one operation over; never blocks on the network, never raises."""
+        next(self.counters.tracked)
+        queue = self._queue
+        if self._spooling or len(queue) >= self.config.max_queue_size or self._thread is None:
+            self._submit_slow(op)
+            return
+        queue.append(op)
+        if len(queue) == self.config.batch_size:
+            self._wake.set()
+
+    def _submit_slow(self, op: Operation) -> None:
+        with self._lock:
+            if self._thread is None and not self._stopping.is_set():
+                self._start()
+            if self._spooling:
+                self._to_spool([op])
+                return
+            if len(self._queue) >= self.config.max_queue_size or self._thread is None:
+                # Spilling starts. What the queue holds is older than ``op`` and
+                # goes to disk first: after a crash, a session's events must not
+                # be on disk while its create was only in memory.
+                self._spooling = True
+                held = []
+                while self._queue:
+                    try:
+                        held.append(self._queue.popleft())
+                    except IndexError:  # taken by the delivery thread meanwhile
+                        break
+                self._to_spool([*held, op])
+                return
+            self._queue.append(op)
+        self._idle.clear()
+
+    def start(self) -> None:
+        """Start the delivery threads now (they also replay spool files left on disk)."""
+        with self._lock:
+            if self._thread is None and not self._stopping.is_set():
+                self._start()
+
+    def _start(self) -> None:
+        thread = threading.Thread(target=self._run, name="sentrial-delivery", daemon=True)
+        sender = threading.Thread(target=self._send_loop, name="sentrial-sender", daemon=True)
+        try:
+            sender.start()
+            thread.start()
+        except RuntimeError:  # interpreter shutting down: keep it on disk for the next run
+            return
+        self._sender = sender
+        self._thread = thread
+        _flush_when_a_multiprocessing_child_exits()
+
+    def _to_spool(self, ops: list[Operation], *, fresh: bool = False) -> None:
+        """Write ``ops`` to disk; what cannot be written stays in memory (under
+        a hard cap) or, failing that, goes to the dead-letter file."""
+        try:
+            stored = self._spool.append(ops, fresh=fresh)
+            reason, message = "spool_full", "the spool is full (max_spool_bytes)"
+        except OSError as exc:
+            stored = 0
+            reason, message = "spool_error", f"cannot write the spool: {exc}"
+            self._log_once("spool_error", f"{message}; operations are kept in memory")
+        self.counters.add_spooled(stored)
+        rest = ops[stored:]
+        if not rest:
+            return
+        room = 2 * self.config.max_queue_size - len(self._queue)
+        if reason == "spool_error" and not self._stopping.is_set() and room > 0:
+            self._queue.extend(rest[:room])
+            rest = rest[room:]
+        if rest:
+            self._fail(rest, reason, message, keep=reason != "spool_full")
+
+    # -- delivery thread ----------------------------------------------------
+
+    def _run(self) -> None:
+        """Take batches in order and encode them for the sender."""
+        while True:
+            try:
+                if not self._run_once():
+                    return
+            except Exception as exc:  # the loop survives whatever happens in it
+                self._log_once(
+                    f"run:{type(exc).__name__}",
+                    f"delivery thread recovered from {type(exc).__name__}: {exc}",
+                )
+                logger.debug("sentrial: delivery thread error", exc_info=True)
+                self._stopping.wait(0.1)
+
+    def _run_once(self) -> bool:
+        # Not idle from before looking at the queue until the batch taken is
+        # counted in _batches, so flush() never sees "empty and idle" in between.
+        self._idle.clear()
+        batch = self._next_batch()
+        if batch is None:
+            if self._stopping.is_set():
+                return False
+            self._idle.set()
+            self._wake.wait(self.config.flush_interval)
+            self._wake.clear()
+            return True
+        with self._lock:
+            self._batches += 1
+        request = None
+        caps = self._caps.known
+        if caps is not None and caps.batch:
+            try:
+                ids = [self._ids.get(op.session_id) for op in batch]
+                request = self._transport.encode_batch(batch, ids, caps)
+            except Exception:  # encoded again by the sender, which isolates the culprit
+                logger.debug("sentrial: encoding a batch failed", exc_info=True)
+        while True:
+            try:
+                self._handoff.put((batch, request, caps), timeout=0.1)
+                return True
+            except queue_module.Full:
+                if self._stopping.is_set():  # give it back, before newer ones
+                    self._queue.extendleft(reversed(batch))
+                    with self._lock:
+                        self._batches -= 1
+                    return False
+
+    def _send_loop(self) -> None:
+        """Post the encoded batches, one at a time, in the order they were taken."""
+        while True:
+            try:
+                batch, request, caps = self._handoff.get(timeout=0.1)
+            except queue_module.Empty:
+                if self._stopping.is_set():
+                    return
+                continue
+            self._current = batch
+            try:
+                left = self._deliver(batch, request, caps)
+                if left:  # stopping while the API fails: shutdown keeps them on disk
+                    self._unsent.extend(left)
+            except Exception as exc:  # a bug must not kill the thread or lose the batch
+                self._fail(batch, "internal_error", f"{type(exc).__name__}: {exc}")
+                logger.debug("sentrial: delivery failed unexpectedly", exc_info=True)
+            finally:
+                self._current = None
+                with self._lock:
+                    self._batches -= 1
+
+    def _next_batch(self) -> list[Operation] | None:
+        """The next operations in order: memory queue, own spool, then orphans."""
+        size = self.config.batch_size
+        queue = self._queue
+        while not self._stopping.is_set():
+            if queue:
+                batch: list[Operation] = []
+                while queue and len(batch) < size:
+                    batch.append(queue.popleft())
+                return self._prepare(batch)
+            ops = self._spool.read_own(size) if self._spool.pending else []
+            if ops:
+                self.counters.add_replayed(len(ops))
+                return self._prepare(ops)
+            if self._spooling:
+                with self._lock:
+                    if not self._spool.pending and not queue:
+                        self._spooling = False  # disk drained: back to the memory queue
+                continue
+            if self._orphan is None:
+                self._orphan = self._spool.orphan()
+                if self._orphan is None:
+                    return None
+            ops = self._orphan.read(size, self._bad_line)
+            if ops:
+                self.counters.add_replayed(len(ops))
+                return self._prepare(ops)
+            self._orphan.remove()
+            self._orphan = None
+        return None
+
+    def _prepare(self, ops: list[Operation]) -> list[Operation]:
+        """Session totals and LLM costs (see ``_rollup``); a failure there costs
+        the totals of one operation, never its delivery."""
+        for op in ops:
+            try:
+                self._rollup.apply(op)
+            except Exception as exc:
+                self._log_once("rollup", f"cost/token totals skipped ({type(exc).__name__}: {exc})")
+        return ops
+
+    def _deliver(
+        self,
+        ops: list[Operation],
+        request: dict[str, Any] | None = None,
+        encoded_for: Capabilities | None = None,
+    ) -> list[Operation]:
+        """Send ``ops`` until each is stored or dead-lettered (or handed to the
+        lanes of a server without batches); returns what is left only when
+        asked to stop while the API keeps failing."""
+        attempt = 0
+        while ops:
+            try:
+                caps = self._caps.get(self._transport.probe)
+                if not caps.batch:
+                    return self._lanes.add(ops)
+                if self._lanes.pending and not self._lanes.wait_empty():  # older: first
+                    return ops
+                ids = [self._ids.get(op.session_id) for op in ops]
+                if caps is not encoded_for:
+                    request = None
+                results = self._transport.send_batch(ops, ids, request, caps)
+                request = None  # a retry re-encodes what is left
+                ops, item_error = self._settle(ops, results)
+                if item_error is None:
+                    attempt = 0
+                    continue
+                error = item_error
+            except BatchUnsupported as exc:
+                request = None
+                if not self._batch_still_advertised():
+                    continue  # the next round sends one request per operation
+                error = RetryableError(f"batch endpoint: {exc}", status_code=exc.status_code)
+            except RetryableError as exc:
+                error = exc
+            except APIError as exc:
+                verdict = for_status(exc.status_code or 0, several=len(ops) > 1)
+                if verdict.action is Action.SPLIT:
+                    return self._deliver_halves(ops)
+                self._fail(ops, verdict.reason, str(exc))
+                return []
+            except Exception as exc:  # encoding, or an answer we cannot read
+                if len(ops) > 1:
+                    return self._deliver_halves(ops)  # isolate the one at fault
+                self._fail(ops, "internal_error", f"{type(exc).__name__}: {exc}")
+                return []
+            attempt += 1
+            self._note_retry(error)
+            if error.splits and len(ops) > 1 and attempt >= SPLIT_AFTER:
+                return self._deliver_halves(ops)
+            if len(ops) == 1 and attempt >= POISON_ATTEMPTS and self._is_poison(error):
+                return []
+            if not self._sleep(self._backoff(attempt, error.retry_after)):
+                return ops
+        return []
+
+    def _deliver_halves(self, ops: list[Operation]) -> list[Operation]:
+        half = len(ops) // 2
+        left = self._deliver(ops[:half])
+        if left:
+            return left + ops[half:]
+        return self._deliver(ops[half:])
+
+    def _is_poison(self, error: RetryableError) -> bool:
+        """After POISON_ATTEMPTS failures of one operation: is it the operation
+        (the server answers other requests) or the server (down)? A poison
+        operation goes to the dead-letter file."""
+        return error.status_code is not None and self._server_answers()
+
+    def _server_answers(self) -> bool:
+        try:
+            self._transport.probe()
+        except RetryableError:
+            return False
+        return True
+
+    def _batch_still_advertised(self) -> bool:
+        """Asked after a 404/405 from the batch endpoint: is it a plain server,
+        or a proxy's hiccup in front of ours? Ask the server again."""
+        try:
+            caps = self._caps.refresh(self._transport.probe)
+        except RetryableError:
+            return True  # cannot tell now: retry later
+        if not caps.batch:
+            logger.info(
+                "sentrial: %s has no batch endpoint; sending one request per operation",
+                self.config.api_url,
+            )
+        return caps.batch
+
+    def _note_retry(self, error: RetryableError) -> None:
+        self.counters.add_retry()
+        if error.status_code is None:
+            self._log_once(
+                "unreachable",
+                f"cannot reach {self.config.api_url} ({error}); "
+                "operations are kept (memory, then disk) and retried",
+            )
+        else:
+            self._log_once(f"retry:{error.status_code}", f"will retry: {error}", logging.INFO)
+
+    def _deliver_one(self, op: Operation) -> None:
+        """One operation on its own endpoint (a lane's step): counted as sent
+        or dead-lettered, or RetryableError raised to try it again."""
+        caps = self._caps.known or PLAIN
+        try:
+            result = self._transport.send_one(op, self._ids.get(op.session_id), caps)
+        except RetryableError as exc:
+            op.attempts += 1
+            if op.attempts >= POISON_ATTEMPTS and exc.splits and self._is_poison(exc):
+                self._fail([op], f"poison_{exc.status_code}", str(exc))
+                return
+            raise
+        except Exception as exc:  # a bug must not kill the lane or lose the operation
+            self._fail([op], "internal_error", f"{type(exc).__name__}: {exc}")
+            return
+        _, error = self._settle([op], [result])
+        if error is not None:
+            raise error
+
+    def _settle(
+        self, ops: list[Operation], results: list[ItemResult]
+    ) -> tuple[list[Operation], RetryableError | None]:
+        """Count results; return the operations to retry and why."""
+        retry: list[Operation] = []
+        retry_sessions: set[str] = set()
+        status = 0
+        for op, result in zip(ops, results, strict=True):
+            verdict = for_status(result.status)
+            if verdict.action is Action.OK:
+                self.counters.add_sent()
+                if op.kind == "create_session" and result.server_id not in (None, op.session_id):
+                    self._ids.remember(op.session_id, str(result.server_id))
+            elif verdict.action is Action.RETRY or (
+                result.status == 404 and op.session_id in retry_sessions
+            ):
+                op.attempts += 1
+                if op.attempts >= POISON_ATTEMPTS:  # the server answers: it is this one
+                    self._fail([op], f"poison_{result.status}", result.message)
+                    continue
+                retry.append(op)
+                status = status or result.status
+                if op.kind == "create_session":
+                    retry_sessions.add(op.session_id)
+            else:
+                self._fail([op], verdict.reason, result.message)
+        if not retry:
+            return [], None
+        message = f"HTTP {status} for {len(retry)} operation(s) of a batch"
+        return retry, RetryableError(message, status_code=status)
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, RETRY_AFTER_CAP)
+        return self._random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+
+    def _sleep(self, seconds: float) -> bool:
+        """Wait unless stopping; False means give up now."""
+        return not self._stopping.wait(seconds)
+
+    def _fail(
+        self, ops: list[Operation], reason: str, message: str, *, keep: bool = True
+    ) -> None:
+        """``ops`` will not be delivered: keep them in the dead-letter file
+        (dropped, under the same reason, when it cannot take them or when
+        ``keep`` is False: the spool is full and the disk budget spent)."""
+        kept = self._dead.add(ops, reason, message) if keep else 0
+        if kept:
+            self.counters.add_failed(reason, kept, kept=True)
+        if kept < len(ops):
+            self.counters.add_failed(reason, len(ops) - kept, kept=False)
+        where = (
+            f"kept in {self._dead.path}; `sentrial flush-spool --dead-letter` sends them again"
+            if kept
+            else "dropped"
+        )
+        self._log_once(
+            f"{reason}:{bool(kept)}",
+            f"{len(ops)} operation(s) not delivered to {self.config.api_url}: "
+            f"{reason}: {message} ({where})",
+        )
+
+    def _bad_line(self, line: bytes, why: str) -> None:
+        kept = self._dead.add_raw(line, "unreadable_spool_line", why)
+        self.counters.add_failed("unreadable_spool_line", 1, kept=bool(kept))
+        self._log_once("unreadable_spool_line", f"an unreadable spool line was set aside ({why})")
+
+    def _log_once(self, key: str, message: str, level: int = logging.WARNING) -> None:
+        if key not in self._logged:
+            self._logged.add(key)
+            logger.log(level, "sentrial: %s", message)
+
+    # -- control ------------------------------------------------------------
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until everything submitted so far is delivered; False when
+        something was not (dropped, dead-lettered, or still waiting)."""
+        empty = self._wait_empty(timeout)
+        return not self.counters.failed_since_last_check() and empty
+
+    def _wait_empty(self, timeout: float | None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if self._thread is None or not self._thread.is_alive():
+                return self._is_empty()
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return self._is_empty()
+            step = 0.05 if remaining is None else min(0.05, remaining)
+            if self._idle.is_set() and not self._queue:
+                # Nothing left to take: only requests in flight (the sender's
+                # batch, the lanes) remain. Poll them, without waking the
+                # delivery thread into a busy loop.
+                if self._is_empty():
+                    return True
+                self._stopping.wait(min(step, 0.01))
+                continue
+            self._wake.set()  # take a partial batch now, not at flush_interval
+            self._idle.wait(step)
+            if self._is_empty() and self._idle.is_set():
+                return True
+
+    def _is_empty(self) -> bool:
+        return (
+            not self._queue
+            and self._batches == 0
+            and not self._spool.pending
+            and self._orphan is None
+            and not self._lanes.pending
+        )
+
+    def shutdown(self, timeout: float | None = None) -> bool:
+        """Flush within ``timeout``, then keep on disk what was not acknowledged."""
+        timeout = self.config.shutdown_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        saving = min(0.25, timeout / 4)  # kept for writing the leftovers
+        delivered = self.flush(max(0.0, timeout - saving))
+        self._stopping.set()
+        self._wake.set()
+
+        def left() -> float:
+            return max(0.02, deadline - time.monotonic())
+
+        # The delivery thread hands back what it holds (never waits on the network).
+        for thread in (self._thread, self._sender):
+            if thread is not None:
+                thread.join(left() / 2)
+        # In order: what the lanes hold, the sender's batch, what it gave up
+        # on, the encoded batch waiting for it, then the queue. All of it is
+        # older than what was spooled before: a fresh segment sorts first.
+        leftover = self._lanes.stop(left() / 2)
+        current = self._current
+        if self._sender is not None and self._sender.is_alive() and current:
+            # Stuck in a request: keep a copy on disk; if that request does
+            # succeed after all, the replay is an idempotent repeat.
+            leftover.extend(current)
+        leftover.extend(self._unsent)
+        self._unsent = []
+        while True:
+            try:
+                leftover.extend(self._handoff.get_nowait()[0])
+            except queue_module.Empty:
+                break
+        leftover.extend(self._queue)
+        self._queue.clear()
+        if leftover:
+            self._to_spool(leftover, fresh=True)
+        try:
+            self._spool.sync()
+            self._spool.close()
+        except OSError:
+            pass
+        if self._transport_ is not None:
+            self._transport_.close()
+        return delivered and not leftover
+
+    def stats(self) -> dict[str, Any]:
+        return self.counters.as_dict(
+            queued=len(self._queue),
+            in_flight=len(self._current or ()) + self._lanes.in_flight,
+            spool_pending=self._spool.pending,
+        )
+
+    def _after_fork_in_child(self) -> None:
+        """A fresh engine: the child never re-sends what the parent had queued."""
+        self._init_state()
+        self._spool.reset_after_fork()
+        # Fresh: their locks may have been held by a parent thread at fork.
+        directory = spool_directory(self.config)
+        self._ids = ServerIds(directory)
+        self._dead = DeadLetter(directory, self.config.max_spool_bytes)
+        self._transport_ = None  # the parent's connections are the parent's
+        self._orphan = None
+
+
+def _after_fork() -> None:
+    global _finalizer_registered
+    _finalizer_registered = False
+    for delivery in list(_live):
+        delivery._after_fork_in_child()
+
+
+def _at_exit() -> None:
+    for delivery in list(_live):
+        try:
+            delivery.shutdown()
+        except Exception:  # never raise from an exit hook
+            logger.debug("sentrial: shutdown at exit failed", exc_info=True)
+
+
+_finalizer_registered = False
+
+
+def _flush_when_a_multiprocessing_child_exits() -> None:
+    """multiprocessing children (fork, forkserver, spawn) end with ``os._exit``
+    after running multiprocessing's finalizers, never the atexit hooks."""
+    global _finalizer_registered
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None or _finalizer_registered:
+        return
+    if multiprocessing.parent_process() is None:
+        return  # the main process: atexit runs
+    from multiprocessing import util
+
+    util.Finalize(None, _at_exit, exitpriority=100)
+    _finalizer_registered = True
+
+
+os.register_at_fork(after_in_child=_after_fork)
+atexit.register(_at_exit)

@@ -1,0 +1,241 @@
+"""Operations on disk: when the queue is full, the API is down, or at exit.
+
+A spool is a set of append-only segment files in one directory per API URL
+and key, named ``<first-op-time>-<pid>-<random>.spool``: the time (ns) of
+the oldest operation in it comes first, so sorting names replays segments
+in the order their operations happened, even when a process at exit writes
+the operations it still held in memory after others it had spooled before.
+
+A process holds an exclusive ``flock`` on each of its segments until they
+are replayed, so another process can tell live segments from those of
+processes that are gone: segments whose lock can be taken are adopted and
+replayed, oldest first. Writes are unbuffered (``stats()`` counts an
+operation as spooled once the OS has it) and reads go through the open
+handle (``pread``), so a spool directory deleted under a live process costs
+nothing already written. A failed or short write (disk full, file too
+large) ends that segment: its complete lines stay readable, and the next
+write starts a new one. Replaying twice is harmless: every operation
+carries its id and the API treats repeats as no-ops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import secrets
+import threading
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from .._config import Config
+from .._operation import Operation
+
+logger = logging.getLogger("sentrial")
+
+SEGMENT_BYTES = 16 * 1024 * 1024
+READ_CHUNK = 256 * 1024
+
+#: Called with a spool line that is not an operation, and why.
+BadLine = Callable[[bytes, str], None]
+
+
+def spool_directory(config: Config) -> Path:
+    """Where spool files for this API URL and key live."""
+    if config.spool_dir:
+        base = Path(config.spool_dir)
+    else:
+        import platformdirs
+
+        base = Path(platformdirs.user_cache_dir("sentrial", appauthor=False)) / "spool"
+    digest = hashlib.sha256(f"{config.api_url}\0{config.api_key}".encode()).hexdigest()[:16]
+    return base / digest
+
+
+def _ignore(line: bytes, why: str) -> None:
+    logger.warning("sentrial: skipping an unreadable spool line (%s)", why)
+
+
+class _Segment:
+    """One file, locked by its handle for as long as it is open."""
+
+    def __init__(self, path: Path, handle: IO[bytes], size: int = 0) -> None:
+        self.path = path
+        self.handle = handle
+        self.size = size  # bytes written (ours) or found (adopted)
+        self.read_at = 0
+
+    def read(self, limit: int, on_bad_line: BadLine = _ignore) -> list[Operation]:
+        """Up to ``limit`` operations after the last ones read."""
+        ops: list[Operation] = []
+        fd = self.handle.fileno()
+        want = READ_CHUNK
+        while len(ops) < limit:
+            chunk = os.pread(fd, want, self.read_at)
+            end = chunk.rfind(b"\n") + 1
+            if not end:
+                if len(chunk) == want:  # one line longer than a chunk
+                    want *= 2
+                    continue
+                break  # end of file (or a torn last line of a crashed writer)
+            for line in chunk[:end].splitlines(keepends=True):
+                if len(ops) >= limit:
+                    break
+                self.read_at += len(line)
+                try:
+                    ops.append(Operation.from_record(line))
+                except (ValueError, TypeError) as exc:
+                    on_bad_line(line.rstrip(b"\n"), f"{self.path.name}: {exc}")
+        return ops
+
+    def exhausted(self) -> bool:
+        try:
+            return self.read_at >= os.fstat(self.handle.fileno()).st_size
+        except (OSError, ValueError):
+            return True
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+        self.handle.close()
+
+
+class Spool:
+    """Operations written by any thread, read back in order by the delivery thread."""
+
+    def __init__(self, directory: Path, max_bytes: int, on_bad_line: BadLine = _ignore) -> None:
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self.on_bad_line = on_bad_line
+        self._lock = threading.Lock()
+        self._active: _Segment | None = None
+        self._closed: deque[_Segment] = deque()  # ours, written, waiting for replay
+        self._bytes = 0
+        self.pending = 0  # our operations on disk, not yet read back
+
+    def _new_segment(self, first: Operation) -> _Segment:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{first.time_ns:019d}-{os.getpid()}-{secrets.token_hex(6)}"
+        # Locked before it gets the name other processes (and our own orphan
+        # scan) look for: a *.spool file is never seen unlocked by its writer.
+        hidden = self.directory / f".{name}.new"
+        handle = open(hidden, "a+b", buffering=0)  # noqa: SIM115 - the lock lives with it
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        path = self.directory / f"{name}.spool"
+        hidden.rename(path)  # the lock belongs to the open file, not the name
+        return _Segment(path, handle)
+
+    def append(self, ops: list[Operation], *, fresh: bool = False) -> int:
+        """Write ``ops`` in order; returns how many reached the OS (fit under
+        ``max_bytes`` and were written). ``fresh`` starts a new segment, for
+        operations older than those already spooled. Raises OSError only when
+        nothing could be written."""
+        with self._lock:
+            lines: list[bytes] = []
+            size = 0
+            for op in ops:
+                line = op.to_record() + b"\n"
+                if self._bytes + size + len(line) > self.max_bytes:
+                    break
+                lines.append(line)
+                size += len(line)
+            if not lines:
+                return 0
+            if fresh or self._active is None or self._active.size >= SEGMENT_BYTES:
+                self._rotate()
+                self._active = self._new_segment(ops[0])
+            active = self._active
+            data = b"".join(lines)
+            try:
+                written = os.write(active.handle.fileno(), data)
+            except OSError:
+                self._rotate()  # whatever part reached the file ends it
+                raise
+            stored = len(lines)
+            if written < len(data):  # disk full midway: keep the whole lines
+                stored = data.count(b"\n", 0, written)
+                self._rotate()
+            active.size += written
+            self._bytes += written
+            self.pending += stored
+            if fresh:
+                self._rotate()  # later appends must not land after older ones
+            return stored
+
+    def _rotate(self) -> None:
+        if self._active is not None:
+            self._closed.append(self._active)
+            self._active = None
+
+    def sync(self) -> None:
+        """Flush to disk (at exit)."""
+        with self._lock:
+            for segment in [*self._closed, *([self._active] if self._active else [])]:
+                with contextlib.suppress(OSError):
+                    os.fsync(segment.handle.fileno())
+
+    def read_own(self, limit: int) -> list[Operation]:
+        """Up to ``limit`` of our own spooled operations, oldest first."""
+        with self._lock:
+            while True:
+                if not self._closed:
+                    if self._active is None or self._active.size == 0:
+                        self.pending = 0  # everything of ours has been read back
+                        return []
+                    self._rotate()  # writers move on to a new segment
+                segment = self._closed[0]
+                before = segment.read_at
+                ops = segment.read(limit, self.on_bad_line)
+                if ops:
+                    self.pending = max(0, self.pending - len(ops))
+                    return ops
+                if segment.read_at == before or segment.exhausted():
+                    self._closed.popleft()
+                    self._bytes -= segment.size
+                    segment.remove()
+
+    def orphan(self) -> _Segment | None:
+        """A segment left by a process that is gone, locked for us; oldest first."""
+        if not self.directory.is_dir():
+            return None
+        ours = {s.path for s in self._closed} | ({self._active.path} if self._active else set())
+        try:
+            candidates = sorted(p for p in self.directory.glob("*.spool") if p not in ours)
+        except OSError:
+            return None
+        for path in candidates:
+            try:
+                handle = open(path, "a+b", buffering=0)  # noqa: SIM115
+            except OSError:
+                continue
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()  # its process is alive
+                continue
+            if not path.exists():  # replayed and removed by another process meanwhile
+                handle.close()
+                continue
+            return _Segment(path, handle, os.fstat(handle.fileno()).st_size)
+        return None
+
+    def close(self) -> None:
+        with self._lock:
+            for segment in [*self._closed, *([self._active] if self._active else [])]:
+                if segment.exhausted():
+                    segment.path.unlink(missing_ok=True)
+                segment.handle.close()
+            self._closed.clear()
+            self._active = None
+            self.pending = 0  # what is left belongs to the next process now
+
+    def reset_after_fork(self) -> None:
+        """The child owns none of the parent's segments (their locks stay the parent's)."""
+        self._lock = threading.Lock()
+        self._active = None
+        self._closed = deque()
+        self._bytes = 0
+        self.pending = 0
