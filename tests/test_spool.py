@@ -43,7 +43,7 @@ def test_live_segments_are_never_adopted(tmp_path: Path, monkeypatch: pytest.Mon
     deadline = time.monotonic() + 1.5
     try:
         while time.monotonic() < deadline:
-            written += writer.append([Operation("create_event", "sess_x", {"n": written})])
+            written += writer.append([Operation("create_event", "sess_x", {"n": written})])[0]
     finally:
         stop.set()
         thread.join()

@@ -186,12 +186,11 @@ class BackgroundDelivery:
     def _to_spool(self, ops: list[Operation], *, fresh: bool = False) -> None:
         """Write ``ops`` to disk; what cannot be written stays in memory (under
         a hard cap) or, failing that, goes to the dead-letter file."""
-        try:
-            stored = self._spool.append(ops, fresh=fresh)
+        stored, error = self._spool.append(ops, fresh=fresh)
+        if error is None:
             reason, message = "spool_full", "the spool is full (max_spool_bytes)"
-        except OSError as exc:
-            stored = 0
-            reason, message = "spool_error", f"cannot write the spool: {exc}"
+        else:
+            reason, message = "spool_error", f"cannot write the spool: {error}"
             self._log_once("spool_error", f"{message}; operations are kept in memory")
         self.counters.add_spooled(stored)
         rest = ops[stored:]
@@ -366,6 +365,7 @@ class BackgroundDelivery:
             if error.splits and len(ops) > 1 and attempt >= SPLIT_AFTER:
                 return self._deliver_halves(ops)
             if len(ops) == 1 and attempt >= POISON_ATTEMPTS and self._is_poison(error):
+                self._fail(ops, f"poison_{error.status_code}", str(error))
                 return []
             if not self._sleep(self._backoff(attempt, error.retry_after)):
                 return ops
@@ -475,9 +475,7 @@ class BackgroundDelivery:
         """Wait unless stopping; False means give up now."""
         return not self._stopping.wait(seconds)
 
-    def _fail(
-        self, ops: list[Operation], reason: str, message: str, *, keep: bool = True
-    ) -> None:
+    def _fail(self, ops: list[Operation], reason: str, message: str, *, keep: bool = True) -> None:
         """``ops`` will not be delivered: keep them in the dead-letter file
         (dropped, under the same reason, when it cannot take them or when
         ``keep`` is False: the spool is full and the disk budget spent)."""

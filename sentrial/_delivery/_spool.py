@@ -128,11 +128,11 @@ class Spool:
         hidden.rename(path)  # the lock belongs to the open file, not the name
         return _Segment(path, handle)
 
-    def append(self, ops: list[Operation], *, fresh: bool = False) -> int:
-        """Write ``ops`` in order; returns how many reached the OS (fit under
-        ``max_bytes`` and were written). ``fresh`` starts a new segment, for
-        operations older than those already spooled. Raises OSError only when
-        nothing could be written."""
+    def append(self, ops: list[Operation], *, fresh: bool = False) -> tuple[int, OSError | None]:
+        """Write ``ops`` in order; returns how many reached the OS, and the
+        error that stopped the rest (None when the rest did not fit under
+        ``max_bytes``). ``fresh`` starts a new segment, for operations older
+        than those already spooled."""
         with self._lock:
             lines: list[bytes] = []
             size = 0
@@ -142,28 +142,40 @@ class Spool:
                     break
                 lines.append(line)
                 size += len(line)
-            if not lines:
-                return 0
-            if fresh or self._active is None or self._active.size >= SEGMENT_BYTES:
-                self._rotate()
-                self._active = self._new_segment(ops[0])
-            active = self._active
-            data = b"".join(lines)
-            try:
-                written = os.write(active.handle.fileno(), data)
-            except OSError:
-                self._rotate()  # whatever part reached the file ends it
-                raise
-            stored = len(lines)
-            if written < len(data):  # disk full midway: keep the whole lines
-                stored = data.count(b"\n", 0, written)
-                self._rotate()
-            active.size += written
-            self._bytes += written
-            self.pending += stored
+            stored = 0
+            error: OSError | None = None
+            start_new = fresh
+            while stored < len(lines):
+                new = start_new or self._active is None or self._active.size >= SEGMENT_BYTES
+                if new:
+                    self._rotate()
+                    try:
+                        self._active = self._new_segment(ops[stored])
+                    except OSError as exc:
+                        error = exc
+                        break
+                    start_new = False
+                active = self._active
+                assert active is not None
+                data = b"".join(lines[stored:])
+                try:
+                    written = os.write(active.handle.fileno(), data)
+                except OSError as exc:
+                    written, error = 0, exc
+                done = data.count(b"\n", 0, written)  # whole lines; a torn tail is ignored
+                active.size += written
+                self._bytes += written
+                stored += done
+                self.pending += done
+                if written < len(data):
+                    self._rotate()  # ends this segment; the rest goes to a new one
+                    if new and not done:  # not even one line fits a new segment
+                        error = error or OSError("short write to the spool")
+                        break
+                    error = None
             if fresh:
                 self._rotate()  # later appends must not land after older ones
-            return stored
+            return stored, error
 
     def _rotate(self) -> None:
         if self._active is not None:

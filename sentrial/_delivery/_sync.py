@@ -53,7 +53,7 @@ class SyncDelivery:
             caps = self._caps.get(self._transport.probe)
             result = self._transport.send_one(op, self._ids.get(op.session_id), caps)
         except RetryableError as exc:
-            stored = self._spool.append([op])
+            stored, _ = self._spool.append([op])
             self.counters.add_spooled(stored)
             if not stored:
                 self._fail(op, "spool_full", exc)
