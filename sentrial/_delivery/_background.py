@@ -28,21 +28,16 @@ import atexit
 import collections
 import logging
 import os
-import queue as queue_module
-import random
 import sys
 import threading
 import time
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from .._capabilities import PLAIN, Capabilities, CapabilityCache
 from .._config import Config
 from .._errors import APIError
 from .._operation import Operation
 from . import Stats
-from ._dead_letter import DeadLetter
-from ._lanes import Lanes
 from ._policy import (
     POISON_ATTEMPTS,
     SPLIT_AFTER,
@@ -52,11 +47,17 @@ from ._policy import (
     RetryableError,
     for_status,
 )
-from ._rollup import Rollup
-from ._server_ids import ServerIds
-from ._spool import Spool, _Segment, spool_directory
 
 if TYPE_CHECKING:
+    import queue
+    import random
+
+    from .._capabilities import Capabilities, CapabilityCache
+    from ._dead_letter import DeadLetter
+    from ._lanes import Lanes
+    from ._rollup import Rollup
+    from ._server_ids import ServerIds
+    from ._spool import Spool, _Segment
     from ._transport import Transport
 
 logger = logging.getLogger("sentrial")
@@ -70,26 +71,78 @@ LANES_WINDOW = 10_000
 
 _live: weakref.WeakSet[BackgroundDelivery] = weakref.WeakSet()
 # A batch taken from the queue, its request if encoded ahead, and for what server.
-_Encoded = tuple[list[Operation], dict[str, Any] | None, Capabilities | None]
+_Encoded = tuple[list[Operation], dict[str, Any] | None, "Capabilities | None"]
 
 
 class BackgroundDelivery:
     """The delivery engine of one client (one API URL and key)."""
 
+    # Made by _setup(), on the delivery thread (or the first time the caller
+    # must spool): the caller's first call imports and builds none of it.
+    _spool: Spool
+    _dead: DeadLetter
+    _ids: ServerIds
+    _caps: CapabilityCache
+    _rollup: Rollup
+    _random: random.Random
+    _lanes: Lanes
+    _plain: Capabilities
+    _handoff: queue.Queue[_Encoded]  # batches encoded for the sender, at most one
+    _sender: threading.Thread | None  # started by _setup()
+    _setup_lock: threading.Lock
+    _ready: bool
+
     def __init__(self, config: Config) -> None:
         self.config = config
-        directory = spool_directory(config)
-        self._dead = DeadLetter(directory, config.max_spool_bytes)
-        self._spool = Spool(directory, config.max_spool_bytes, on_bad_line=self._bad_line)
-        self._ids = ServerIds(directory)
-        self._caps = CapabilityCache()
-        self._rollup = Rollup()
-        self._random = random.Random()  # full jitter; not the host's global random
         self._transport_: Transport | None = None
         self._logged: set[str] = set()
         self._orphan: _Segment | None = None
         self._init_state()
         _live.add(self)
+
+    def _setup(self) -> None:
+        """Build what delivery needs beyond the queue (once per process)."""
+        if self._ready:
+            return
+        with self._setup_lock:
+            if self._ready:
+                return
+            import queue
+            import random
+
+            from .._capabilities import PLAIN, CapabilityCache
+            from ._dead_letter import DeadLetter
+            from ._lanes import Lanes
+            from ._rollup import Rollup
+            from ._server_ids import ServerIds
+            from ._spool import Spool, spool_directory
+
+            directory = spool_directory(self.config)
+            self._dead = DeadLetter(directory, self.config.max_spool_bytes)
+            self._spool = Spool(directory, self.config.max_spool_bytes, self._bad_line)
+            self._ids = ServerIds(directory)
+            self._caps = CapabilityCache()
+            self._rollup = Rollup()
+            self._random = random.Random()  # full jitter; not the host's global random
+            self._plain = PLAIN
+            self._lanes = Lanes(
+                self._deliver_one,
+                self._backoff,
+                self._stopping,
+                concurrency=self.config.max_concurrency,
+                window=LANES_WINDOW,
+                on_retry=self._note_retry,
+            )
+            # At most one batch waits for the sender, so that order, memory and
+            # what shutdown must save all stay simple.
+            self._handoff = queue.Queue(maxsize=1)
+            sender = threading.Thread(target=self._send_loop, name="sentrial-sender", daemon=True)
+            try:
+                sender.start()
+                self._sender = sender
+            except RuntimeError:  # interpreter shutting down: the batch waits on disk
+                pass
+            self._ready = True
 
     def _init_state(self) -> None:
         self._queue: collections.deque[Operation] = collections.deque()
@@ -100,22 +153,13 @@ class BackgroundDelivery:
         self._idle = threading.Event()
         self._spooling = False
         self._current: list[Operation] | None = None  # the batch being sent
-        # Encoded batches waiting for the sender: at most one, so that order,
-        # memory and what shutdown must save all stay simple.
-        self._handoff: queue_module.Queue[_Encoded] = queue_module.Queue(maxsize=1)
         self._batches = 0  # handed to the sender and not finished (guarded by _lock)
         self._unsent: list[Operation] = []  # what the sender gave up on when stopping
         self._thread: threading.Thread | None = None
-        self._sender: threading.Thread | None = None
+        self._sender = None
         self.counters = Stats()
-        self._lanes = Lanes(
-            self._deliver_one,
-            self._backoff,
-            self._stopping,
-            concurrency=self.config.max_concurrency,
-            window=LANES_WINDOW,
-            on_retry=self._note_retry,
-        )
+        self._setup_lock = threading.Lock()
+        self._ready = False  # see _setup()
 
     @property
     def _transport(self) -> Transport:
@@ -172,20 +216,19 @@ class BackgroundDelivery:
                 self._start()
 
     def _start(self) -> None:
+        """Start the delivery thread (it starts the sender: see _setup)."""
         thread = threading.Thread(target=self._run, name="sentrial-delivery", daemon=True)
-        sender = threading.Thread(target=self._send_loop, name="sentrial-sender", daemon=True)
         try:
-            sender.start()
             thread.start()
         except RuntimeError:  # interpreter shutting down: keep it on disk for the next run
             return
-        self._sender = sender
         self._thread = thread
         _flush_when_a_multiprocessing_child_exits()
 
     def _to_spool(self, ops: list[Operation], *, fresh: bool = False) -> None:
         """Write ``ops`` to disk; what cannot be written stays in memory (under
         a hard cap) or, failing that, goes to the dead-letter file."""
+        self._setup()
         stored, error = self._spool.append(ops, fresh=fresh)
         if error is None:
             reason, message = "spool_full", "the spool is full (max_spool_bytes)"
@@ -207,6 +250,9 @@ class BackgroundDelivery:
 
     def _run(self) -> None:
         """Take batches in order and encode them for the sender."""
+        # The first batch waits for a full batch or flush_interval anyway: the
+        # imports below then do not compete with the caller's first calls.
+        self._wake.wait(self.config.flush_interval)
         while True:
             try:
                 if not self._run_once():
@@ -220,6 +266,9 @@ class BackgroundDelivery:
                 self._stopping.wait(0.1)
 
     def _run_once(self) -> bool:
+        import queue  # imported by _setup(): a dictionary lookup
+
+        self._setup()
         # Not idle from before looking at the queue until the batch taken is
         # counted in _batches, so flush() never sees "empty and idle" in between.
         self._idle.clear()
@@ -245,7 +294,7 @@ class BackgroundDelivery:
             try:
                 self._handoff.put((batch, request, caps), timeout=0.1)
                 return True
-            except queue_module.Full:
+            except queue.Full:
                 if self._stopping.is_set():  # give it back, before newer ones
                     self._queue.extendleft(reversed(batch))
                     with self._lock:
@@ -254,10 +303,12 @@ class BackgroundDelivery:
 
     def _send_loop(self) -> None:
         """Post the encoded batches, one at a time, in the order they were taken."""
+        import queue
+
         while True:
             try:
                 batch, request, caps = self._handoff.get(timeout=0.1)
-            except queue_module.Empty:
+            except queue.Empty:
                 if self._stopping.is_set():
                     return
                 continue
@@ -351,7 +402,7 @@ class BackgroundDelivery:
                 error = exc
             except APIError as exc:
                 verdict = for_status(exc.status_code or 0, several=len(ops) > 1)
-                if verdict.action is Action.SPLIT:
+                if verdict.action == Action.SPLIT:
                     return self._deliver_halves(ops)
                 self._fail(ops, verdict.reason, str(exc))
                 return []
@@ -419,7 +470,7 @@ class BackgroundDelivery:
     def _deliver_one(self, op: Operation) -> None:
         """One operation on its own endpoint (a lane's step): counted as sent
         or dead-lettered, or RetryableError raised to try it again."""
-        caps = self._caps.known or PLAIN
+        caps = self._caps.known or self._plain
         try:
             result = self._transport.send_one(op, self._ids.get(op.session_id), caps)
         except RetryableError as exc:
@@ -444,11 +495,11 @@ class BackgroundDelivery:
         status = 0
         for op, result in zip(ops, results, strict=True):
             verdict = for_status(result.status)
-            if verdict.action is Action.OK:
+            if verdict.action == Action.OK:
                 self.counters.add_sent()
                 if op.kind == "create_session" and result.server_id not in (None, op.session_id):
                     self._ids.remember(op.session_id, str(result.server_id))
-            elif verdict.action is Action.RETRY or (
+            elif verdict.action == Action.RETRY or (
                 result.status == 404 and op.session_id in retry_sessions
             ):
                 op.attempts += 1
@@ -536,6 +587,8 @@ class BackgroundDelivery:
                 return True
 
     def _is_empty(self) -> bool:
+        if not self._ready:
+            return not self._queue and self._batches == 0
         return (
             not self._queue
             and self._batches == 0
@@ -546,6 +599,8 @@ class BackgroundDelivery:
 
     def shutdown(self, timeout: float | None = None) -> bool:
         """Flush within ``timeout``, then keep on disk what was not acknowledged."""
+        import queue
+
         timeout = self.config.shutdown_timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         saving = min(0.25, timeout / 4)  # kept for writing the leftovers
@@ -563,7 +618,7 @@ class BackgroundDelivery:
         # In order: what the lanes hold, the sender's batch, what it gave up
         # on, the encoded batch waiting for it, then the queue. All of it is
         # older than what was spooled before: a fresh segment sorts first.
-        leftover = self._lanes.stop(left() / 2)
+        leftover = self._lanes.stop(left() / 2) if self._ready else []
         current = self._current
         if self._sender is not None and self._sender.is_alive() and current:
             # Stuck in a request: keep a copy on disk; if that request does
@@ -571,40 +626,38 @@ class BackgroundDelivery:
             leftover.extend(current)
         leftover.extend(self._unsent)
         self._unsent = []
-        while True:
+        while self._ready:
             try:
                 leftover.extend(self._handoff.get_nowait()[0])
-            except queue_module.Empty:
+            except queue.Empty:
                 break
         leftover.extend(self._queue)
         self._queue.clear()
         if leftover:
             self._to_spool(leftover, fresh=True)
-        try:
-            self._spool.sync()
-            self._spool.close()
-        except OSError:
-            pass
+        if self._ready:
+            try:
+                self._spool.sync()
+                self._spool.close()
+            except OSError:
+                pass
         if self._transport_ is not None:
             self._transport_.close()
         return delivered and not leftover
 
     def stats(self) -> dict[str, Any]:
+        ready = self._ready
         return self.counters.as_dict(
             queued=len(self._queue),
-            in_flight=len(self._current or ()) + self._lanes.in_flight,
-            spool_pending=self._spool.pending,
+            in_flight=len(self._current or ()) + (self._lanes.in_flight if ready else 0),
+            spool_pending=self._spool.pending if ready else 0,
         )
 
     def _after_fork_in_child(self) -> None:
-        """A fresh engine: the child never re-sends what the parent had queued."""
-        self._init_state()
-        self._spool.reset_after_fork()
-        # Fresh: their locks may have been held by a parent thread at fork.
-        directory = spool_directory(self.config)
-        self._ids = ServerIds(directory)
-        self._dead = DeadLetter(directory, self.config.max_spool_bytes)
-        self._transport_ = None  # the parent's connections are the parent's
+        """A fresh engine: the child never re-sends what the parent had queued,
+        owns none of its spool segments, and opens its own connections."""
+        self._init_state()  # _setup() builds the rest again, with fresh locks
+        self._transport_ = None
         self._orphan = None
 
 

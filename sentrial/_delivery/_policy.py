@@ -14,10 +14,7 @@ Light on purpose (no httpx): the caller's thread imports it.
 
 from __future__ import annotations
 
-import email.utils
-import enum
 import time
-from dataclasses import dataclass
 
 from .._errors import APIError, DeliveryError
 
@@ -31,18 +28,22 @@ POISON_ATTEMPTS = 5
 SPLIT_AFTER = 2
 
 
-class Action(enum.Enum):
+class Action:
+    """What an answer means (plain strings: this module is on the first call's path)."""
+
     OK = "ok"
     RETRY = "retry"
     SPLIT = "split"
     DEAD_LETTER = "dead_letter"
 
 
-@dataclass(frozen=True, slots=True)
 class Verdict:
-    action: Action
-    reason: str = ""  # the stats key of a dead-letter, e.g. "rejected_400"
-    retry_after: float | None = None
+    __slots__ = ("action", "reason", "retry_after")
+
+    def __init__(self, action: str, reason: str = "", retry_after: float | None = None) -> None:
+        self.action = action
+        self.reason = reason  # the stats key of a dead-letter, e.g. "rejected_400"
+        self.retry_after = retry_after
 
 
 def is_success(status: int) -> bool:
@@ -57,6 +58,8 @@ def parse_retry_after(value: str | None) -> float | None:
     try:
         seconds = float(value)
     except ValueError:
+        import email.utils  # ~8 ms of imports: only when a server sends a date
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
@@ -99,13 +102,15 @@ class BatchUnsupported(APIError):
     """The batch endpoint answered 404/405 (a plain server, or a proxy in the way)."""
 
 
-@dataclass(frozen=True, slots=True)
 class ItemResult:
     """The answer to one operation (its own request, or its item of a batch)."""
 
-    status: int
-    message: str = ""
-    server_id: str | None = None
+    __slots__ = ("message", "server_id", "status")
+
+    def __init__(self, status: int, message: str = "", server_id: str | None = None) -> None:
+        self.status = status
+        self.message = message
+        self.server_id = server_id
 
     @property
     def ok(self) -> bool:

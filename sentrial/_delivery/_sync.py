@@ -60,7 +60,7 @@ class SyncDelivery:
             self._raise(exc, f"kept on disk for a later retry ({self._spool.directory})")
             return
         verdict = for_status(result.status)
-        if verdict.action is Action.OK:
+        if verdict.action == Action.OK:
             self.counters.add_sent()
             if op.kind == "create_session" and result.server_id not in (None, op.session_id):
                 self._ids.remember(op.session_id, str(result.server_id))

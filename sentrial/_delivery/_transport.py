@@ -68,10 +68,10 @@ def raise_for_status(response: httpx.Response) -> None:
     """Raise what the response policy makes of a non-2xx answer."""
     status = response.status_code
     verdict = policy.for_status(status, response.headers.get("retry-after"))
-    if verdict.action is policy.Action.OK:
+    if verdict.action == policy.Action.OK:
         return
     message = f"HTTP {status}: {_message(response)}"
-    if verdict.action is policy.Action.RETRY:
+    if verdict.action == policy.Action.RETRY:
         raise RetryableError(message, status_code=status, retry_after=verdict.retry_after)
     if verdict.reason == "unauthorized":
         raise AuthenticationError(message, status_code=status)
