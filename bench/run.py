@@ -23,7 +23,16 @@ def _step(name: str, run: Callable[[], dict[str, Any]], results: dict[str, Any])
 
 
 def main() -> int:
-    from bench import hot_path, import_time, outage, peers, plain_server, server_ingest, throughput
+    from bench import (
+        cold_start,
+        hot_path,
+        import_time,
+        outage,
+        peers,
+        plain_server,
+        server_ingest,
+        throughput,
+    )
 
     results: dict[str, Any] = {}
     _step("hot_path", hot_path.run, results)
@@ -32,6 +41,7 @@ def main() -> int:
     _step("plain_server_eps", lambda: {"plain_server_eps": plain_server.run()}, results)
     _step("outage", lambda: {"outage": outage.run()}, results)
     _step("import_ms", lambda: {"import_ms": import_time.run()}, results)
+    _step("first_call_ms, cpu_us_per_event", cold_start.run, results)
     _step(
         "overhead_vs_peers",
         lambda: {
@@ -46,6 +56,8 @@ def main() -> int:
     flow = results["throughput_eps"]
     down = results["outage"]
     plain = results["plain_server_eps"]
+    first = results["first_call_ms"]
+    cpu = results["cpu_us_per_event"]
     imports = results["import_ms"]
     rows = [
         ("hot_path_us (median)", f"{hot['sentrial']} us", "<= 10 us", hot["sentrial"] <= 10),
@@ -104,6 +116,10 @@ def main() -> int:
             imports["sentrial"] <= imports["httpx"] + 50,
         ),
         ("import_ms httpx", f"{imports['httpx']} ms", "", None),
+        ("first_call_ms (median)", f"{first['sentrial']} ms", "<= 2 ms", first["sentrial"] <= 2),
+        ("  first direct POST", f"{first['direct_post']} ms", "", None),
+        ("cpu_us_per_event", f"{cpu['sentrial']} us", "<= 15 us", cpu["sentrial"] <= 15),
+        ("  serialize only", f"{cpu['serialize_only']} us", "", None),
     ]
     for peer, figure in results["overhead_vs_peers"].items():
         if isinstance(figure, dict) and "median_us" in figure:
