@@ -9,9 +9,12 @@ event carries a model and tokens but no cost.
 from __future__ import annotations
 
 import collections
+import logging
 from typing import Any
 
 from .._operation import Operation
+
+logger = logging.getLogger("sentrial")
 
 MAX_OPEN_SESSIONS = 100_000
 
@@ -84,13 +87,20 @@ def llm_cost(fields: dict[str, Any]) -> float | None:
         return None
     try:
         from ..cost import calculate_cost
-    except ImportError:
+
+        return calculate_cost(
+            model,
+            int(_number(fields.get("prompt_tokens"))),
+            int(_number(fields.get("completion_tokens"))),
+            cached_input_tokens=int(_number(fields.get("cached_tokens"))),
+            cache_write_tokens=int(_number(fields.get("cache_write_tokens"))),
+            provider=fields.get("provider") if isinstance(fields.get("provider"), str) else None,
+        )
+    except Exception as exc:  # no price package, a broken price list: no cost, never no event
+        if type(exc) not in _warned:
+            _warned.add(type(exc))
+            logger.warning("sentrial: LLM costs not computed (%s: %s)", type(exc).__name__, exc)
         return None
-    return calculate_cost(
-        model,
-        int(_number(fields.get("prompt_tokens"))),
-        int(_number(fields.get("completion_tokens"))),
-        cached_input_tokens=int(_number(fields.get("cached_tokens"))),
-        cache_write_tokens=int(_number(fields.get("cache_write_tokens"))),
-        provider=fields.get("provider") if isinstance(fields.get("provider"), str) else None,
-    )
+
+
+_warned: set[type[BaseException]] = set()
