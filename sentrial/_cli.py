@@ -291,34 +291,49 @@ def _doctor(args: argparse.Namespace) -> int:
 
 def _flush_spool(args: argparse.Namespace) -> int:
     from sentrial import SentrialClient
+    from sentrial._delivery._dead_letter import DeadLetter
     from sentrial._delivery._spool import spool_directory
 
     config = _config(args)
     directory = spool_directory(config)
+    dead = DeadLetter(directory, config.max_spool_bytes)
+    reasons = dead.summary()
+    if reasons:
+        listed = ", ".join(f"{count:,} {reason}" for reason, count in sorted(reasons.items()))
+        print(f"dead letters in {dead.path}: {listed}")
+        if not args.dead_letter:
+            print("  run `sentrial flush-spool --dead-letter` to send them again")
+    retry = dead.take() if args.dead_letter else []
     files = list(directory.glob("*.spool")) if directory.is_dir() else []
-    if not files:
+    if not files and not retry:
         print(f"nothing to flush in {directory}")
         return EXIT_OK
-    total = sum(len(f.read_bytes().splitlines()) for f in files)
+    total = sum(len(f.read_bytes().splitlines()) for f in files) + len(retry)
     print(
-        f"delivering {total:,} spooled operation(s) from {len(files)} file(s) to {config.api_url}"
+        f"delivering {total:,} operation(s) from {len(files)} spool file(s)"
+        f"{f' and {len(retry):,} dead letter(s)' if retry else ''} to {config.api_url}"
     )
     client = SentrialClient(
         api_key=config.api_key, api_url=config.api_url, spool_dir=config.spool_dir
     )
-    client._tracker.delivery.start()
+    delivery = client._tracker.delivery
+    delivery.start()
+    for op in retry:
+        delivery.submit(op)
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
         stats = client.stats()
         done = stats["sent"] + sum(stats["dropped"].values())
+        done += sum(stats["dead_lettered"].values())
         print(f"\r  {done:,}/{total:,} delivered", end="", flush=True)
         if not list(directory.glob("*.spool")) and client.flush(0.5):
             break
         time.sleep(0.5)
     stats = client.stats()
     client.shutdown(5)
-    print(f"\r  {stats['sent']:,}/{total:,} delivered, dropped: {stats['dropped'] or 'none'}")
-    return EXIT_OK if stats["sent"] >= total and not stats["dropped"] else EXIT_API
+    failed = {**stats["dropped"], **stats["dead_lettered"]}
+    print(f"\r  {stats['sent']:,}/{total:,} delivered, not delivered: {failed or 'none'}")
+    return EXIT_OK if stats["sent"] >= total and not failed else EXIT_API
 
 
 # -- parser -------------------------------------------------------------------------------
@@ -361,9 +376,16 @@ def build_parser() -> argparse.ArgumentParser:
     _api_options(doctor)
     doctor.set_defaults(func=_doctor)
 
-    flush = commands.add_parser("flush-spool", help="deliver operations waiting on disk now")
+    flush = commands.add_parser(
+        "flush-spool", help="deliver operations waiting on disk now; list (and retry) dead letters"
+    )
     _api_options(flush)
     flush.add_argument("--timeout", type=float, default=300)
+    flush.add_argument(
+        "--dead-letter",
+        action="store_true",
+        help="also send again what the dead-letter file holds (operations once refused)",
+    )
     flush.set_defaults(func=_flush_spool)
     return parser
 

@@ -125,3 +125,29 @@ def test_flush_spool_delivers_what_a_dead_process_left(
     (session,) = Reader(sentrial_server).sessions(agentName="spooler")
     assert session["eventCount"] == 300 and session["status"] == "completed"
     assert "nothing to flush" in _cli("flush-spool", env=spool_env).stdout
+
+
+def test_flush_spool_lists_and_sends_dead_letters_again(
+    sentrial_server: LocalServer, env: dict[str, str]
+) -> None:
+    with FaultProxy(sentrial_server.url, once={("POST", "/api/sdk/batch"): 400}) as proxy:
+        spool_env = {**env, "SENTRIAL_API_URL": proxy.url}
+        code = (
+            "import sentrial; c = sentrial.SentrialClient();"
+            "s = c.create_session('refused once', 'dead-letter-agent', 'u');"
+            "c.track_tool_call(s, 't', {'i': 1}, {}); c.complete_session(s);"
+            "assert c.flush(10) is False"
+        )
+        subprocess.run(
+            [sys.executable, "-c", code], env={**os.environ, **spool_env}, check=True, timeout=60
+        )
+        listed = _cli("flush-spool", env=spool_env)
+        assert "3 rejected_400" in listed.stdout and "--dead-letter" in listed.stdout
+        assert "nothing to flush" in listed.stdout
+        assert Reader(sentrial_server).sessions(agentName="dead-letter-agent") == []
+        sent = _cli("flush-spool", "--dead-letter", env=spool_env)
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert "3/3 delivered, not delivered: none" in sent.stdout
+    (session,) = Reader(sentrial_server).sessions(agentName="dead-letter-agent")
+    assert session["eventCount"] == 1 and session["status"] == "completed"
+    assert "dead letters" not in _cli("flush-spool", env=spool_env).stdout

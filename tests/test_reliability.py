@@ -499,3 +499,58 @@ def test_wrong_url_is_named_once_at_warning(
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     unreachable = [m for m in warnings if "cannot reach http://127.0.0.1:9" in m]
     assert len(unreachable) == 1
+
+
+_KILLED_DURING_OUTAGE = """
+import os, signal, sys, time
+import sentrial
+client = sentrial.SentrialClient(api_key=sys.argv[2], api_url=sys.argv[1], spool_dir=sys.argv[3],
+                                 max_queue_size=20, batch_size=10, flush_interval=0.05)
+for s in range(4):
+    sid = client.create_session(f"s{s}", "agent", "u")
+    print(sid, flush=True)
+    for e in range(30):
+        client.track_tool_call(sid, "t", {"n": e}, {})
+        if s == 0 and e == 5:
+            time.sleep(0.3)  # the first batches are taken (in flight) before the queue spills
+    client.complete_session(sid)
+time.sleep(0.3)
+os.kill(os.getpid(), signal.SIGKILL)  # no exit hook, no flush: only what is on disk survives
+"""
+
+
+def test_sigkill_during_an_outage_then_replay(
+    sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
+    with FaultProxy(sentrial_server.url) as proxy:
+        proxy.stop()
+        first = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _KILLED_DURING_OUTAGE,
+                proxy.url,
+                sentrial_server.api_key,
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert first.returncode == -9, first.stderr
+        ids = first.stdout.split()
+        proxy.start()
+        client = SentrialClient(
+            api_key=sentrial_server.api_key, api_url=proxy.url, spool_dir=str(tmp_path)
+        )
+        client._tracker.delivery.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and client.stats()["sent"] < 4 * 32:
+            client.flush(1)
+        assert client.flush(10) is True
+        stats = client.stats()
+        client.shutdown(2)
+    assert stats["dead_lettered"] == {} and stats["dropped"] == {}, stats
+    for sid in ids:
+        assert _stored_ns(reader, sid) == list(range(30))
+        assert reader.session(sid)["status"] == "completed"

@@ -153,6 +153,12 @@ class BackgroundDelivery:
         self._idle = threading.Event()
         self._spooling = False
         self._current: list[Operation] | None = None  # the batch being sent
+        self._holding: list[Operation] | None = None  # taken, waiting for the sender
+        # Copies on disk of what was in flight when the queue spilled (see
+        # _insure_in_flight), and which of those are not yet settled.
+        self._journal: _Segment | None = None
+        self._journal_pending: set[int] = set()
+        self._journal_lock = threading.Lock()
         self._batches = 0  # handed to the sender and not finished (guarded by _lock)
         self._unsent: list[Operation] = []  # what the sender gave up on when stopping
         self._thread: threading.Thread | None = None
@@ -198,6 +204,7 @@ class BackgroundDelivery:
                 # goes to disk first: after a crash, a session's events must not
                 # be on disk while its create was only in memory.
                 self._spooling = True
+                self._insure_in_flight()
                 held = []
                 while self._queue:
                     try:
@@ -224,6 +231,47 @@ class BackgroundDelivery:
             return
         self._thread = thread
         _flush_when_a_multiprocessing_child_exits()
+
+    def _insure_in_flight(self) -> None:
+        """Copy to disk what is in flight (lanes, the sender's batch, the one
+        waiting for it, the one being handed over): the queue spills behind
+        them, and a crash must not leave those later operations on disk
+        without these. The copy sorts before the spill; it is removed once
+        every operation in it is settled (see _journal_done) or at exit. A
+        crash between a success and that removal replays a copy: a repeat
+        that client ids make harmless."""
+        if self._journal is not None or not self._ready:
+            return
+        with self._handoff.mutex:
+            waiting = [op for batch, _, _ in self._handoff.queue for op in batch]
+        held = [
+            *self._lanes.snapshot(),
+            *(self._current or ()),
+            *waiting,
+            *(self._holding or ()),
+        ]
+        if not held:
+            return
+        try:
+            journal = self._spool.journal(held)
+        except OSError as exc:
+            self._log_once("journal", f"cannot copy operations in flight to disk ({exc})")
+            return
+        with self._journal_lock:
+            self._journal_pending = {id(op) for op in held}
+            self._journal = journal
+
+    def _journal_done(self, ops: list[Operation]) -> None:
+        """``ops`` are settled (sent or failed): drop them from the journal."""
+        if self._journal is None:
+            return
+        with self._journal_lock:
+            pending = self._journal_pending
+            for op in ops:
+                pending.discard(id(op))
+            if not pending and self._journal is not None:
+                self._journal.remove()
+                self._journal = None
 
     def _to_spool(self, ops: list[Operation], *, fresh: bool = False) -> None:
         """Write ``ops`` to disk; what cannot be written stays in memory (under
@@ -290,13 +338,16 @@ class BackgroundDelivery:
                 request = self._transport.encode_batch(batch, ids, caps)
             except Exception:  # encoded again by the sender, which isolates the culprit
                 logger.debug("sentrial: encoding a batch failed", exc_info=True)
+        self._holding = batch  # for _insure_in_flight()
         while True:
             try:
                 self._handoff.put((batch, request, caps), timeout=0.1)
+                self._holding = None
                 return True
             except queue.Full:
                 if self._stopping.is_set():  # give it back, before newer ones
                     self._queue.extendleft(reversed(batch))
+                    self._holding = None
                     with self._lock:
                         self._batches -= 1
                     return False
@@ -512,6 +563,8 @@ class BackgroundDelivery:
                     retry_sessions.add(op.session_id)
             else:
                 self._fail([op], verdict.reason, result.message)
+        if self._journal is not None:
+            self._journal_done([op for op, res in zip(ops, results, strict=True) if res.ok])
         if not retry:
             return [], None
         message = f"HTTP {status} for {len(retry)} operation(s) of a batch"
@@ -530,6 +583,7 @@ class BackgroundDelivery:
         """``ops`` will not be delivered: keep them in the dead-letter file
         (dropped, under the same reason, when it cannot take them or when
         ``keep`` is False: the spool is full and the disk budget spent)."""
+        self._journal_done(ops)
         kept = self._dead.add(ops, reason, message) if keep else 0
         if kept:
             self.counters.add_failed(reason, kept, kept=True)
@@ -635,6 +689,10 @@ class BackgroundDelivery:
         self._queue.clear()
         if leftover:
             self._to_spool(leftover, fresh=True)
+        with self._journal_lock:  # its operations are settled or in the leftovers
+            if self._journal is not None:
+                self._journal.remove()
+                self._journal = None
         if self._ready:
             try:
                 self._spool.sync()

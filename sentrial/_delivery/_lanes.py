@@ -136,6 +136,11 @@ class Lanes:
             self._attempt += 1
             self._paused_until = now + self._backoff(self._attempt, error.retry_after)
 
+    def snapshot(self) -> list[Operation]:
+        """What the lanes hold (in flight included), each session in order."""
+        with self._cond:
+            return [op for lane in self._lanes.values() for op in lane]
+
     def wait_empty(self) -> bool:
         """Wait until every lane is delivered; False if stopping first."""
         with self._cond:

@@ -177,6 +177,18 @@ class Spool:
                 self._rotate()  # later appends must not land after older ones
             return stored, error
 
+    def journal(self, ops: list[Operation]) -> _Segment:
+        """A locked segment holding copies of ``ops``, which this process never
+        replays (another one does, if this one dies before removing it)."""
+        segment = self._new_segment(min(ops, key=lambda op: op.time_ns or 1 << 62))
+        data = b"".join(op.to_record() + b"\n" for op in ops)
+        written = os.write(segment.handle.fileno(), data)
+        segment.size = written
+        if written < len(data):
+            segment.remove()
+            raise OSError("short write to the spool")
+        return segment
+
     def _rotate(self) -> None:
         if self._active is not None:
             self._closed.append(self._active)
