@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal
@@ -69,6 +70,10 @@ class Config:
     # Requests in flight at once against a server without the batch endpoint
     # (one request per operation; operations of one session stay in order).
     max_concurrency: int = 32
+    # Not an option: set by resolve() when api_url was invalid and
+    # fail_silently let it pass. Then nothing is sent at all (see ``sends``):
+    # the key must never go to the default URL instead of the one meant.
+    api_url_error: str | None = None
 
     def __repr__(self) -> str:  # never show the key
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -78,7 +83,12 @@ class Config:
     @property
     def sends(self) -> bool:
         """False when nothing should leave the process at all."""
-        return self.enabled and self.sample_rate > 0 and bool(self.api_key)
+        return (
+            self.enabled
+            and self.sample_rate > 0
+            and bool(self.api_key)
+            and self.api_url_error is None
+        )
 
 
 def mask_key(key: str | None) -> str | None:
@@ -120,23 +130,41 @@ def _coerce(name: str, value: Any) -> Any:
                 raise ValueError("must be a callable or None")
             return value
         if name == "api_url":
-            text = str(value).strip().rstrip("/")
-            if not text.startswith(("http://", "https://")):
-                raise ValueError(f"must start with http:// or https://, got {value!r}")
-            return text
+            return _api_url(value)
         return None if value is None else str(value)
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"{name}: {exc}") from None
+
+
+def _api_url(value: Any) -> str:
+    """An http(s) URL with a host, without its trailing slash; else ValueError."""
+    text = str(value).strip()
+    if not text.lower().startswith(("http://", "https://")):
+        raise ValueError(f"must start with http:// or https://, got {value!r}")
+    if any(ch.isspace() or not ch.isprintable() for ch in text):
+        raise ValueError(f"must not contain spaces or control characters, got {value!r}")
+    try:
+        parts = urllib.parse.urlsplit(text)
+        host, _ = parts.hostname, parts.port  # a port that is not a number raises
+    except ValueError as exc:
+        raise ValueError(f"is not a valid URL ({exc}), got {value!r}") from None
+    if not host:
+        raise ValueError(f"has no host, got {value!r}")
+    if "?" in text or "#" in text:
+        raise ValueError(f"must not have a query or fragment, got {value!r}")
+    return text.rstrip("/")
 
 
 def resolve(overrides: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Config:
     """Build a Config from arguments (not None) > environment > defaults.
 
     Invalid values raise ConfigurationError when ``fail_silently`` is False;
-    otherwise they are logged once and the default is kept.
+    otherwise they are logged once and the default is kept, except for
+    ``api_url``: then nothing is sent at all (``Config.api_url_error``), since
+    the default URL would get the key meant for another server.
     """
     env = os.environ if env is None else env
-    known = {f.name for f in fields(Config)}
+    known = {f.name for f in fields(Config)} - {"api_url_error"}
     unknown = set(overrides) - known
     strict = overrides.get("fail_silently") is False
     if unknown:
@@ -156,5 +184,10 @@ def resolve(overrides: Mapping[str, Any], env: Mapping[str, str] | None = None) 
         except ConfigurationError as exc:
             if strict:
                 raise
+            if name == "api_url":
+                logger.warning("sentrial: %s (nothing is sent)", exc)
+                values["api_url"] = str(raw).strip()
+                values["api_url_error"] = str(exc)
+                continue
             logger.warning("sentrial: %s (using the default)", exc)
     return replace(Config(), **values)

@@ -4,6 +4,12 @@ Both keep the wrapped function's signature, return value and exceptions, and
 work on plain functions, coroutines, generators and async generators. ``tool``
 records into the current session (see ``_context``) and does nothing outside
 one; ``session`` opens a session around each call.
+
+A decorated generator behaves as ``yield from`` the original: ``send()``,
+``throw()``, ``close()`` and the return value pass through unchanged (and
+``asend()``, ``athrow()``, ``aclose()`` for async generators). The call is
+recorded once, when the generator ends: the items it yielded as output (the
+first MAX_RECORDED_ITEMS), or the exception it ended with as the error.
 """
 
 from __future__ import annotations
@@ -11,8 +17,8 @@ from __future__ import annotations
 import functools
 import inspect
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, TypeVar, overload
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any, Protocol, TypeVar, overload
 
 from ._context import current_interaction
 from ._interaction import Interaction, begin
@@ -74,6 +80,104 @@ class _Items:
         )
 
 
+class _Recorder(Generator[Any, Any, Any]):
+    """Forwards next/send/throw/close to a generator, noting each item it
+    yields: ``result = yield from _Recorder(gen, items)`` keeps every
+    behaviour of ``result = yield from gen``."""
+
+    __slots__ = ("_gen", "_items")
+
+    def __init__(self, gen: Generator[Any, Any, Any], items: _Items) -> None:
+        self._gen = gen
+        self._items = items
+
+    def __next__(self) -> Any:
+        item = next(self._gen)
+        self._items.add(item)
+        return item
+
+    def send(self, value: Any) -> Any:
+        item = self._gen.send(value)
+        self._items.add(item)
+        return item
+
+    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Any:
+        # the one-argument form when that is how it came (the others are deprecated)
+        item = self._gen.throw(typ) if val is None and tb is None else self._gen.throw(typ, val, tb)
+        self._items.add(item)
+        return item
+
+    def close(self) -> None:
+        self._gen.close()
+
+
+class _Outcome(Protocol):
+    """What a decorated call records when it ends."""
+
+    def done(self, result: Any = None, error: BaseException | None = None) -> None: ...
+
+
+_Start = Callable[[tuple[Any, ...], dict[str, Any]], _Outcome | None]
+
+
+def _wrap_generator(func: Callable[..., Any], start: _Start) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def gen_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        call = start(args, kwargs)
+        items = _Items()
+        try:
+            result = yield from _Recorder(func(*args, **kwargs), items)
+        except BaseException as exc:
+            if call is not None:
+                call.done(error=exc)
+            raise
+        if call is not None:
+            call.done(items.result())
+        return result
+
+    return gen_wrapper
+
+
+def _wrap_async_generator(func: Callable[..., Any], start: _Start) -> Callable[..., Any]:
+    @functools.wraps(func)
+    async def async_gen_wrapper(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+        call = start(args, kwargs)
+        items = _Items()
+        try:
+            # Async generators have no `yield from`: asend, athrow and aclose by hand.
+            agen = func(*args, **kwargs)
+            try:
+                item = await agen.__anext__()
+            except StopAsyncIteration:
+                pass
+            else:
+                while True:
+                    items.add(item)
+                    try:
+                        sent = yield item
+                    except GeneratorExit:
+                        await agen.aclose()
+                        raise
+                    except BaseException as exc:
+                        try:
+                            item = await agen.athrow(exc)
+                        except StopAsyncIteration:
+                            break
+                    else:
+                        try:
+                            item = await agen.asend(sent)
+                        except StopAsyncIteration:
+                            break
+        except BaseException as exc:
+            if call is not None:
+                call.done(error=exc)
+            raise
+        if call is not None:
+            call.done(items.result())
+
+    return async_gen_wrapper
+
+
 def _wrap_tool(func: F, name: str) -> F:
     try:
         signature: inspect.Signature | None = inspect.signature(func)
@@ -87,23 +191,7 @@ def _wrap_tool(func: F, name: str) -> F:
         return _Call(name, interaction, _arguments(signature, args, kwargs))
 
     if inspect.isasyncgenfunction(func):
-
-        @functools.wraps(func)
-        async def async_gen_wrapper(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            call = start(args, kwargs)
-            items = _Items()
-            try:
-                async for item in func(*args, **kwargs):
-                    items.add(item)
-                    yield item
-            except BaseException as exc:
-                if call is not None:
-                    call.done(error=exc)
-                raise
-            if call is not None:
-                call.done(items.result())
-
-        return async_gen_wrapper  # type: ignore[return-value]
+        return _wrap_async_generator(func, start)  # type: ignore[return-value]
 
     if inspect.iscoroutinefunction(func):
 
@@ -123,23 +211,7 @@ def _wrap_tool(func: F, name: str) -> F:
         return async_wrapper  # type: ignore[return-value]
 
     if inspect.isgeneratorfunction(func):
-
-        @functools.wraps(func)
-        def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
-            call = start(args, kwargs)
-            items = _Items()
-            try:
-                for item in func(*args, **kwargs):
-                    items.add(item)
-                    yield item
-            except BaseException as exc:
-                if call is not None:
-                    call.done(error=exc)
-                raise
-            if call is not None:
-                call.done(items.result())
-
-        return gen_wrapper  # type: ignore[return-value]
+        return _wrap_generator(func, start)  # type: ignore[return-value]
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -202,19 +274,11 @@ def session(agent_name: str | None = None, *, user_id: str | None = None) -> Cal
             who = arguments.get("user_id", user_id) or "anonymous"
             return begin(user_id=str(who), event=agent, input=_describe(arguments))
 
+        def start(args: tuple[Any, ...], kwargs: dict[str, Any]) -> _SessionCall:
+            return _SessionCall(open_session(args, kwargs))
+
         if inspect.isasyncgenfunction(func):
-
-            @functools.wraps(func)
-            async def async_gen_wrapper(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-                interaction = open_session(args, kwargs)
-                items = _Items()
-                with interaction:
-                    async for item in func(*args, **kwargs):
-                        items.add(item)
-                        yield item
-                    interaction.set_output(_describe(items.result()))
-
-            return async_gen_wrapper  # type: ignore[return-value]
+            return _wrap_async_generator(func, start)  # type: ignore[return-value]
 
         if inspect.iscoroutinefunction(func):
 
@@ -228,18 +292,7 @@ def session(agent_name: str | None = None, *, user_id: str | None = None) -> Cal
             return async_wrapper  # type: ignore[return-value]
 
         if inspect.isgeneratorfunction(func):
-
-            @functools.wraps(func)
-            def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
-                interaction = open_session(args, kwargs)
-                items = _Items()
-                with interaction:
-                    for item in func(*args, **kwargs):
-                        items.add(item)
-                        yield item
-                    interaction.set_output(_describe(items.result()))
-
-            return gen_wrapper  # type: ignore[return-value]
+            return _wrap_generator(func, start)  # type: ignore[return-value]
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -251,6 +304,22 @@ def session(agent_name: str | None = None, *, user_id: str | None = None) -> Cal
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+class _SessionCall:
+    """One call of a session generator: output (what it yielded) or failure at its end."""
+
+    __slots__ = ("interaction",)
+
+    def __init__(self, interaction: Interaction) -> None:
+        self.interaction = interaction
+
+    def done(self, result: Any = None, error: BaseException | None = None) -> None:
+        if error is not None:
+            self.interaction.__exit__(type(error), error, error.__traceback__)
+        else:
+            self.interaction.set_output(_describe(result))
+            self.interaction.__exit__(None, None, None)
 
 
 def _describe(value: Any) -> str:

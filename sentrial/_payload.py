@@ -2,9 +2,30 @@
 
 The fast path is one ``orjson.dumps`` call (dataclasses, datetimes, UUIDs,
 enums and numpy values are native to it). Anything it cannot handle (cycles,
-exotic objects, huge ints) goes through :func:`to_jsonable`, a careful and
-slower walk with a depth cap and cycle markers. Capturing bytes also freezes
-the value: a later mutation by the caller does not change what was tracked.
+lone surrogates, huge ints, exotic objects) goes through :func:`to_jsonable`,
+a careful and slower walk. Capturing bytes also freezes the value: a later
+mutation by the caller does not change what was tracked.
+
+Whatever is captured can be sent: one bad value never poisons a batch.
+
+- **Lone surrogates** (half an emoji, as ``json.loads('"\\ud83d"')`` returns
+  it) are not valid UTF-8: each becomes U+FFFD, the replacement character,
+  in JSON payloads (object keys and values, at any depth) and in text fields
+  (:func:`clean_text`). A high half directly followed by a low half is joined
+  into the character the pair encodes.
+- **Integers beyond 64 bits** (below ``-2**63`` or from ``2**64`` on, which
+  orjson refuses) are kept exactly, as their decimal string: ``2**64`` is
+  captured as ``"18446744073709551616"``. NaN and infinities become ``null``.
+- **Nesting deeper than** :data:`MAX_DEPTH` (64) objects and arrays: the
+  object or array that would be the 65th level is replaced by the string
+  :data:`DEPTH_MARKER`, ``"<truncated: nested deeper than 64>"`` (the value
+  itself is level 1; a field typed as an object wraps a non-object as
+  ``{"value": ...}``, one level more). orjson refuses more than 254 levels and
+  servers may refuse far fewer. Depth is checked on the produced bytes
+  (:func:`too_deep`): a count of brackets, and an exact check only when there
+  are more than 64.
+- Cycles become ``"<cycle>"``; an object that cannot be converted becomes
+  ``"<unserializable TypeName: ...>"``.
 """
 
 from __future__ import annotations
@@ -23,8 +44,69 @@ from typing import Any
 import orjson
 
 OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
-MAX_DEPTH = 32
+MAX_DEPTH = 64
+DEPTH_MARKER = f"<truncated: nested deeper than {MAX_DEPTH}>"
 TRUNCATED_KEY = "_sentrial_truncated"
+
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1  # the integers orjson writes
+_MAX_CONVERSIONS = 8  # default() results converted again in a row, at one place
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SQUARE = bytes.maketrans(b"{}", b"[]")
+_NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'[]{}"')
+
+
+def clean_text(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (see the module docstring)."""
+    if text.isascii() or _SURROGATE.search(text) is None:  # isascii() is O(1)
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def too_deep(data: bytes) -> bool:
+    """True when the JSON ``data`` nests more than MAX_DEPTH objects and arrays.
+
+    Cheap in the common case: 65 levels take at least 130 bytes and 65
+    opening brackets, so most documents are cleared by counting brackets
+    (``count`` up to 4 KB; past that, up to 16 ``find`` calls, which skip
+    ahead, clear documents that are mostly text). Otherwise the exact check
+    keeps only brackets and quotes, drops strings (brackets in them do not
+    nest), then removes empty pairs level by level: whatever is left after 64
+    rounds is deeper.
+    """
+    size = len(data)
+    if size < 2 * (MAX_DEPTH + 1):
+        return False
+    if size <= 4096:
+        objects = data.count(b"{")
+        if objects <= MAX_DEPTH and (0x5B not in data or objects + data.count(b"[") <= MAX_DEPTH):
+            return False  # (`0x5B in`, "[", is one memchr: no arrays, no second count)
+    elif _few_openers(data, 16):
+        return False
+    if 0x5C in data:  # "\\": drop the escapes that could hide a quote
+        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # Strings without brackets are now "" and go; merging two strings with
+    # nothing between them (a closing and an opening quote) is harmless.
+    brackets = data.translate(_SQUARE, _NOT_STRUCTURE).replace(b'""', b"")
+    if 0x22 in brackets:  # strings holding brackets are left: cut them out
+        brackets = b"".join(brackets.split(b'"')[::2])
+    for _ in range(MAX_DEPTH):
+        brackets = brackets.replace(b"[]", b"")
+        if not brackets:
+            return False
+    return True
+
+
+def _few_openers(data: bytes, limit: int) -> bool:
+    """At most ``limit`` opening brackets in ``data``."""
+    find = data.find
+    for opener in (0x5B, 0x7B):  # "[", "{"
+        at = find(opener)
+        while at >= 0:
+            limit -= 1
+            if limit < 0:
+                return False
+            at = find(opener, at + 1)
+    return True
 
 
 def default(value: Any) -> Any:
@@ -62,47 +144,60 @@ def _exception(exc: BaseException) -> dict[str, Any]:
     return {"type": type(exc).__name__, "message": str(exc)}
 
 
-def to_jsonable(value: Any, _depth: int = 0, _seen: set[int] | None = None) -> Any:
-    """A JSON-safe copy of ``value``: cycles and depth become markers."""
-    if value is None or isinstance(value, (bool, str)):
+def to_jsonable(value: Any) -> Any:
+    """A JSON-safe copy of ``value``, following the rules of the module docstring."""
+    return _walk(value, 0, set(), 0)
+
+
+def _walk(value: Any, depth: int, seen: set[int], conversions: int) -> Any:
+    """``depth``: how many objects and arrays enclose ``value`` in the result."""
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        return clean_text(value)
     if isinstance(value, int):
-        return value if -(2**63) <= value < 2**64 else str(value)
+        return value if _INT_MIN <= value <= _INT_MAX else str(value)
     if isinstance(value, float):
         return value if value == value and value not in (float("inf"), float("-inf")) else None
-    if _depth >= MAX_DEPTH:
-        return "<max depth>"
-    seen = set() if _seen is None else _seen
-    if id(value) in seen:
-        return "<cycle>"
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, (uuid.UUID, dt.timedelta)):
         return str(value)
+    if id(value) in seen:
+        return "<cycle>"
     if isinstance(value, enum.Enum):
-        return to_jsonable(value.value, _depth + 1, seen)
+        return _walk(value.value, depth, seen, conversions + 1)
     seen.add(id(value))
     try:
         if isinstance(value, Mapping):
-            return {_key(k): to_jsonable(v, _depth + 1, seen) for k, v in list(value.items())}
+            if depth >= MAX_DEPTH:
+                return DEPTH_MARKER
+            return {_key(k): _walk(v, depth + 1, seen, 0) for k, v in list(value.items())}
         if isinstance(value, (list, tuple, set, frozenset)):
-            return [to_jsonable(v, _depth + 1, seen) for v in list(value)]
+            if depth >= MAX_DEPTH:
+                return DEPTH_MARKER
+            return [_walk(v, depth + 1, seen, 0) for v in list(value)]
+        if conversions >= _MAX_CONVERSIONS:  # e.g. a tolist() returning another such object
+            return f"<unserializable {clean_text(type(value).__name__)}>"
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-            return to_jsonable(fields, _depth + 1, seen)
+            return _walk(fields, depth, seen, conversions + 1)
         try:
             converted = default(value)
         except Exception as exc:  # a broken __repr__ or model_dump
-            return f"<unserializable {type(value).__name__}: {type(exc).__name__}>"
-        if isinstance(converted, str):
-            return converted
-        return to_jsonable(converted, _depth + 1, seen)
+            return f"<unserializable {clean_text(type(value).__name__)}: {type(exc).__name__}>"
+        return _walk(converted, depth, seen, conversions + 1)
     finally:
         seen.discard(id(value))
 
 
 def _key(key: Any) -> str:
-    return key if isinstance(key, str) else str(to_jsonable(key))
+    """An object key as orjson's OPT_NON_STR_KEYS writes it."""
+    if isinstance(key, str):
+        return clean_text(key)
+    if key is None or isinstance(key, bool):
+        return "null" if key is None else ("true" if key else "false")
+    return str(to_jsonable(key))
 
 
 def compact(data: bytes) -> bytes:
@@ -115,12 +210,16 @@ def compact(data: bytes) -> bytes:
 def dumps(value: Any) -> bytes:
     """JSON bytes of any value; never raises."""
     try:
-        return orjson.dumps(value, default=default, option=OPTIONS)
+        data = orjson.dumps(value, default=default, option=OPTIONS)
+        if not too_deep(data):
+            return data
     except Exception:
-        try:
-            return orjson.dumps(to_jsonable(value), option=OPTIONS)
-        except Exception as exc:
-            return orjson.dumps(f"<unserializable {type(value).__name__}: {exc}>")
+        pass
+    try:
+        return orjson.dumps(to_jsonable(value), option=OPTIONS)
+    except Exception as exc:
+        name = clean_text(type(value).__name__)
+        return orjson.dumps(f"<unserializable {name}: {type(exc).__name__}>")
 
 
 def capture(
@@ -155,8 +254,18 @@ def capture(
 
 
 def capture_text(value: Any, *, max_bytes: int) -> str:
-    """A string field (reasoning, failure reason...): str() of anything, capped."""
-    text = value if isinstance(value, str) else (dumps(value).decode() if value is not None else "")
+    """A string field (reasoning, failure reason...): str() of anything, capped.
+
+    Lone surrogates become U+FFFD; an int is its decimal digits, however big.
+    """
+    if isinstance(value, str):
+        text = clean_text(value)
+    elif value is None:
+        text = ""
+    elif type(value) is int:
+        text = str(value)
+    else:
+        text = dumps(value).decode()
     if len(text) > max_bytes:
         return text[:max_bytes] + f"... [truncated {len(text)} chars]"
     return text

@@ -84,20 +84,26 @@ class Tracker:
                 data = orjson.dumps(value, default=_payload.default, option=_payload.OPTIONS)
             except Exception:
                 data = b""
-            if data and len(data) <= self._max and (not as_object or data[0] == 0x7B):  # "{"
+            if (
+                data
+                and len(data) <= self._max
+                and (not as_object or data[0] == 0x7B)  # "{"
+                and not _payload.too_deep(data)
+            ):
                 return _payload.compact(data)
         return _payload.capture(
             value, max_bytes=self._max, mask=self._mask, redact=self._redact, as_object=as_object
         )
 
     def _text(self, value: Any) -> str:
-        if self._plain and type(value) is str and len(value) <= self._max:
+        # isascii() is O(1): other text is checked for lone surrogates by capture_text
+        if self._plain and type(value) is str and len(value) <= self._max and value.isascii():
             return value
         text = _payload.capture_text(value, max_bytes=self._max)
         if self._mask is not None:
             try:
                 masked = self._mask(text)
-                text = masked if isinstance(masked, str) else str(masked)
+                text = _payload.clean_text(masked if isinstance(masked, str) else str(masked))
             except Exception as exc:
                 text = f"<mask failed: {type(exc).__name__}>"
         if self._redact is not None:
@@ -142,9 +148,9 @@ class Tracker:
             "started_at": _ids.now_ns(),
         }
         if parent_session_id is not None:
-            fields["parent_session_id"] = str(parent_session_id)
+            fields["parent_session_id"] = _payload.clean_text(str(parent_session_id))
         if convo_id is not None:
-            fields["convo_id"] = str(convo_id)
+            fields["convo_id"] = _payload.clean_text(str(convo_id))
         if metadata is not None:
             fields["metadata"] = self._json(metadata, as_object=True)
         self._emit("create_session", sid, fields)
@@ -172,9 +178,9 @@ class Tracker:
         if token_count is not None:
             fields["token_count"] = _non_negative("token_count", token_count, int)
         if trace_id is not None:
-            fields["trace_id"] = str(trace_id)
+            fields["trace_id"] = _payload.clean_text(str(trace_id))
         if span_id is not None:
-            fields["span_id"] = str(span_id)
+            fields["span_id"] = _payload.clean_text(str(span_id))
         if metadata is not None:
             fields["metadata"] = self._json(metadata, as_object=True)
         return fields
@@ -261,7 +267,7 @@ class Tracker:
             error_message = str(exc)
         error: dict[str, Any] = {"message": self._text(error_message)}
         if error_type is not None:
-            error["type"] = str(error_type)
+            error["type"] = _payload.clean_text(str(error_type))
         if stack_trace is not None:
             error["stack_trace"] = self._text(stack_trace)
         fields: dict[str, Any] = {"tool_error": self._json(error, as_object=True)}
@@ -294,7 +300,7 @@ class Tracker:
             return None
         fields: dict[str, Any] = {"model": self._text(model)}
         if provider is not None:
-            fields["provider"] = str(provider)
+            fields["provider"] = _payload.clean_text(str(provider))
         if input is not None:
             fields["input_"] = self._json(input)
         if output is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -152,3 +152,200 @@ def test_threads_and_tasks_each_see_their_own_session(
     for session in reader.sessions():
         n = int(session["userId"][-1])
         assert session["eventCount"] == n + 1, session["userId"]
+
+
+# -- generators: `yield from` semantics (send, throw, close, return value) -------------
+
+seen_by_generators: list[str] = []
+
+
+@sentrial.tool
+def running_total(start: int) -> Generator[int, int | None, str]:
+    """Adds what it is sent; a KeyError thrown in adds 100; None ends it."""
+    total = start
+    try:
+        while True:
+            try:
+                value = yield total
+            except KeyError:
+                value = 100
+            if value is None:
+                return f"done at {total}"
+            total += value
+    except BaseException as exc:
+        seen_by_generators.append(f"running_total saw {type(exc).__name__}")
+        raise
+    finally:
+        seen_by_generators.append("running_total finished")
+
+
+@sentrial.tool
+async def arunning_total(start: int) -> AsyncGenerator[int, int | None]:
+    total = start
+    try:
+        while True:
+            try:
+                value = yield total
+            except KeyError:
+                value = 100
+            if value is None:
+                return
+            total += value
+    except BaseException as exc:
+        seen_by_generators.append(f"arunning_total saw {type(exc).__name__}")
+        raise
+    finally:
+        seen_by_generators.append("arunning_total finished")
+
+
+def test_tool_generators_pass_send_throw_and_return_through(
+    configured: sentrial.SentrialClient, reader: Reader
+) -> None:
+    seen_by_generators.clear()
+    with sentrial.begin(user_id="u", event="agent") as interaction:
+        gen = running_total(1)
+        assert next(gen) == 1
+        assert gen.send(2) == 3
+        assert gen.throw(KeyError("handled")) == 103
+        with pytest.raises(StopIteration) as stop:
+            gen.send(None)
+        assert stop.value.value == "done at 103"
+
+        failing = running_total(5)
+        assert next(failing) == 5
+        with pytest.raises(RuntimeError, match=r"^thrown in$"):
+            failing.throw(RuntimeError("thrown in"))
+    assert configured.flush(10)
+    assert seen_by_generators == [
+        "running_total finished",
+        "running_total saw RuntimeError",
+        "running_total finished",
+    ]
+    ok, failed = reader.events(interaction.session_id)
+    assert ok["toolName"] == "running_total" and ok["toolInput"] == {"start": 1}
+    assert ok["toolOutput"] == {"result": [1, 3, 103]}  # what it yielded, recorded once
+    assert ok.get("toolError") is None
+    assert failed["toolInput"] == {"start": 5} and failed.get("toolOutput") is None
+    assert failed["toolError"]["type"] == "RuntimeError"
+    assert failed["toolError"]["message"] == "thrown in"
+
+
+def test_tool_generators_pass_close_through(
+    configured: sentrial.SentrialClient, reader: Reader
+) -> None:
+    seen_by_generators.clear()
+    with sentrial.begin(user_id="u", event="agent") as interaction:
+        gen = running_total(1)
+        assert next(gen) == 1
+        gen.close()
+        assert seen_by_generators == ["running_total saw GeneratorExit", "running_total finished"]
+    assert configured.flush(10)
+    (event,) = reader.events(interaction.session_id)
+    assert event["toolName"] == "running_total"
+
+
+def test_tool_async_generators_pass_asend_and_athrow_through(
+    configured: sentrial.SentrialClient, reader: Reader
+) -> None:
+    seen_by_generators.clear()
+
+    async def drive() -> None:
+        gen = arunning_total(1)
+        assert await gen.__anext__() == 1
+        assert await gen.asend(2) == 3
+        assert await gen.athrow(KeyError("handled")) == 103
+        with pytest.raises(StopAsyncIteration):
+            await gen.asend(None)
+
+        failing = arunning_total(5)
+        assert await failing.__anext__() == 5
+        with pytest.raises(RuntimeError, match=r"^thrown in$"):
+            await failing.athrow(RuntimeError("thrown in"))
+
+        closing = arunning_total(7)
+        assert await closing.__anext__() == 7
+        await closing.aclose()
+
+    with sentrial.begin(user_id="u", event="agent") as interaction:
+        asyncio.run(drive())
+    assert configured.flush(10)
+    assert seen_by_generators == [
+        "arunning_total finished",
+        "arunning_total saw RuntimeError",
+        "arunning_total finished",
+        "arunning_total saw GeneratorExit",
+        "arunning_total finished",
+    ]
+    ok, failed, closed = reader.events(interaction.session_id)
+    assert ok["toolName"] == "arunning_total" and ok["toolInput"] == {"start": 1}
+    assert ok["toolOutput"] == {"result": [1, 3, 103]}
+    assert ok.get("toolError") is None
+    assert failed["toolInput"] == {"start": 5} and failed.get("toolOutput") is None
+    assert failed["toolError"]["type"] == "RuntimeError"
+    assert failed["toolError"]["message"] == "thrown in"
+    assert closed["toolInput"] == {"start": 7}
+
+
+@sentrial.session("chat-agent")
+def chat(user_id: str) -> Generator[str, str, int]:
+    reply = yield "hello"
+    turns = 0
+    while reply != "bye":
+        turns += 1
+        try:
+            reply = yield f"you said {reply}"
+        except KeyError:
+            reply = "(interrupted)"
+    return turns
+
+
+@sentrial.session("async-chat-agent")
+async def achat(user_id: str) -> AsyncGenerator[str, str]:
+    reply = yield "hello"
+    while reply != "bye":
+        try:
+            reply = yield f"you said {reply}"
+        except KeyError:
+            reply = "(interrupted)"
+
+
+def test_session_generators_pass_send_throw_and_return_through(
+    configured: sentrial.SentrialClient, reader: Reader
+) -> None:
+    gen = chat("sync-user")
+    assert next(gen) == "hello"
+    assert gen.send("hi") == "you said hi"
+    assert gen.throw(KeyError("k")) == "you said (interrupted)"
+    with pytest.raises(StopIteration) as stop:
+        gen.send("bye")
+    assert stop.value.value == 2
+
+    failing = chat("failing-user")
+    next(failing)
+    with pytest.raises(ValueError, match=r"^no more$"):
+        failing.throw(ValueError("no more"))
+
+    async def drive() -> None:
+        agen = achat("async-user")
+        assert await agen.__anext__() == "hello"
+        assert await agen.asend("hi") == "you said hi"
+        assert await agen.athrow(KeyError("k")) == "you said (interrupted)"
+        with pytest.raises(StopAsyncIteration):
+            await agen.asend("bye")
+
+        afailing = achat("async-failing-user")
+        await afailing.__anext__()
+        with pytest.raises(ValueError, match=r"^no more$"):
+            await afailing.athrow(ValueError("no more"))
+
+    asyncio.run(drive())
+    assert configured.flush(10)
+    sessions = {s["userId"]: s for s in reader.sessions()}
+    for user in ("sync-user", "async-user"):
+        assert sessions[user]["status"] == "completed"
+        assert sessions[user]["assistantOutput"] == (
+            '["hello","you said hi","you said (interrupted)"]'
+        )
+    for user in ("failing-user", "async-failing-user"):
+        assert sessions[user]["status"] == "failed"
+        assert sessions[user]["failureReason"] == "ValueError: no more"
