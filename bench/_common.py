@@ -9,27 +9,12 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import httpx
 
-# A search tool's call: what agents track most. About 1 KB as JSON.
-PAYLOAD_1KB: dict[str, Any] = {
-    "query": "How do I reset my password on the mobile app when the reset email never arrives?",
-    "top_k": 3,
-    "filters": {"locale": "en-US", "product": "mobile"},
-    "conversation": "User says they tried twice, checked spam, and use an iCloud address. " * 5,
-}
-OUTPUT_1KB: dict[str, Any] = {
-    "results": [
-        {
-            "id": f"kb-{i}",
-            "score": 0.9 - i / 10,
-            "snippet": "Open Settings > Account > Security, tap Reset password, then confirm. " * 2,
-        }
-        for i in range(3)
-    ]
-}
+from bench._payloads import OUTPUT_1KB, PAYLOAD_1KB
+
+__all__ = ["OUTPUT_1KB", "PAYLOAD_1KB"]
 API_KEY = "sentrial_local_dev"
 
 

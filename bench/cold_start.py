@@ -47,7 +47,7 @@ print(first * 1000, direct * 1000)
 _CPU = """
 import json, resource, sys
 import orjson
-from bench._common import OUTPUT_1KB, PAYLOAD_1KB
+from bench._payloads import OUTPUT_1KB, PAYLOAD_1KB  # imports nothing: httpx counts
 
 def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)  # every thread of the process

@@ -76,3 +76,13 @@ def test_spool_records_round_trip(ops: list[Operation]) -> None:
         assert (back.kind, back.session_id) == (op.kind, op.session_id)
         assert _json(to_wire(back, "s")) == _json(to_wire(op, "s"))
         assert _json(to_batch_item(back, "s").to_dict()) == _json(to_wire(op, "s"))
+
+
+def test_fast_timestamps_equal_the_generated_format() -> None:
+    from sentrial._delivery._wire import _from_ns, _iso
+
+    base = 1_790_000_000_000_000_000
+    for ns in (base, base + 999, base + 1_000, base + 123_456_789, base + 999_999_999, 0):
+        assert _iso(ns) == _from_ns(ns).isoformat()
+        assert _iso(ns) == _iso(ns)  # from the cache
+    assert _iso(base + 1_000) == "2026-09-21T14:13:20.000001+00:00"

@@ -68,7 +68,9 @@ class _RawToolError(ToolError):
 
 
 def _from_ns(value: int) -> dt.datetime:
-    return dt.datetime.fromtimestamp(value / 1e9, tz=dt.UTC)
+    """Exact to the microsecond (truncated; a float division would round)."""
+    seconds, ns = divmod(value, 1_000_000_000)
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).replace(microsecond=ns // 1000)
 
 
 def _kwargs(fields: dict[str, Any], session_id: str | None) -> dict[str, Any]:
@@ -194,8 +196,19 @@ def read_batch_results(content: bytes) -> list[tuple[int, int, str | None, str]]
         return None
 
 
+_second: list[Any] = [None, ""]  # the last whole second formatted, and its text
+
+
 def _iso(ns: int) -> str:
-    return _from_ns(ns).isoformat()
+    """``_from_ns(ns).isoformat()``, formatting each second once: operations of
+    a batch mostly share it (a test keeps the two equal)."""
+    seconds, rest = divmod(ns, 1_000_000_000)
+    cached = _second
+    if cached[0] != seconds:
+        text = dt.datetime.fromtimestamp(seconds, tz=dt.UTC).isoformat()[:-6]  # no "+00:00"
+        cached[0], cached[1] = seconds, text  # a race writes the same values
+    micros = rest // 1000
+    return f"{cached[1]}.{micros:06d}+00:00" if micros else f"{cached[1]}+00:00"
 
 
 _TIME_KEYS = frozenset(names[t] for names in _NAMES.values() for t in _TIME_FIELDS if t in names)
