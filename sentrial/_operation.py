@@ -18,13 +18,14 @@ Kind = Literal["create_session", "create_event", "update_session"]
 class Operation:
     """One create-session, create-event or update-session, in call order."""
 
-    __slots__ = ("attempts", "fields", "kind", "session_id")
+    __slots__ = ("attempts", "fields", "kind", "segment", "session_id")
 
     def __init__(self, kind: Kind, session_id: str, fields: dict[str, Any]) -> None:
         self.kind = kind
         self.session_id = session_id
         self.fields = fields
         self.attempts = 0  # failed deliveries so far (not kept on disk)
+        self.segment: Any = None  # the spool segment it was read from, until settled
 
     @property
     def time_ns(self) -> int:

@@ -153,7 +153,9 @@ class BackgroundDelivery:
         self._idle = threading.Event()
         self._spooling = False
         self._current: list[Operation] | None = None  # the batch being sent
-        self._holding: list[Operation] | None = None  # taken, waiting for the sender
+        # The last batch taken from the memory queue (set under _lock, so a
+        # spill always sees it: see _insure_in_flight).
+        self._holding: list[Operation] | None = None
         # Copies on disk of what was in flight when the queue spilled (see
         # _insure_in_flight), and which of those are not yet settled.
         self._journal: _Segment | None = None
@@ -243,13 +245,14 @@ class BackgroundDelivery:
         if self._journal is not None or not self._ready:
             return
         with self._handoff.mutex:
-            waiting = [op for batch, _, _ in self._handoff.queue for op in batch]
-        held = [
-            *self._lanes.snapshot(),
-            *(self._current or ()),
-            *waiting,
-            *(self._holding or ()),
-        ]
+            waiting = [batch for batch, _, _ in self._handoff.queue]
+        batches = [self._current, *waiting, self._holding]  # oldest first
+        held = self._lanes.snapshot()
+        seen: set[int] = set()
+        for batch in batches:
+            if batch is not None and id(batch) not in seen:  # _holding may be either
+                seen.add(id(batch))
+                held.extend(batch)
         if not held:
             return
         try:
@@ -261,8 +264,17 @@ class BackgroundDelivery:
             self._journal_pending = {id(op) for op in held}
             self._journal = journal
 
+    def _settled(self, ops: list[Operation]) -> None:
+        """``ops`` are delivered, dead-lettered, or saved elsewhere: the copies
+        kept for a crash (spool segment, journal) are no longer needed."""
+        for op in ops:
+            segment = op.segment
+            if segment is not None:
+                op.segment = None
+                segment.settle()
+        self._journal_done(ops)
+
     def _journal_done(self, ops: list[Operation]) -> None:
-        """``ops`` are settled (sent or failed): drop them from the journal."""
         if self._journal is None:
             return
         with self._journal_lock:
@@ -338,11 +350,9 @@ class BackgroundDelivery:
                 request = self._transport.encode_batch(batch, ids, caps)
             except Exception:  # encoded again by the sender, which isolates the culprit
                 logger.debug("sentrial: encoding a batch failed", exc_info=True)
-        self._holding = batch  # for _insure_in_flight()
         while True:
             try:
                 self._handoff.put((batch, request, caps), timeout=0.1)
-                self._holding = None
                 return True
             except queue.Full:
                 if self._stopping.is_set():  # give it back, before newer ones
@@ -375,6 +385,8 @@ class BackgroundDelivery:
                 self._current = None
                 with self._lock:
                     self._batches -= 1
+                    if self._holding is batch:  # done: nothing left to insure
+                        self._holding = None
 
     def _next_batch(self) -> list[Operation] | None:
         """The next operations in order: memory queue, own spool, then orphans."""
@@ -383,8 +395,10 @@ class BackgroundDelivery:
         while not self._stopping.is_set():
             if queue:
                 batch: list[Operation] = []
-                while queue and len(batch) < size:
-                    batch.append(queue.popleft())
+                with self._lock:  # a spill (caller's thread) sees it taken or queued
+                    while queue and len(batch) < size:
+                        batch.append(queue.popleft())
+                    self._holding = batch
                 return self._prepare(batch)
             ops = self._spool.read_own(size) if self._spool.pending else []
             if ops:
@@ -403,7 +417,7 @@ class BackgroundDelivery:
             if ops:
                 self.counters.add_replayed(len(ops))
                 return self._prepare(ops)
-            self._orphan.remove()
+            self._orphan.finish()
             self._orphan = None
         return None
 
@@ -563,8 +577,7 @@ class BackgroundDelivery:
                     retry_sessions.add(op.session_id)
             else:
                 self._fail([op], verdict.reason, result.message)
-        if self._journal is not None:
-            self._journal_done([op for op, res in zip(ops, results, strict=True) if res.ok])
+        self._settled([op for op, result in zip(ops, results, strict=True) if result.ok])
         if not retry:
             return [], None
         message = f"HTTP {status} for {len(retry)} operation(s) of a batch"
@@ -583,8 +596,8 @@ class BackgroundDelivery:
         """``ops`` will not be delivered: keep them in the dead-letter file
         (dropped, under the same reason, when it cannot take them or when
         ``keep`` is False: the spool is full and the disk budget spent)."""
-        self._journal_done(ops)
         kept = self._dead.add(ops, reason, message) if keep else 0
+        self._settled(ops)
         if kept:
             self.counters.add_failed(reason, kept, kept=True)
         if kept < len(ops):
@@ -689,6 +702,7 @@ class BackgroundDelivery:
         self._queue.clear()
         if leftover:
             self._to_spool(leftover, fresh=True)
+            self._settled(leftover)  # saved again: the segments they came from can go
         with self._journal_lock:  # its operations are settled or in the leftovers
             if self._journal is not None:
                 self._journal.remove()

@@ -68,6 +68,11 @@ class _Segment:
         self.handle = handle
         self.size = size  # bytes written (ours) or found (adopted)
         self.read_at = 0
+        # Operations read and not yet settled: the file stays until they are,
+        # so a crash while they are in flight does not lose them.
+        self._outstanding = 0
+        self._finished = False
+        self._lock = threading.Lock()
 
     def read(self, limit: int, on_bad_line: BadLine = _ignore) -> list[Operation]:
         """Up to ``limit`` operations after the last ones read."""
@@ -87,10 +92,31 @@ class _Segment:
                     break
                 self.read_at += len(line)
                 try:
-                    ops.append(Operation.from_record(line))
+                    op = Operation.from_record(line)
                 except (ValueError, TypeError) as exc:
                     on_bad_line(line.rstrip(b"\n"), f"{self.path.name}: {exc}")
+                    continue
+                op.segment = self
+                ops.append(op)
+        with self._lock:
+            self._outstanding += len(ops)
         return ops
+
+    def finish(self) -> None:
+        """Nothing more to read: remove the file once what was read is settled."""
+        with self._lock:
+            self._finished = True
+            done = self._outstanding == 0
+        if done:
+            self.remove()
+
+    def settle(self) -> None:
+        """One operation read from here is delivered, dead-lettered, or saved elsewhere."""
+        with self._lock:
+            self._outstanding -= 1
+            done = self._finished and self._outstanding == 0
+        if done:
+            self.remove()
 
     def exhausted(self) -> bool:
         try:
@@ -219,7 +245,7 @@ class Spool:
                 if segment.read_at == before or segment.exhausted():
                     self._closed.popleft()
                     self._bytes -= segment.size
-                    segment.remove()
+                    segment.finish()
 
     def orphan(self) -> _Segment | None:
         """A segment left by a process that is gone, locked for us; oldest first."""
