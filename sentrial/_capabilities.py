@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 BATCH = "batch"
 CLIENT_IDS = "client_ids"
@@ -49,23 +48,28 @@ EXTENSION_FIELDS: dict[str, dict[str, str]] = {
 DOCUMENTED_EVENT_TYPES = frozenset({"tool_call", "llm_decision", "state_change", "error"})
 
 
-@dataclass(frozen=True, slots=True)
 class Capabilities:
     """The extensions one server advertised (empty: a plain Sentrial server)."""
 
-    names: frozenset[str] = frozenset()
+    __slots__ = ("batch", "full", "names")
 
-    @property
-    def batch(self) -> bool:
-        return BATCH in self.names
-
-    @property
-    def full(self) -> bool:
-        """Every extension the SDK can use: requests go out unchanged."""
-        return self.names >= ALL - {READS}
+    def __init__(self, names: frozenset[str] = frozenset()) -> None:
+        self.names = names
+        self.batch = BATCH in names
+        # every extension the SDK can use: requests go out unchanged
+        self.full = names >= ALL - {READS}
 
     def __contains__(self, name: object) -> bool:
         return name in self.names
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Capabilities) and other.names == self.names
+
+    def __hash__(self) -> int:
+        return hash(self.names)
+
+    def __repr__(self) -> str:
+        return f"Capabilities({sorted(self.names)})"
 
 
 PLAIN = Capabilities()

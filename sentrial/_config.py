@@ -60,7 +60,7 @@ class Config:
     shutdown_timeout: float = 5.0
     request_timeout: float = 10.0
     max_queue_size: int = 50_000
-    batch_size: int = 200
+    batch_size: int = 500
     flush_interval: float = 0.5
     max_field_bytes: int = 64 * 1024
     redact: bool = False

@@ -554,3 +554,25 @@ def test_sigkill_during_an_outage_then_replay(
     for sid in ids:
         assert _stored_ns(reader, sid) == list(range(30))
         assert reader.session(sid)["status"] == "completed"
+
+
+def test_an_operation_that_cannot_be_encoded_is_isolated(
+    sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
+    client = SentrialClient(
+        api_key=sentrial_server.api_key, api_url=sentrial_server.url, spool_dir=str(tmp_path)
+    )
+    sid = client.create_session("n", "a", "u")
+    for n in range(10):
+        client.track_tool_call(sid, "t", {"n": n}, {})
+        if n == 4:  # a bug of ours, say: a value no encoder knows
+            broken = {"event_type": "tool_call", "tool_name": object(), "id": "evt_broken"}
+            client._tracker.delivery.submit(Operation("create_event", sid, broken))
+    client.complete_session(sid)
+    assert client.flush(60) is False
+    stats = client.stats()
+    client.shutdown(2)
+    assert stats["dead_lettered"] == {"internal_error": 1} and stats["sent"] == 12
+    assert _stored_ns(reader, sid) == list(range(10))
+    (entry,) = _dead_letters(client)
+    assert entry["reason"] == "internal_error" and entry["op"][2]["id"] == "'evt_broken'"
