@@ -299,37 +299,38 @@ for s in range(3):
 """
 
 
-def test_exit_with_a_spilled_queue_replays_creates_first(
-    sentrial_server: LocalServer, reader: Reader, tmp_path: Path
-) -> None:
-    with FaultProxy(sentrial_server.url) as proxy:
+def _offline_then_replay(
+    server: LocalServer, spool: Path, script: str, returncode: int, operations: int
+) -> tuple[list[str], dict[str, Any]]:
+    """Run ``script`` (argv: URL, key, spool dir) while the API is down, then
+    replay what it left with the API up; returns the session ids it printed
+    and the replaying client's stats."""
+    with FaultProxy(server.url) as proxy:
         proxy.stop()
         first = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                _SPILL_THEN_EXIT,
-                proxy.url,
-                sentrial_server.api_key,
-                str(tmp_path),
-            ],
+            [sys.executable, "-c", script, proxy.url, server.api_key, str(spool)],
             capture_output=True,
             text=True,
             timeout=60,
         )
-        assert first.returncode == 0, first.stderr
-        ids = first.stdout.split()
+        assert first.returncode == returncode, first.stderr
         proxy.start()
-        client = SentrialClient(
-            api_key=sentrial_server.api_key, api_url=proxy.url, spool_dir=str(tmp_path)
-        )
+        client = SentrialClient(api_key=server.api_key, api_url=proxy.url, spool_dir=str(spool))
         client._tracker.delivery.start()
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and client.stats()["replayed"] < 96:
+        while time.monotonic() < deadline and client.stats()["sent"] < operations:
             client.flush(1)
         assert client.flush(10) is True
         stats = client.stats()
         client.shutdown(2)
+    return first.stdout.split(), stats
+
+
+
+def test_exit_with_a_spilled_queue_replays_creates_first(
+    sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
+    ids, stats = _offline_then_replay(sentrial_server, tmp_path, _SPILL_THEN_EXIT, 0, 96)
     assert stats["replayed"] == 96 and stats["sent"] == 96, stats
     for sid in ids:
         assert _stored_ns(reader, sid) == list(range(30))
@@ -522,34 +523,7 @@ os.kill(os.getpid(), signal.SIGKILL)  # no exit hook, no flush: only what is on 
 def test_sigkill_during_an_outage_then_replay(
     sentrial_server: LocalServer, reader: Reader, tmp_path: Path
 ) -> None:
-    with FaultProxy(sentrial_server.url) as proxy:
-        proxy.stop()
-        first = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                _KILLED_DURING_OUTAGE,
-                proxy.url,
-                sentrial_server.api_key,
-                str(tmp_path),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert first.returncode == -9, first.stderr
-        ids = first.stdout.split()
-        proxy.start()
-        client = SentrialClient(
-            api_key=sentrial_server.api_key, api_url=proxy.url, spool_dir=str(tmp_path)
-        )
-        client._tracker.delivery.start()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and client.stats()["sent"] < 4 * 32:
-            client.flush(1)
-        assert client.flush(10) is True
-        stats = client.stats()
-        client.shutdown(2)
+    ids, stats = _offline_then_replay(sentrial_server, tmp_path, _KILLED_DURING_OUTAGE, -9, 128)
     assert stats["dead_lettered"] == {} and stats["dropped"] == {}, stats
     for sid in ids:
         assert _stored_ns(reader, sid) == list(range(30))

@@ -8,7 +8,7 @@ entirely the generated package's business.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any, Self, cast
 
 import attrs
 import orjson
@@ -39,13 +39,13 @@ _OBJECT_FIELDS = frozenset({"metadata", "tool_input", "tool_output", "state_befo
 _TIME_FIELDS = frozenset({"timestamp", "started_at", "completed_at"})
 
 
-class _RawObject(JsonObject):
-    """A JSON object already serialized at call time: embedded as is, not re-encoded."""
+class _Raw:
+    """A JSON value already serialized at call time: embedded as is, not re-encoded."""
 
     raw: bytes = b"{}"
 
     @classmethod
-    def of(cls, raw: bytes) -> _RawObject:
+    def of(cls, raw: bytes) -> Self:
         obj = cls()
         obj.raw = raw
         return obj
@@ -54,17 +54,12 @@ class _RawObject(JsonObject):
         return cast(dict[str, Any], orjson.Fragment(self.raw))
 
 
-class _RawToolError(ToolError):
-    raw: bytes = b"{}"
+class _RawObject(_Raw, JsonObject):
+    pass
 
-    @classmethod
-    def of(cls, raw: bytes) -> _RawToolError:
-        obj = cls()
-        obj.raw = raw
-        return obj
 
-    def to_dict(self) -> dict[str, Any]:
-        return cast(dict[str, Any], orjson.Fragment(self.raw))
+class _RawToolError(_Raw, ToolError):
+    pass
 
 
 def _from_ns(value: int) -> dt.datetime:
