@@ -158,9 +158,9 @@ class BackgroundDelivery:
         self._holding: list[Operation] | None = None
         # Copies on disk of what was in flight when the queue spilled (see
         # _insure_in_flight), and which of those are not yet settled.
-        self._journal: _Segment | None = None
-        self._journal_pending: set[int] = set()
+        self._journals: list[tuple[_Segment, set[int]]] = []  # with what is unsettled
         self._journal_lock = threading.Lock()
+        self._insure_needed = False
         self._batches = 0  # handed to the sender and not finished (guarded by _lock)
         self._unsent: list[Operation] = []  # what the sender gave up on when stopping
         self._thread: threading.Thread | None = None
@@ -202,18 +202,13 @@ class BackgroundDelivery:
                 self._to_spool([op])
                 return
             if len(self._queue) >= self.config.max_queue_size or self._thread is None:
-                # Spilling starts. What the queue holds is older than ``op`` and
-                # goes to disk first: after a crash, a session's events must not
-                # be on disk while its create was only in memory.
+                # Spilling starts: from now on operations go to disk. What the
+                # queue and the threads hold is older; the delivery thread
+                # copies it to disk too (see _insure_in_flight), off this thread.
                 self._spooling = True
-                self._insure_in_flight()
-                held = []
-                while self._queue:
-                    try:
-                        held.append(self._queue.popleft())
-                    except IndexError:  # taken by the delivery thread meanwhile
-                        break
-                self._to_spool([*held, op])
+                self._insure_needed = True
+                self._wake.set()
+                self._to_spool([op])
                 return
             self._queue.append(op)
         self._idle.clear()
@@ -235,24 +230,28 @@ class BackgroundDelivery:
         _flush_when_a_multiprocessing_child_exits()
 
     def _insure_in_flight(self) -> None:
-        """Copy to disk what is in flight (lanes, the sender's batch, the one
-        waiting for it, the one being handed over): the queue spills behind
-        them, and a crash must not leave those later operations on disk
-        without these. The copy sorts before the spill; it is removed once
-        every operation in it is settled (see _journal_done) or at exit. A
-        crash between a success and that removal replays a copy: a repeat
-        that client ids make harmless."""
-        if self._journal is not None or not self._ready:
-            return
+        """Copy to disk what is older than the spill and only in memory (the
+        lanes, the sender's batch, the one waiting for it, the one being taken,
+        the queue): a crash must not leave later operations on disk without
+        these (a session's events without its create). The copy, a journal,
+        sorts before the spill; it is removed once every operation in it is
+        settled (see _journal_done) or at exit. A crash between a success and
+        that removal replays a copy: a repeat that client ids make harmless."""
+        self._insure_needed = False
         with self._handoff.mutex:
             waiting = [batch for batch, _, _ in self._handoff.queue]
-        batches = [self._current, *waiting, self._holding]  # oldest first
+        with self._lock:
+            queued = list(self._queue)
+            holding = self._holding
         held = self._lanes.snapshot()
         seen: set[int] = set()
-        for batch in batches:
+        for batch in (self._current, *waiting, holding):  # oldest first
             if batch is not None and id(batch) not in seen:  # _holding may be either
                 seen.add(id(batch))
                 held.extend(batch)
+        held.extend(queued)
+        with self._journal_lock:  # already insured: once is enough
+            held = [op for op in held if not any(id(op) in p for _, p in self._journals)]
         if not held:
             return
         try:
@@ -261,8 +260,7 @@ class BackgroundDelivery:
             self._log_once("journal", f"cannot copy operations in flight to disk ({exc})")
             return
         with self._journal_lock:
-            self._journal_pending = {id(op) for op in held}
-            self._journal = journal
+            self._journals.append((journal, {id(op) for op in held}))
 
     def _settled(self, ops: list[Operation]) -> None:
         """``ops`` are delivered, dead-lettered, or saved elsewhere: the copies
@@ -275,15 +273,15 @@ class BackgroundDelivery:
         self._journal_done(ops)
 
     def _journal_done(self, ops: list[Operation]) -> None:
-        if self._journal is None:
+        if not self._journals:
             return
         with self._journal_lock:
-            pending = self._journal_pending
-            for op in ops:
-                pending.discard(id(op))
-            if not pending and self._journal is not None:
-                self._journal.remove()
-                self._journal = None
+            for journal, pending in list(self._journals):
+                for op in ops:
+                    pending.discard(id(op))
+                if not pending:
+                    journal.remove()
+                    self._journals.remove((journal, pending))
 
     def _to_spool(self, ops: list[Operation], *, fresh: bool = False) -> None:
         """Write ``ops`` to disk; what cannot be written stays in memory (under
@@ -329,6 +327,8 @@ class BackgroundDelivery:
         import queue  # imported by _setup(): a dictionary lookup
 
         self._setup()
+        if self._insure_needed:
+            self._insure_in_flight()
         # Not idle from before looking at the queue until the batch taken is
         # counted in _batches, so flush() never sees "empty and idle" in between.
         self._idle.clear()
@@ -354,7 +354,9 @@ class BackgroundDelivery:
             try:
                 self._handoff.put((batch, request, caps), timeout=0.1)
                 return True
-            except queue.Full:
+            except queue.Full:  # the sender is busy (or the API down)
+                if self._insure_needed:
+                    self._insure_in_flight()
                 if self._stopping.is_set():  # give it back, before newer ones
                     self._queue.extendleft(reversed(batch))
                     self._holding = None
@@ -703,10 +705,10 @@ class BackgroundDelivery:
         if leftover:
             self._to_spool(leftover, fresh=True)
             self._settled(leftover)  # saved again: the segments they came from can go
-        with self._journal_lock:  # its operations are settled or in the leftovers
-            if self._journal is not None:
-                self._journal.remove()
-                self._journal = None
+        with self._journal_lock:  # their operations are settled or in the leftovers
+            for journal, _ in self._journals:
+                journal.remove()
+            self._journals.clear()
         if self._ready:
             try:
                 self._spool.sync()

@@ -207,12 +207,16 @@ class Spool:
         """A locked segment holding copies of ``ops``, which this process never
         replays (another one does, if this one dies before removing it)."""
         segment = self._new_segment(min(ops, key=lambda op: op.time_ns or 1 << 62))
-        data = b"".join(op.to_record() + b"\n" for op in ops)
-        written = os.write(segment.handle.fileno(), data)
-        segment.size = written
-        if written < len(data):
+        try:
+            for start in range(0, len(ops), 1000):  # bounded memory, however many
+                data = b"".join(op.to_record() + b"\n" for op in ops[start : start + 1000])
+                written = os.write(segment.handle.fileno(), data)
+                segment.size += written
+                if written < len(data):
+                    raise OSError("short write to the spool")
+        except OSError:
             segment.remove()
-            raise OSError("short write to the spool")
+            raise
         return segment
 
     def _rotate(self) -> None:
