@@ -196,7 +196,7 @@ def test_queue_overflow_spills_to_disk_and_keeps_order(
         )
         ids = _track_sessions(client, 10, 30)
         stats = client.stats()
-        assert stats["queued"] <= 50 and stats["spooled"] > 200
+        assert stats["queued"] <= 50 and stats["spool_pending"] > 200  # on disk, or buffered for it
         proxy.start()  # API back on the same port
         assert client.flush(60), client.stats()
         client.shutdown(5)

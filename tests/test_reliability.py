@@ -185,7 +185,7 @@ def test_deleted_spool_directory_loses_nothing(
             batch_size=10,
         )
         first = _sessions(client, 3, 30)
-        assert client.stats()["spooled"] > 50
+        assert client.stats()["spool_pending"] > 50
         shutil.rmtree(tmp_path)  # someone cleans the cache meanwhile
         second = _sessions(client, 2, 10)
         proxy.start()
@@ -241,7 +241,7 @@ def test_file_too_large_loses_nothing(
         )
         assert child.stdout is not None and child.stdin is not None
         before = orjson.loads(child.stdout.readline())
-        assert before["stats"]["spooled"] > 60  # spilled across several segments
+        assert before["stats"]["spool_pending"] > 60  # spilled across several segments
         proxy.start()
         child.stdin.write("go\n")
         child.stdin.flush()

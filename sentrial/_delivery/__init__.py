@@ -36,7 +36,6 @@ class Stats:
         self._lock = threading.Lock()
         self.sent = 0
         self.retried = 0
-        self.spooled = 0
         self.replayed = 0
         self.dropped: collections.Counter[str] = collections.Counter()
         self.dead_lettered: collections.Counter[str] = collections.Counter()
@@ -50,10 +49,6 @@ class Stats:
     def add_retry(self) -> None:
         with self._lock:
             self.retried += 1
-
-    def add_spooled(self, n: int) -> None:
-        with self._lock:
-            self.spooled += n
 
     def add_replayed(self, n: int) -> None:
         with self._lock:
@@ -74,13 +69,14 @@ class Stats:
             return failed
 
     def as_dict(self, **live: int) -> dict[str, Any]:
+        """The counters, with the engine's live figures (queued, in flight,
+        spooled: what reached the disk, spool_pending)."""
         with self._lock:
             return {
                 "tracked": _current(self.tracked),
                 **live,
                 "sent": self.sent,
                 "retried": self.retried,
-                "spooled": self.spooled,
                 "replayed": self.replayed,
                 "dropped": dict(self.dropped),
                 "dead_lettered": dict(self.dead_lettered),

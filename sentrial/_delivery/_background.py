@@ -199,7 +199,7 @@ class BackgroundDelivery:
             if self._thread is None and not self._stopping.is_set():
                 self._start()
             if self._spooling:
-                self._to_spool([op])
+                self._to_spool([op], buffered=True)
                 return
             if len(self._queue) >= self.config.max_queue_size or self._thread is None:
                 # Spilling starts: from now on operations go to disk. What the
@@ -208,7 +208,7 @@ class BackgroundDelivery:
                 self._spooling = True
                 self._insure_needed = True
                 self._wake.set()
-                self._to_spool([op])
+                self._to_spool([op], buffered=True)
                 return
             self._queue.append(op)
         self._idle.clear()
@@ -283,26 +283,36 @@ class BackgroundDelivery:
                     journal.remove()
                     self._journals.remove((journal, pending))
 
-    def _to_spool(self, ops: list[Operation], *, fresh: bool = False) -> None:
-        """Write ``ops`` to disk; what cannot be written stays in memory (under
-        a hard cap) or, failing that, goes to the dead-letter file."""
+    def _to_spool(
+        self, ops: list[Operation], *, fresh: bool = False, buffered: bool = False
+    ) -> None:
+        """Spool ``ops``; what does not fit under ``max_spool_bytes`` is dropped
+        (counted), what a failing disk gives back is kept (see _kept_in_memory)."""
         self._setup()
-        stored, error = self._spool.append(ops, fresh=fresh)
-        if error is None:
-            reason, message = "spool_full", "the spool is full (max_spool_bytes)"
-        else:
-            reason, message = "spool_error", f"cannot write the spool: {error}"
-            self._log_once("spool_error", f"{message}; operations are kept in memory")
-        self.counters.add_spooled(stored)
-        rest = ops[stored:]
-        if not rest:
+        accepted, failed, error = self._spool.append(ops, fresh=fresh, buffered=buffered)
+        self._kept_in_memory(failed, error)
+        if accepted < len(ops):
+            message = "the spool is full (max_spool_bytes)"
+            self._fail(ops[accepted:], "spool_full", message, keep=False)
+
+    def _flush_spool(self) -> None:
+        """Write what callers spooled into the buffer (see Spool.append)."""
+        failed, error = self._spool.flush()
+        self._kept_in_memory(failed, error)
+
+    def _kept_in_memory(self, failed: list[Operation], error: OSError | None) -> None:
+        """Operations the disk refused (full, too large, gone): kept in memory
+        under a hard cap, then in the dead-letter file (which may fail too)."""
+        if not failed:
             return
+        message = f"cannot write the spool: {error}"
+        self._log_once("spool_error", f"{message}; operations are kept in memory")
         room = 2 * self.config.max_queue_size - len(self._queue)
-        if reason == "spool_error" and not self._stopping.is_set() and room > 0:
-            self._queue.extend(rest[:room])
-            rest = rest[room:]
-        if rest:
-            self._fail(rest, reason, message, keep=reason != "spool_full")
+        if not self._stopping.is_set() and room > 0:
+            self._queue.extend(failed[:room])
+            failed = failed[room:]
+        if failed:
+            self._fail(failed, "spool_error", message)
 
     # -- delivery thread ----------------------------------------------------
 
@@ -357,6 +367,7 @@ class BackgroundDelivery:
             except queue.Full:  # the sender is busy (or the API down)
                 if self._insure_needed:
                     self._insure_in_flight()
+                self._flush_spool()  # within flush_interval or so, spooled is on disk
                 if self._stopping.is_set():  # give it back, before newer ones
                     self._queue.extendleft(reversed(batch))
                     self._holding = None
@@ -402,6 +413,8 @@ class BackgroundDelivery:
                         batch.append(queue.popleft())
                     self._holding = batch
                 return self._prepare(batch)
+            if self._spool.pending:
+                self._flush_spool()
             ops = self._spool.read_own(size) if self._spool.pending else []
             if ops:
                 self.counters.add_replayed(len(ops))
@@ -710,6 +723,7 @@ class BackgroundDelivery:
                 journal.remove()
             self._journals.clear()
         if self._ready:
+            self._flush_spool()
             try:
                 self._spool.sync()
                 self._spool.close()
@@ -725,6 +739,7 @@ class BackgroundDelivery:
             queued=len(self._queue),
             in_flight=len(self._current or ()) + (self._lanes.in_flight if ready else 0),
             spool_pending=self._spool.pending if ready else 0,
+            spooled=self._spool.written if ready else 0,
         )
 
     def _after_fork_in_child(self) -> None:

@@ -38,6 +38,7 @@ from .._operation import Operation
 logger = logging.getLogger("sentrial")
 
 SEGMENT_BYTES = 16 * 1024 * 1024
+BUFFER_BYTES = 64 * 1024
 READ_CHUNK = 256 * 1024
 
 #: Called with a spool line that is not an operation, and why.
@@ -140,7 +141,10 @@ class Spool:
         self._active: _Segment | None = None
         self._closed: deque[_Segment] = deque()  # ours, written, waiting for replay
         self._bytes = 0
-        self.pending = 0  # our operations on disk, not yet read back
+        self._buffer: list[tuple[Operation, bytes]] = []  # see append(buffered=True)
+        self._buffered_bytes = 0
+        self.pending = 0  # our operations spooled (buffered or on disk), not yet read back
+        self.written = 0  # operations that reached the OS, ever
 
     def _new_segment(self, first: Operation) -> _Segment:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -154,54 +158,97 @@ class Spool:
         hidden.rename(path)  # the lock belongs to the open file, not the name
         return _Segment(path, handle)
 
-    def append(self, ops: list[Operation], *, fresh: bool = False) -> tuple[int, OSError | None]:
-        """Write ``ops`` in order; returns how many reached the OS, and the
-        error that stopped the rest (None when the rest did not fit under
-        ``max_bytes``). ``fresh`` starts a new segment, for operations older
-        than those already spooled."""
+    def append(
+        self, ops: list[Operation], *, fresh: bool = False, buffered: bool = False
+    ) -> tuple[int, list[Operation], OSError | None]:
+        """Spool ``ops`` in order. Returns how many were taken (the rest did
+        not fit under ``max_bytes``), the operations a failed write gave back
+        (older ones first: they may come from the buffer) and that error.
+
+        ``buffered`` keeps them in memory until ``BUFFER_BYTES`` gather (one
+        write for many operations, on the caller's thread); the delivery
+        thread writes the rest within ``flush_interval`` (``flush``).
+        ``written`` counts only what reached the OS. ``fresh`` starts a new
+        segment, for operations older than those already spooled.
+        """
         with self._lock:
-            lines: list[bytes] = []
-            size = 0
+            lines: list[tuple[Operation, bytes]] = []
+            size = self._bytes + self._buffered_bytes
             for op in ops:
                 line = op.to_record() + b"\n"
-                if self._bytes + size + len(line) > self.max_bytes:
+                if size + len(line) > self.max_bytes:
                     break
-                lines.append(line)
+                lines.append((op, line))
                 size += len(line)
-            stored = 0
-            error: OSError | None = None
-            start_new = fresh
-            while stored < len(lines):
-                new = start_new or self._active is None or self._active.size >= SEGMENT_BYTES
-                if new:
-                    self._rotate()
-                    try:
-                        self._active = self._new_segment(ops[stored])
-                    except OSError as exc:
-                        error = exc
-                        break
-                    start_new = False
-                active = self._active
-                assert active is not None
-                data = b"".join(lines[stored:])
-                try:
-                    written = os.write(active.handle.fileno(), data)
-                except OSError as exc:
-                    written, error = 0, exc
-                done = data.count(b"\n", 0, written)  # whole lines; a torn tail is ignored
-                active.size += written
-                self._bytes += written
-                stored += done
-                self.pending += done
-                if written < len(data):
-                    self._rotate()  # ends this segment; the rest goes to a new one
-                    if new and not done:  # not even one line fits a new segment
-                        error = error or OSError("short write to the spool")
-                        break
-                    error = None
+            if buffered and not fresh:
+                self._buffer.extend(lines)
+                self._buffered_bytes += sum(len(line) for _, line in lines)
+                self.pending += len(lines)
+                if self._buffered_bytes < BUFFER_BYTES:
+                    return len(lines), [], None
+                failed, error = self._write_buffer()
+                return len(lines), failed, error
+            failed, error = self._write_buffer()
+            if not failed:
+                self.pending += len(lines)
+                more, error = self._write(lines, fresh)
+                failed.extend(more)
+            else:
+                failed.extend(op for op, _ in lines)
             if fresh:
                 self._rotate()  # later appends must not land after older ones
-            return stored, error
+            return len(lines), failed, error
+
+    def flush(self) -> tuple[list[Operation], OSError | None]:
+        """Write what ``append(buffered=True)`` holds; gives back what failed."""
+        with self._lock:
+            return self._write_buffer()
+
+    def _write_buffer(self) -> tuple[list[Operation], OSError | None]:
+        if not self._buffer:
+            return [], None
+        lines, self._buffer, self._buffered_bytes = self._buffer, [], 0
+        return self._write(lines, False)
+
+    def _write(
+        self, lines: list[tuple[Operation, bytes]], fresh: bool
+    ) -> tuple[list[Operation], OSError | None]:
+        """Write ``lines`` (counted in ``pending`` already); gives back the
+        operations that could not be written, and the error."""
+        stored = 0
+        error: OSError | None = None
+        start_new = fresh
+        while stored < len(lines):
+            new = start_new or self._active is None or self._active.size >= SEGMENT_BYTES
+            if new:
+                self._rotate()
+                try:
+                    self._active = self._new_segment(lines[stored][0])
+                except OSError as exc:
+                    error = exc
+                    break
+                start_new = False
+            active = self._active
+            assert active is not None
+            data = b"".join(line for _, line in lines[stored:])
+            try:
+                written = os.write(active.handle.fileno(), data)
+            except OSError as exc:
+                written, error = 0, exc
+            done = data.count(b"\n", 0, written)  # whole lines; a torn tail is ignored
+            active.size += written
+            self._bytes += written
+            self.written += done
+            stored += done
+            if written < len(data):
+                self._rotate()  # ends this segment; the rest goes to a new one
+                if new and not done:  # not even one line fits a new segment
+                    error = error or OSError("short write to the spool")
+                    break
+                error = None
+        failed = [op for op, _ in lines[stored:]]
+        self.pending -= len(failed)
+        return failed, error
 
     def journal(self, ops: list[Operation]) -> _Segment:
         """A locked segment holding copies of ``ops``, which this process never
@@ -225,19 +272,20 @@ class Spool:
             self._active = None
 
     def sync(self) -> None:
-        """Flush to disk (at exit)."""
+        """Flush to disk (at exit; ``flush`` the buffer first)."""
         with self._lock:
             for segment in [*self._closed, *([self._active] if self._active else [])]:
                 with contextlib.suppress(OSError):
                     os.fsync(segment.handle.fileno())
 
     def read_own(self, limit: int) -> list[Operation]:
-        """Up to ``limit`` of our own spooled operations, oldest first."""
+        """Up to ``limit`` of our own spooled operations, oldest first (call
+        ``flush`` first: buffered ones are read once written)."""
         with self._lock:
             while True:
                 if not self._closed:
                     if self._active is None or self._active.size == 0:
-                        self.pending = 0  # everything of ours has been read back
+                        self.pending = len(self._buffer)  # all the rest has been read back
                         return []
                     self._rotate()  # writers move on to a new segment
                 segment = self._closed[0]
@@ -285,11 +333,3 @@ class Spool:
             self._closed.clear()
             self._active = None
             self.pending = 0  # what is left belongs to the next process now
-
-    def reset_after_fork(self) -> None:
-        """The child owns none of the parent's segments (their locks stay the parent's)."""
-        self._lock = threading.Lock()
-        self._active = None
-        self._closed = deque()
-        self._bytes = 0
-        self.pending = 0

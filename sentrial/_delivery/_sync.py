@@ -53,10 +53,9 @@ class SyncDelivery:
             caps = self._caps.get(self._transport.probe)
             result = self._transport.send_one(op, self._ids.get(op.session_id), caps)
         except RetryableError as exc:
-            stored, _ = self._spool.append([op])
-            self.counters.add_spooled(stored)
-            if not stored:
-                self._fail(op, "spool_full", exc)
+            accepted, failed, _ = self._spool.append([op])
+            if not accepted or failed:
+                self._fail(op, "spool_full" if not accepted else "spool_error", exc)
             self._raise(exc, f"kept on disk for a later retry ({self._spool.directory})")
             return
         verdict = for_status(result.status)
@@ -92,4 +91,9 @@ class SyncDelivery:
         return delivered
 
     def stats(self) -> dict[str, Any]:
-        return self.counters.as_dict(queued=0, in_flight=0, spool_pending=self._spool.pending)
+        return self.counters.as_dict(
+            queued=0,
+            in_flight=0,
+            spooled=self._spool.written,
+            spool_pending=self._spool.pending,
+        )
