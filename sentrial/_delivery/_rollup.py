@@ -17,6 +17,7 @@ from .._operation import Operation
 logger = logging.getLogger("sentrial")
 
 MAX_OPEN_SESSIONS = 100_000
+_COUNTED = frozenset({"estimated_cost", "prompt_tokens", "completion_tokens", "token_count"})
 
 
 class _Totals:
@@ -44,6 +45,8 @@ class Rollup:
             cost = llm_cost(fields)
             if cost is not None:
                 fields["estimated_cost"] = cost
+        if _COUNTED.isdisjoint(fields):  # most tool calls: nothing to add up
+            return
         totals = self._open.get(session_id)
         if totals is None:
             totals = self._open[session_id] = _Totals()
