@@ -55,4 +55,4 @@ lock:
 	{ echo "# Exact versions of every dev/test dependency (pip constraints). Refresh: make lock"; cat /tmp/sentrial-freeze.txt; } > requirements/dev.lock
 
 clean:
-	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-published .venv-published.lock dist build .pytest_cache .mypy_cache .ruff_cache

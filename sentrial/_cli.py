@@ -8,12 +8,12 @@ Exit codes: 0 success, 1 the API failed or is unreachable, 2 bad input.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
+
+from sentrial._serve import add_arguments as add_serve_arguments
 
 EXIT_OK, EXIT_API, EXIT_USAGE = 0, 1, 2
 
@@ -24,63 +24,13 @@ class CLIError(Exception):
         self.code = code
 
 
-def _default_db() -> str:
-    import platformdirs
-
-    directory = Path(platformdirs.user_data_dir("sentrial", appauthor=False))
-    directory.mkdir(parents=True, exist_ok=True)
-    return str(directory / "sentrial.db")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 # -- serve ---------------------------------------------------------------------------
 
 
 def _serve(args: argparse.Namespace) -> int:
-    try:
-        from sentrial._server import DEFAULT_API_KEY, LocalServer
-    except ImportError as exc:  # the server lives behind an extra
-        raise CLIError(
-            f"sentrial serve needs the server extra: pip install 'sentrial[server]' ({exc})",
-            EXIT_USAGE,
-        ) from None
-    keys = args.api_key or [DEFAULT_API_KEY]
-    if not args.api_key and not _is_loopback(args.host):
-        raise CLIError(
-            f"refusing to listen on {args.host} with the well-known local key: pass --api-key KEY",
-            EXIT_USAGE,
-        )
-    db = args.db or _default_db()
-    try:
-        server = LocalServer(db, host=args.host, port=args.port, api_keys=keys)
-    except OSError as exc:
-        raise CLIError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
-    print(f"Sentrial local server on {server.url}  (database: {db})")
-    if _is_loopback(args.host):
-        print(f"  viewer:  {server.url}/")
-    print(f"  export SENTRIAL_API_URL={server.url}")
-    if args.api_key:
-        print("  export SENTRIAL_API_KEY=<one of the keys given with --api-key>")
-    else:
-        print(f"  export SENTRIAL_API_KEY={DEFAULT_API_KEY}")
-    sys.stdout.flush()
-    server.start()
-    try:
-        while server.is_running():
-            server.wait(1.0)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return EXIT_OK
+    from sentrial._serve import serve
+
+    return serve(args)
 
 
 # -- reading the API -------------------------------------------------------------------
@@ -349,12 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the local Sentrial-compatible server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8787)
-    serve.add_argument("--db", help="SQLite file, or :memory: (default: user data dir)")
-    serve.add_argument(
-        "--api-key", action="append", metavar="KEY", help="accepted bearer key (repeatable)"
-    )
+    add_serve_arguments(serve)
     serve.set_defaults(func=_serve)
 
     sessions = commands.add_parser("sessions", help="list sessions, newest first")

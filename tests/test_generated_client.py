@@ -76,7 +76,7 @@ def test_sync_round_trip_of_every_operation(sentrial_server: LocalServer) -> Non
             duration_ms=12.5,
         ),
     )
-    assert isinstance(event, Event)
+    assert isinstance(event, Event) and isinstance(event.id, str)
     assert event.id.startswith("evt_") and event.tool_name == "search"
 
     llm = create_event.sync(
@@ -168,7 +168,7 @@ def test_async_round_trip_of_every_operation(sentrial_server: LocalServer) -> No
             created = await create_session.asyncio(
                 client=client, body=SessionCreate(name="n", agent_name="a", user_id="u")
             )
-            assert isinstance(created, Session)
+            assert isinstance(created, Session) and isinstance(created.id, str)
             sid = created.id
             event = await create_event.asyncio(
                 client=client,

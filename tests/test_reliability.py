@@ -326,7 +326,6 @@ def _offline_then_replay(
     return first.stdout.split(), stats
 
 
-
 def test_exit_with_a_spilled_queue_replays_creates_first(
     sentrial_server: LocalServer, reader: Reader, tmp_path: Path
 ) -> None:

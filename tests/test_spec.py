@@ -92,6 +92,24 @@ DOCUMENTED_BODIES: list[tuple[str, dict[str, Any]]] = [
             "toolError": {"message": "timeout", "type": "TimeoutError", "stack_trace": None},
         },
     ),
+    # The published SDK's defaults: null for what the caller did not give.
+    ("SessionCreate", {"name": "n", "agentName": "a", "userId": "u", "metadata": None}),
+    (
+        "EventCreate",
+        {
+            "sessionId": "sess_abc",
+            "eventType": "llm_decision",
+            "reasoning": "r",
+            "alternativesConsidered": None,
+            "confidence": None,
+            "stateBefore": {},
+            "stateAfter": {},
+            "estimatedCost": 0.0,
+        },
+    ),
+    # Looser than a strict reading, as loose as the documented API.
+    ("SessionUpdate", {"promptTokens": 1.5, "customMetrics": {"label": "x"}, "durationMs": -1}),
+    ("EventCreate", {"sessionId": "s", "eventType": "llm_decision", "confidence": 3}),
     (
         "EventCreate",
         {
@@ -130,7 +148,9 @@ def test_documented_bodies_validate(schema: str, body: dict[str, Any]) -> None:
         ("SessionCreate", {"name": "n", "agentName": "a"}, "userId"),
         ("SessionCreate", {"name": "n", "agentName": "a", "userId": "u", "id": "bad"}, "id"),
         ("EventCreate", {"sessionId": "s", "eventType": "nope"}, "eventType"),
-        ("EventCreate", {"sessionId": "s", "eventType": "error", "confidence": 2}, "confidence"),
+        ("EventCreate", {"sessionId": "s", "eventType": "error", "confidence": "hi"}, "confidence"),
+        ("EventCreate", {"sessionId": "s", "eventType": "error", "metadata": [1]}, "metadata"),
+        ("SessionUpdate", {"promptTokens": "12"}, "promptTokens"),
         ("SessionUpdate", {"status": "active"}, "status"),
     ],
 )

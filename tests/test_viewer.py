@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, sync_playwright
 
 from sentrial import SentrialClient
 from sentrial._server import LocalServer
@@ -106,3 +106,38 @@ def test_list_filter_and_open_a_session(
     error_row = page.locator("#events tr.event.error")
     assert error_row.count() == 1 and "charge" in error_row.inner_text()
     page.screenshot(path=str(ARTIFACTS / "4-error.png"), full_page=True)
+
+
+def test_stored_markup_never_runs_and_the_page_keeps_its_style(
+    sentrial_server: LocalServer, page: Page
+) -> None:
+    """Values a store holds where numbers belong (a former version, or a write past
+    the API) are escaped; the CSP lets the page's own style apply and nothing run."""
+    payload = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+    storage = sentrial_server.storage
+    session = storage.create_session({"name": payload, "agentName": payload, "userId": payload})
+    storage.update_session(session["id"], {"totalTokens": payload, "estimatedCost": payload})
+    storage.create_event(
+        {"sessionId": session["id"], "eventType": "tool_call", "promptTokens": payload}
+    )
+    dialogs: list[str] = []
+    violations: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            violations.append(message.text)
+
+    page.on("dialog", on_dialog)
+    page.on("console", on_console)
+    for path in ("/", f"/sessions/{session['id']}"):
+        page.goto(sentrial_server.url + path)
+        assert payload in page.locator("body").inner_text()  # shown as text
+        margin = page.evaluate("getComputedStyle(document.body).marginTop")
+        assert margin == "32px"  # the page's stylesheet applied (2rem)
+    page.screenshot(path=str(ARTIFACTS / "5-escaped.png"), full_page=True)
+    assert dialogs == []
+    assert [v for v in violations if "Content Security Policy" in v] == []

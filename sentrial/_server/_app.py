@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -20,7 +20,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import _capabilities as capabilities
-from . import _spec
+from . import _json, _spec
+from ._pii import DEFAULT_PII_CONFIG
 from ._spec import SpecValidationError
 from ._storage import Storage, StorageError
 
@@ -38,11 +39,14 @@ class HTTPError(Exception):
 
 
 def json_response(data: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json")
+    return Response(_json.dumps(data), status_code=status, media_type="application/json")
 
 
 def error_response(status: int, title: str, message: str) -> Response:
-    return json_response({"error": title, "message": message}, status)
+    response = json_response({"error": title, "message": message}, status)
+    # Messages quote what the client sent: never let a browser sniff it as HTML.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class _KeyCheck:
@@ -76,8 +80,12 @@ async def _read_json(request: Request, limit: int) -> Any:
             raise HTTPError(413, "Payload Too Large", f"body: larger than {limit} bytes")
         chunks.append(chunk)
     try:
-        return orjson.loads(b"".join(chunks))
+        return _json.loads(b"".join(chunks))
     except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):  # past the parser's 1024 levels
+            raise HTTPError(
+                400, "Bad Request", f"body: nested deeper than {_json.MAX_DEPTH} objects and arrays"
+            ) from None
         raise HTTPError(400, "Bad Request", f"body: not valid JSON ({exc})") from exc
 
 
@@ -100,10 +108,22 @@ def _query(request: Request, operation_id: str, integers: frozenset[str] = froze
     return values
 
 
-def create_app(storage: Storage, api_keys: Sequence[str], *, viewer: bool = True) -> Starlette:
+def create_app(
+    storage: Storage,
+    api_keys: Sequence[str],
+    *,
+    viewer: bool = True,
+    pii_config: Mapping[str, Any] | None = None,
+    host: str | None = None,
+) -> Starlette:
     """The ASGI app serving every operation of the spec over ``storage``, and the
-    session viewer at ``/`` unless ``viewer`` is False (non-loopback servers)."""
+    session viewer at ``/`` unless ``viewer`` is False (non-loopback servers).
+
+    ``pii_config`` is what ``GET /api/sdk/pii-config`` answers (default:
+    :data:`DEFAULT_PII_CONFIG`); ``host``, the name the server listens on, is
+    one the viewer answers to besides ``localhost`` and loopback addresses."""
     check_key = _KeyCheck(api_keys)
+    pii_answer = orjson.dumps({"config": dict(pii_config or DEFAULT_PII_CONFIG)})
     body_limit = _spec.request_limit("maxBodyBytes")
     batch_bytes = _spec.request_limit("maxBatchBytes")
     batch_items = _spec.request_limit("maxBatchOperations")
@@ -132,6 +152,9 @@ def create_app(storage: Storage, api_keys: Sequence[str], *, viewer: bool = True
         return json_response(
             {"status": "ok", "version": SERVER_VERSION, "capabilities": sorted(capabilities.ALL)}
         )
+
+    async def get_pii_config(request: Request) -> Response:
+        return Response(pii_answer, media_type="application/json")
 
     async def create_session(request: Request) -> Response:
         body = await _read_json(request, body_limit)
@@ -247,6 +270,7 @@ def create_app(storage: Storage, api_keys: Sequence[str], *, viewer: bool = True
 
     routes = [
         resource("/api/sdk/health", get=endpoint(health, auth=False)),
+        resource("/api/sdk/pii-config", get=endpoint(get_pii_config)),
         resource("/api/sdk/sessions", post=endpoint(create_session), get=endpoint(list_sessions)),
         resource(
             "/api/sdk/sessions/{id}", get=endpoint(get_session), patch=endpoint(update_session)
@@ -258,7 +282,7 @@ def create_app(storage: Storage, api_keys: Sequence[str], *, viewer: bool = True
     if viewer:
         from ._viewer import viewer_routes
 
-        routes += viewer_routes(storage)
+        routes += viewer_routes(storage, host)
 
     async def http_exception(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

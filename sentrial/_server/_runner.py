@@ -9,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 import uvicorn
 
+from .._serve import is_loopback
 from ._app import create_app
 from ._storage import Storage
 
@@ -25,12 +26,25 @@ class ASGIThread:
     """Any ASGI app served by uvicorn from a daemon thread."""
 
     def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Binds at once: OSError (a name that does not resolve, a port in use)
+        or ValueError (a port outside 0-65535) here, not in the thread."""
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port {port} is not in 0-65535")
         self.host = host
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Inherited by accepted connections: no Nagle + delayed-ACK stalls.
-        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._socket.bind((host, port))
+        # IPv4 or IPv6, whichever the host names (`::1` needs an AF_INET6 socket);
+        # IPv4 first for a name with both, as before (`localhost`: 127.0.0.1).
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        found.sort(key=lambda info: info[0] != socket.AF_INET)
+        family, kind, proto, _, address = found[0]
+        self._socket = socket.socket(family, kind, proto)
+        try:
+            self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # Inherited by accepted connections: no Nagle + delayed-ACK stalls.
+            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._socket.bind(address)
+        except OSError:
+            self._socket.close()
+            raise
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(
             app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
@@ -40,7 +54,8 @@ class ASGIThread:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -95,15 +110,24 @@ class LocalServer(ASGIThread):
         host: str = "127.0.0.1",
         port: int = 0,
         api_keys: Sequence[str] = (DEFAULT_API_KEY,),
+        pii_config: Mapping[str, Any] | None = None,
     ) -> None:
-        self.storage = Storage(db)
         self.api_keys = list(api_keys)
+        if not self.api_keys or not all(key.strip() for key in self.api_keys):
+            raise ValueError("API keys must not be empty")
         self.api_key = self.api_keys[0]
-        # The viewer reads the store without a key: only for loopback servers.
-        viewer = host in ("127.0.0.1", "localhost", "::1")
-        super().__init__(
-            create_app(self.storage, self.api_keys, viewer=viewer), host=host, port=port
+        self.storage = Storage(db)
+        # The viewer reads the store without a key: only for loopback servers,
+        # and only for requests whose Host names this machine (DNS rebinding).
+        viewer = is_loopback(host)
+        app = create_app(
+            self.storage, self.api_keys, viewer=viewer, pii_config=pii_config, host=host
         )
+        try:
+            super().__init__(app, host=host, port=port)
+        except BaseException:
+            self.storage.close()
+            raise
 
     def stop(self) -> None:
         super().stop()

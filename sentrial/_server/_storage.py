@@ -8,6 +8,12 @@ Records are kept as the canonical JSON of what the client sent, plus a few
 indexed columns for filtering and ordering. Keeping the exact body is what
 makes idempotent creation cheap: a repeated id is a replay when the canonical
 bodies are equal, and a conflict otherwise.
+
+``null`` in a request's top-level field means the field is absent: it is
+dropped before anything is stored or compared. Fields the spec does not
+declare are stored and returned as sent, except under a name the record
+defines itself (a session's ``status``, ``eventCount``, ...): there the
+record's own value wins.
 """
 
 from __future__ import annotations
@@ -19,10 +25,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
+from . import _json, _spec
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -51,19 +57,26 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, ts_us, seq);
 """
 
-# Fields of an update body that are stored as the session's outcome.
-_OUTCOME_FIELDS = (
-    "success",
-    "failureReason",
-    "estimatedCost",
-    "durationMs",
-    "promptTokens",
-    "completionTokens",
-    "totalTokens",
-    "customMetrics",
-    "userInput",
-    "assistantOutput",
-)
+
+def _properties(schema: str) -> frozenset[str]:
+    return frozenset(_spec.load_spec()["components"]["schemas"][schema]["properties"])
+
+
+# Fields of a session record that a create body cannot set (an update, or the
+# server, does), and fields an update body cannot set (creation, or the server,
+# does). Undeclared fields of either body are kept under any other name.
+_NOT_FROM_CREATE = _properties("Session") - _properties("SessionCreate")
+_NOT_FROM_UPDATE = (_properties("Session") - _properties("SessionUpdate")) | {
+    "status",  # columns of their own
+    "completedAt",
+}
+
+
+def _present(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` without its null fields: null means absent."""
+    if None in body.values():
+        return {k: v for k, v in body.items() if v is not None}
+    return body
 
 
 class StorageError(Exception):
@@ -96,25 +109,47 @@ def _now_us() -> int:
     return time.time_ns() // 1000
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_MIN_US = (datetime.min.replace(tzinfo=UTC) - _EPOCH) // _MICROSECOND
+_MAX_US = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // _MICROSECOND
+
+
 def _to_us(value: str, field: str) -> int:
+    """Microseconds since the epoch of an RFC 3339 date-time naming an instant
+    between 0001-01-01 and 9999-12-31 in UTC (StorageError, 400, otherwise)."""
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if value.endswith("z"):  # RFC 3339 allows a lowercase z
+            value = value[:-1] + "Z"
+        moment = datetime.fromisoformat(value)  # Python 3.11+: also "Z"
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return int(moment.timestamp() * 1_000_000)
+        elif moment.year in (1, 9999):
+            # Raises for an instant outside datetime's range in UTC, such as
+            # 9999-12-31T23:59:59-23:59: nothing is stored that cannot be read.
+            moment.astimezone(UTC)
+        return (moment - _EPOCH) // _MICROSECOND
     except (ValueError, OverflowError, OSError) as exc:
-        raise StorageError(f"{field}: {value!r} is not a usable date-time") from exc
+        raise StorageError(
+            f"{field}: {value!r} is not a usable date-time"
+            " (RFC 3339, between years 0001 and 9999 in UTC)"
+        ) from exc
 
 
 def iso(us: int | None) -> str | None:
+    """The RFC 3339 text of a stored time; never fails (a time a former version
+    stored out of range reads as the nearest one in range)."""
     if us is None:
         return None
-    moment = datetime.fromtimestamp(us / 1_000_000, tz=UTC)
+    moment = _EPOCH + timedelta(microseconds=min(max(us, _MIN_US), _MAX_US))
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _canonical(body: dict[str, Any]) -> str:
-    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS).decode()
+    try:
+        return _json.canonical(body)
+    except _json.TooDeep as exc:
+        raise StorageError(str(exc)) from None
 
 
 def _percentile(ordered: list[float], q: float) -> float | None:
@@ -131,30 +166,52 @@ def _encode_cursor(*parts: int) -> str:
     return base64.urlsafe_b64encode(":".join(map(str, parts)).encode()).decode()
 
 
+_INT64 = range(-(2**63), 2**63)  # what SQLite compares an INTEGER column with
+
+
 def _decode_cursor(cursor: str, size: int) -> list[int]:
     try:
-        parts = [int(p) for p in base64.urlsafe_b64decode(cursor.encode()).decode().split(":")]
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        parts = [int(p) for p in text.split(":")] if len(text) <= 64 else []
     except (ValueError, UnicodeError) as exc:
         raise StorageError("cursor: not a cursor this server issued") from exc
-    if len(parts) != size:
+    if len(parts) != size or not all(part in _INT64 for part in parts):
         raise StorageError("cursor: not a cursor this server issued")
     return parts
 
 
+class StorageOpenError(ValueError):
+    """The database cannot be opened or used; the message is one line naming the file."""
+
+
 class Storage:
-    """One SQLite database (a file in WAL mode, or ``:memory:``)."""
+    """One SQLite database (a file in WAL mode, or ``:memory:``).
+
+    Raises :class:`StorageOpenError` when ``path`` is no usable database (a
+    missing directory, a directory, a file that is not SQLite, a database of
+    another program); such a file is left as it was.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        if path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        # Checkpoint the WAL in larger steps: ingest bursts write less often twice.
-        self._db.execute("PRAGMA wal_autocheckpoint=10000")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageOpenError(f"cannot open the database {path}: {exc}") from None
+        try:
+            self._db.row_factory = sqlite3.Row
+            # Fails on a file that is not SQLite before anything is written to it.
+            self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            if path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            # Checkpoint the WAL in larger steps: ingest bursts write less often twice.
+            self._db.execute("PRAGMA wal_autocheckpoint=10000")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise StorageOpenError(f"cannot use the database {path}: {exc}") from None
 
     def close(self) -> None:
         with self._lock:
@@ -179,6 +236,7 @@ class Storage:
             return self._session_record(self._session_row(self._create_session(body)))
 
     def _create_session(self, body: dict[str, Any]) -> str:
+        body = _present(body)
         session_id: str = body.get("id") or _new_id("sess_")
         canonical = _canonical(body)
         now = _now_us()
@@ -208,6 +266,7 @@ class Storage:
             return self._session_record(self._session_row(session_id))
 
     def _update_session(self, session_id: str, body: dict[str, Any]) -> None:
+        body = _present(body)
         row = self._session_row(session_id)
         status = body.get("status")
         success = body.get("success")
@@ -215,8 +274,8 @@ class Storage:
             raise Unprocessable(f"status: {status!r} contradicts success={success}")
         if status is None and success is not None:
             status = "completed" if success else "failed"
-        outcome = orjson.loads(row["outcome"])
-        outcome.update({k: body[k] for k in _OUTCOME_FIELDS if k in body})
+        outcome = _json.loads(row["outcome"])
+        outcome.update({k: v for k, v in body.items() if k not in _NOT_FROM_UPDATE})
         completed_us = row["completed_us"]
         if "completedAt" in body:
             completed_us = _to_us(body["completedAt"], "completedAt")
@@ -288,7 +347,8 @@ class Storage:
         return row
 
     def _session_record(self, row: sqlite3.Row) -> dict[str, Any]:
-        body = orjson.loads(row["create_body"])
+        created = _json.loads(row["create_body"])
+        body = {k: v for k, v in created.items() if k not in _NOT_FROM_CREATE}
         (count,) = self._db.execute(
             "SELECT COUNT(*) FROM events WHERE session_id = ?", (row["id"],)
         ).fetchone()
@@ -297,7 +357,7 @@ class Storage:
             "estimatedCost": None,
             "durationMs": None,
             **body,
-            **orjson.loads(row["outcome"]),
+            **_json.loads(row["outcome"]),
             "id": row["id"],
             "status": row["status"],
             "eventCount": count,
@@ -323,18 +383,19 @@ class Storage:
                     "succeeded": 0,
                     "durations": [],
                     "cost": 0.0,
-                    "tokens": 0,
+                    "tokens": 0.0,
                 },
             )
-            outcome = orjson.loads(row["outcome"])
+            outcome = _json.loads(row["outcome"])
             agent["sessions"] += 1
             if row["status"] in ("completed", "failed"):
                 agent["finished"] += 1
                 agent["succeeded"] += row["status"] == "completed"
-            if isinstance(outcome.get("durationMs"), (int, float)):
-                agent["durations"].append(float(outcome["durationMs"]))
-            agent["cost"] += float(outcome.get("estimatedCost") or 0)
-            agent["tokens"] += int(outcome.get("totalTokens") or 0)
+            duration = outcome.get("durationMs")
+            if isinstance(duration, (int, float)) and not isinstance(duration, bool):
+                agent["durations"].append(_json.number(duration))
+            agent["cost"] += _json.number(outcome.get("estimatedCost"))
+            agent["tokens"] += _json.number(outcome.get("totalTokens"))
         out = []
         for agent in stats.values():
             durations = sorted(agent.pop("durations"))
@@ -356,6 +417,7 @@ class Storage:
 
     def _insert_event(self, body: dict[str, Any], known_sessions: set[str]) -> str:
         """Store one event and return its id; ``known_sessions`` caches lookups."""
+        body = _present(body)
         session_id = body["sessionId"]
         if session_id not in known_sessions:
             exists = self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,))
@@ -404,7 +466,7 @@ class Storage:
     def _event_record(self, row: sqlite3.Row) -> dict[str, Any]:
         return {
             "toolName": None,
-            **orjson.loads(row["body"]),
+            **_json.loads(row["body"]),
             "id": row["id"],
             "createdAt": iso(row["created_us"]),
             "timestamp": iso(row["ts_us"]),
@@ -457,6 +519,7 @@ class Storage:
         now = _now_us()
         for position, body in enumerate(bodies):
             try:
+                body = _present(body)
                 session_id = body["sessionId"]
                 if session_id not in known_sessions:
                     exists = self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,))

@@ -2,18 +2,35 @@
 
 No JavaScript framework and no CDN, so it works offline. Served only when the
 server listens on a loopback address: it reads the store without a key.
+
+It renders what clients stored, so it trusts none of it:
+
+- every value is escaped, whatever its type (a store may hold a string where
+  a number belongs: written by a former version, or past the API);
+- pages carry a Content-Security-Policy that runs no script at all and loads
+  nothing but the page's own stylesheet (allowed by its hash);
+- only requests whose ``Host`` names this machine (``localhost``, a loopback
+  address, or the host the server was started on) are answered; any other
+  name gets 421. A web page cannot read the viewer through a domain of its
+  own that resolves to 127.0.0.1 (DNS rebinding).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
+from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from .._serve import is_loopback
+from . import _json
 from ._storage import Storage, StorageError
 
 _STYLE = """
@@ -31,34 +48,119 @@ input,select{padding:.3rem}pre{white-space:pre-wrap;max-width:60rem;margin:.3rem
 """
 
 
-def _page(title: str, body: str) -> HTMLResponse:
+_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+HEADERS = {
+    "Content-Security-Policy": (
+        f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; img-src 'none'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _page(title: Any, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-        f"<style>{_STYLE}</style></head><body>{body}</body></html>"
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{_e(title)}</title>"
+        f"<style>{_STYLE}</style></head><body>{body}</body></html>",
+        status_code=status,
+        headers=HEADERS,
     )
 
 
+def _text(value: Any) -> str:
+    """Any stored value as text: strings as they are, the rest as JSON, None as ''."""
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else _json.dumps(value).decode()
+
+
 def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value))
+    """Any stored value as escaped text (see _text)."""
+    return html.escape(_text(value))
+
+
+def _number(value: Any) -> float | None:
+    """A JSON number as a float (None for anything else, or past a float's range)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def _money(value: Any) -> str:
-    return f"${value:.6f}" if isinstance(value, (int, float)) else ""
+    number = _number(value)
+    return "" if number is None else f"${number:.6f}"
 
 
 def _ms(value: Any) -> str:
-    return f"{value:,.0f} ms" if isinstance(value, (int, float)) else ""
+    number = _number(value)
+    return "" if number is None else f"{number:,.0f} ms"
 
 
 def _rate(value: Any) -> str:
-    return f"{value:.0%}" if isinstance(value, (int, float)) else ""
+    number = _number(value)
+    return "" if number is None else f"{number:.0%}"
+
+
+def _count(value: Any) -> str:
+    return _e(value) if _number(value) is not None else ""
 
 
 def _pretty(value: Any) -> str:
-    return _e(orjson.dumps(value, option=orjson.OPT_INDENT_2).decode())
+    return _e(_json.dumps(value, option=orjson.OPT_INDENT_2).decode())
 
 
-def viewer_routes(storage: Storage) -> list[Route]:
+def _tokens(event: dict[str, Any]) -> Any:
+    """Prompt plus completion tokens of an LLM call, else the event's tokenCount."""
+    parts = [event.get(k) for k in ("promptTokens", "completionTokens")]
+    total: Any = 0
+    for part in parts:
+        if _number(part) is not None:
+            total += part
+    if total:
+        return total
+    count = event.get("tokenCount")
+    return count if _number(count) is not None else ""
+
+
+def _host_name(header: str) -> str:
+    """The name in a Host header, without the port or IPv6 brackets, lowercased."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        end = header.find("]")
+        return header[1:end] if end > 0 else ""
+    name, _, port = header.rpartition(":")
+    return name if name and port.isdigit() and ":" not in name else header
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _only_for_this_machine(handler: Handler, host: str | None) -> Handler:
+    configured = {host.lower()} if host else set()
+
+    async def checked(request: Request) -> Response:
+        name = _host_name(request.headers.get("host", ""))
+        if name and (name in configured or is_loopback(name)):
+            return await handler(request)
+        return _page(
+            "Misdirected request",
+            "<h1>Misdirected request</h1><p>This viewer answers only under "
+            "<code>localhost</code> or a loopback address.</p>",
+            status=421,
+        )
+
+    return checked
+
+
+def viewer_routes(storage: Storage, host: str | None = None) -> list[Route]:
+    """The viewer's routes; ``host`` is the name the server was started on."""
+
     async def sessions(request: Request) -> Response:
         q = request.query_params
         filters = {
@@ -71,22 +173,26 @@ def viewer_routes(storage: Storage) -> list[Route]:
         page, _ = storage.list_sessions(**filters, limit=200)
         agents = storage.agent_stats()
         agent_rows = "".join(
-            f"<tr><td><a href='/?agent={_e(a['agentName'])}'>{_e(a['agentName'])}</a></td>"
-            f"<td class='num'>{a['sessions']}</td>"
+            f"<tr><td><a href='/?agent={_e(quote(_text(a['agentName']), safe=''))}'>"
+            f"{_e(a['agentName'])}</a></td>"
+            f"<td class='num'>{_count(a['sessions'])}</td>"
             f"<td class='num'>{_rate(a['successRate'])}</td>"
             f"<td class='num'>{_ms(a['p50DurationMs'])}</td>"
             f"<td class='num'>{_ms(a['p95DurationMs'])}</td>"
-            f"<td class='num'>{_money(a['cost'])}</td><td class='num'>{a['tokens']:,}</td></tr>"
+            f"<td class='num'>{_money(a['cost'])}</td>"
+            f"<td class='num'>{_e(format(a['tokens'], ',.0f'))}</td></tr>"
             for a in agents
         )
         session_rows = "".join(
-            f"<tr class='session'><td><a href='/sessions/{_e(s['id'])}'>{_e(s['name'])}</a></td>"
-            f"<td>{_e(s['agentName'])}</td><td>{_e(s['userId'])}</td>"
-            f"<td class='{_e(s['status'])}'>{_e(s['status'])}</td>"
+            f"<tr class='session'><td><a href='/sessions/{_e(quote(_text(s.get('id')), safe=''))}'>"
+            f"{_e(s.get('name'))}</a></td>"
+            f"<td>{_e(s.get('agentName'))}</td><td>{_e(s.get('userId'))}</td>"
+            f"<td class='{_e(s.get('status'))}'>{_e(s.get('status'))}</td>"
             f"<td class='num'>{_ms(s.get('durationMs'))}</td>"
-            f"<td class='num'>{s.get('totalTokens') or ''}</td>"
+            f"<td class='num'>{_count(s.get('totalTokens'))}</td>"
             f"<td class='num'>{_money(s.get('estimatedCost'))}</td>"
-            f"<td class='num'>{s['eventCount']}</td><td>{_e(s['startedAt'])}</td></tr>"
+            f"<td class='num'>{_count(s.get('eventCount'))}</td>"
+            f"<td>{_e(s.get('startedAt'))}</td></tr>"
             for s in page
         )
         status_options = "".join(
@@ -115,16 +221,12 @@ def viewer_routes(storage: Storage) -> list[Route]:
             s = storage.get_session(request.path_params["id"])
             events, _ = storage.list_events(s["id"], limit=1000)
         except StorageError as exc:
-            return _page("Not found", f"<h1>Not found</h1><p>{_e(exc.message)}</p>")
+            return _page("Not found", f"<h1>Not found</h1><p>{_e(exc.message)}</p>", 404)
         rows = []
         for ev in events:
             error = ev.get("toolError")
             name = ev.get("toolName") or ev.get("model") or ""
-            tokens = (
-                (ev.get("promptTokens") or 0) + (ev.get("completionTokens") or 0)
-                or ev.get("tokenCount")
-                or ""
-            )
+            tokens = _tokens(ev)
             details = []
             for label, key in (
                 ("input", "toolInput"),
@@ -140,18 +242,19 @@ def viewer_routes(storage: Storage) -> list[Route]:
                         f"<pre>{_pretty(ev[key])}</pre></details>"
                     )
             rows.append(
-                f"<tr class='event{' error' if error else ''}'><td>{_e(ev['timestamp'])}</td>"
-                f"<td>{_e(ev['eventType'])}</td><td>{_e(name)}</td>"
+                f"<tr class='event{' error' if error else ''}'><td>{_e(ev.get('timestamp'))}</td>"
+                f"<td>{_e(ev.get('eventType'))}</td><td>{_e(name)}</td>"
                 f"<td class='num'>{_ms(ev.get('durationMs'))}</td>"
-                f"<td class='num'>{tokens}</td>"
+                f"<td class='num'>{_e(tokens)}</td>"
                 f"<td class='num'>{_money(ev.get('estimatedCost'))}</td>"
                 f"<td>{''.join(details)}</td></tr>"
             )
         body = (
-            f"<p><a href='/'>&larr; all sessions</a></p><h1>{_e(s['name'])}</h1>"
-            f"<p>agent <b>{_e(s['agentName'])}</b> &middot; user {_e(s['userId'])} &middot; "
-            f"<span class='{_e(s['status'])}' id='status'>{_e(s['status'])}</span> &middot; "
-            f"{_ms(s.get('durationMs'))} &middot; {s.get('totalTokens') or 0} tokens &middot; "
+            f"<p><a href='/'>&larr; all sessions</a></p><h1>{_e(s.get('name'))}</h1>"
+            f"<p>agent <b>{_e(s.get('agentName'))}</b> &middot; user {_e(s.get('userId'))} "
+            f"&middot; <span class='{_e(s.get('status'))}' id='status'>{_e(s.get('status'))}"
+            f"</span> &middot; {_ms(s.get('durationMs'))} &middot; "
+            f"{_count(s.get('totalTokens')) or 0} tokens &middot; "
             f"{_money(s.get('estimatedCost'))}</p>"
             + (
                 f"<p class='failed'>{_e(s.get('failureReason'))}</p>"
@@ -161,9 +264,9 @@ def viewer_routes(storage: Storage) -> list[Route]:
             + "<table id='events'><tr><th>time</th><th>type</th><th>name</th><th>duration</th>"
             "<th>tokens</th><th>cost</th><th>details</th></tr>" + "".join(rows) + "</table>"
         )
-        return _page(s["name"], body)
+        return _page(s.get("name"), body)
 
     return [
-        Route("/", sessions, methods=["GET"]),
-        Route("/sessions/{id}", session, methods=["GET"]),
+        Route("/", _only_for_this_machine(sessions, host), methods=["GET"]),
+        Route("/sessions/{id}", _only_for_this_machine(session, host), methods=["GET"]),
     ]

@@ -12,6 +12,10 @@ from .event_page import EventPage
 from .event_type import EventType
 from .health import Health
 from .json_object import JsonObject
+from .pii_builtin_patterns import PiiBuiltinPatterns
+from .pii_config import PiiConfig
+from .pii_config_response import PiiConfigResponse
+from .pii_custom_pattern import PiiCustomPattern
 from .session import Session
 from .session_create import SessionCreate
 from .session_page import SessionPage
@@ -35,6 +39,10 @@ __all__ = (
     "EventType",
     "Health",
     "JsonObject",
+    "PiiBuiltinPatterns",
+    "PiiConfig",
+    "PiiConfigResponse",
+    "PiiCustomPattern",
     "Session",
     "SessionCreate",
     "SessionPage",

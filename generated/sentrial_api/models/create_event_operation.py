@@ -25,7 +25,8 @@ class CreateEventOperation:
     Attributes:
         op (Literal['createEvent']):
         body (EventCreate): One flat body for every event type; fields that do not apply to a type
-            are omitted.
+            are omitted. `null` in an optional field means absent. Undeclared
+            properties are stored and returned as sent.
     """
 
     op: Literal["createEvent"]

@@ -24,7 +24,8 @@ class CreateSessionOperation:
     """
     Attributes:
         op (Literal['createSession']):
-        body (SessionCreate):
+        body (SessionCreate): `null` in an optional field means absent. Undeclared properties are
+            stored and returned as sent.
     """
 
     op: Literal["createSession"]

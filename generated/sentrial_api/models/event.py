@@ -18,43 +18,45 @@ T = TypeVar("T", bound="Event")
 
 @_attrs_define
 class Event:
-    """
-    Attributes:
-        id (str):
-        session_id (str):
-        event_type (str): An `EventType` value; new values may appear.
-        created_at (datetime.datetime):
-        tool_name (None | str | Unset):
-        timestamp (datetime.datetime | None | Unset):
-        tool_input (JsonObject | Unset):
-        tool_output (JsonObject | Unset):
-        tool_error (JsonObject | Unset):
-        reasoning (None | str | Unset):
-        alternatives_considered (list[str] | Unset):
-        confidence (float | None | Unset):
-        estimated_cost (float | None | Unset):
-        token_count (int | None | Unset):
-        trace_id (None | str | Unset):
-        span_id (None | str | Unset):
-        metadata (JsonObject | Unset):
-        state_before (JsonObject | Unset):
-        state_after (JsonObject | Unset):
-        duration_ms (float | None | Unset):
-        model (None | str | Unset):
-        provider (None | str | Unset):
-        prompt_tokens (int | None | Unset):
-        completion_tokens (int | None | Unset):
-        cached_tokens (int | None | Unset):
-        cache_write_tokens (int | None | Unset):
-        input_ (Any | Unset): Any JSON.
-        output (Any | Unset): Any JSON.
+    """This server sends every field; the documented API promises none, so
+    none is required.
+
+        Attributes:
+            id (str | Unset):
+            session_id (str | Unset):
+            event_type (str | Unset): An `EventType` value; new values may appear.
+            tool_name (None | str | Unset):
+            created_at (datetime.datetime | Unset):
+            timestamp (datetime.datetime | None | Unset):
+            tool_input (JsonObject | Unset):
+            tool_output (JsonObject | Unset):
+            tool_error (JsonObject | Unset):
+            reasoning (None | str | Unset):
+            alternatives_considered (list[str] | Unset):
+            confidence (float | None | Unset):
+            estimated_cost (float | None | Unset):
+            token_count (float | None | Unset):
+            trace_id (None | str | Unset):
+            span_id (None | str | Unset):
+            metadata (JsonObject | Unset):
+            state_before (JsonObject | Unset):
+            state_after (JsonObject | Unset):
+            duration_ms (float | None | Unset):
+            model (None | str | Unset):
+            provider (None | str | Unset):
+            prompt_tokens (int | None | Unset):
+            completion_tokens (int | None | Unset):
+            cached_tokens (int | None | Unset):
+            cache_write_tokens (int | None | Unset):
+            input_ (Any | Unset): Any JSON.
+            output (Any | Unset): Any JSON.
     """
 
-    id: str
-    session_id: str
-    event_type: str
-    created_at: datetime.datetime
+    id: str | Unset = UNSET
+    session_id: str | Unset = UNSET
+    event_type: str | Unset = UNSET
     tool_name: None | str | Unset = UNSET
+    created_at: datetime.datetime | Unset = UNSET
     timestamp: datetime.datetime | None | Unset = UNSET
     tool_input: JsonObject | Unset = UNSET
     tool_output: JsonObject | Unset = UNSET
@@ -63,7 +65,7 @@ class Event:
     alternatives_considered: list[str] | Unset = UNSET
     confidence: float | None | Unset = UNSET
     estimated_cost: float | None | Unset = UNSET
-    token_count: int | None | Unset = UNSET
+    token_count: float | None | Unset = UNSET
     trace_id: None | str | Unset = UNSET
     span_id: None | str | Unset = UNSET
     metadata: JsonObject | Unset = UNSET
@@ -87,13 +89,15 @@ class Event:
 
         event_type = self.event_type
 
-        created_at = self.created_at.isoformat()
-
         tool_name: None | str | Unset
         if isinstance(self.tool_name, Unset):
             tool_name = UNSET
         else:
             tool_name = self.tool_name
+
+        created_at: str | Unset = UNSET
+        if not isinstance(self.created_at, Unset):
+            created_at = self.created_at.isoformat()
 
         timestamp: None | str | Unset
         if isinstance(self.timestamp, Unset):
@@ -137,7 +141,7 @@ class Event:
         else:
             estimated_cost = self.estimated_cost
 
-        token_count: int | None | Unset
+        token_count: float | None | Unset
         if isinstance(self.token_count, Unset):
             token_count = UNSET
         else:
@@ -215,16 +219,17 @@ class Event:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "sessionId": session_id,
-                "eventType": event_type,
-                "createdAt": created_at,
-            }
-        )
+        field_dict.update({})
+        if id is not UNSET:
+            field_dict["id"] = id
+        if session_id is not UNSET:
+            field_dict["sessionId"] = session_id
+        if event_type is not UNSET:
+            field_dict["eventType"] = event_type
         if tool_name is not UNSET:
             field_dict["toolName"] = tool_name
+        if created_at is not UNSET:
+            field_dict["createdAt"] = created_at
         if timestamp is not UNSET:
             field_dict["timestamp"] = timestamp
         if tool_input is not UNSET:
@@ -279,13 +284,11 @@ class Event:
         from ..models.json_object import JsonObject  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id")
+        id = d.pop("id", UNSET)
 
-        session_id = d.pop("sessionId")
+        session_id = d.pop("sessionId", UNSET)
 
-        event_type = d.pop("eventType")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
+        event_type = d.pop("eventType", UNSET)
 
         def _parse_tool_name(data: object) -> None | str | Unset:
             if data is None:
@@ -295,6 +298,13 @@ class Event:
             return cast(None | str | Unset, data)
 
         tool_name = _parse_tool_name(d.pop("toolName", UNSET))
+
+        _created_at = d.pop("createdAt", UNSET)
+        created_at: datetime.datetime | Unset
+        if isinstance(_created_at, Unset):
+            created_at = UNSET
+        else:
+            created_at = datetime.datetime.fromisoformat(_created_at)
 
         def _parse_timestamp(data: object) -> datetime.datetime | None | Unset:
             if data is None:
@@ -365,12 +375,12 @@ class Event:
 
         estimated_cost = _parse_estimated_cost(d.pop("estimatedCost", UNSET))
 
-        def _parse_token_count(data: object) -> int | None | Unset:
+        def _parse_token_count(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(int | None | Unset, data)
+            return cast(float | None | Unset, data)
 
         token_count = _parse_token_count(d.pop("tokenCount", UNSET))
 
@@ -484,8 +494,8 @@ class Event:
             id=id,
             session_id=session_id,
             event_type=event_type,
-            created_at=created_at,
             tool_name=tool_name,
+            created_at=created_at,
             timestamp=timestamp,
             tool_input=tool_input,
             tool_output=tool_output,

@@ -21,28 +21,29 @@ T = TypeVar("T", bound="EventCreate")
 @_attrs_define
 class EventCreate:
     """One flat body for every event type; fields that do not apply to a type
-    are omitted.
+    are omitted. `null` in an optional field means absent. Undeclared
+    properties are stored and returned as sent.
 
         Attributes:
             session_id (str):
             event_type (EventType): `llm_call` is an extension (capability `llm_call`); the documented
                 types are `tool_call`, `llm_decision`, `state_change` and `error`.
-            id (str | Unset): Client-chosen event id (extension), `evt_` then 1-64 URL-safe characters.
-            timestamp (datetime.datetime | Unset): When the event happened on the client (extension).
+            id (None | str | Unset): Client-chosen event id (extension); creation is idempotent.
+            timestamp (datetime.datetime | None | Unset): When the event happened on the client (extension).
             tool_name (None | str | Unset):
-            tool_input (JsonObject | Unset):
-            tool_output (JsonObject | Unset):
-            tool_error (ToolError | Unset):
+            tool_input (JsonObject | None | Unset): A JSON object; `null` means absent.
+            tool_output (JsonObject | None | Unset): A JSON object; `null` means absent.
+            tool_error (None | ToolError | Unset):
             reasoning (None | str | Unset):
-            alternatives_considered (list[str] | Unset):
-            confidence (float | None | Unset):
-            estimated_cost (float | None | Unset):
-            token_count (int | None | Unset):
+            alternatives_considered (list[str] | None | Unset):
+            confidence (float | None | Unset): 0..1 by convention; any number is kept.
+            estimated_cost (float | None | Unset): USD.
+            token_count (float | None | Unset):
             trace_id (None | str | Unset):
             span_id (None | str | Unset):
-            metadata (JsonObject | Unset):
-            state_before (JsonObject | Unset):
-            state_after (JsonObject | Unset):
+            metadata (JsonObject | None | Unset): A JSON object; `null` means absent.
+            state_before (JsonObject | None | Unset): A JSON object; `null` means absent.
+            state_after (JsonObject | None | Unset): A JSON object; `null` means absent.
             duration_ms (float | None | Unset): Duration of a tool or LLM call (extension).
             model (None | str | Unset): LLM model (extension, llm_call).
             provider (None | str | Unset): LLM provider (extension, llm_call).
@@ -58,22 +59,22 @@ class EventCreate:
 
     session_id: str
     event_type: EventType
-    id: str | Unset = UNSET
-    timestamp: datetime.datetime | Unset = UNSET
+    id: None | str | Unset = UNSET
+    timestamp: datetime.datetime | None | Unset = UNSET
     tool_name: None | str | Unset = UNSET
-    tool_input: JsonObject | Unset = UNSET
-    tool_output: JsonObject | Unset = UNSET
-    tool_error: ToolError | Unset = UNSET
+    tool_input: JsonObject | None | Unset = UNSET
+    tool_output: JsonObject | None | Unset = UNSET
+    tool_error: None | ToolError | Unset = UNSET
     reasoning: None | str | Unset = UNSET
-    alternatives_considered: list[str] | Unset = UNSET
+    alternatives_considered: list[str] | None | Unset = UNSET
     confidence: float | None | Unset = UNSET
     estimated_cost: float | None | Unset = UNSET
-    token_count: int | None | Unset = UNSET
+    token_count: float | None | Unset = UNSET
     trace_id: None | str | Unset = UNSET
     span_id: None | str | Unset = UNSET
-    metadata: JsonObject | Unset = UNSET
-    state_before: JsonObject | Unset = UNSET
-    state_after: JsonObject | Unset = UNSET
+    metadata: JsonObject | None | Unset = UNSET
+    state_before: JsonObject | None | Unset = UNSET
+    state_after: JsonObject | None | Unset = UNSET
     duration_ms: float | None | Unset = UNSET
     model: None | str | Unset = UNSET
     provider: None | str | Unset = UNSET
@@ -86,15 +87,26 @@ class EventCreate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.json_object import JsonObject  # noqa: PLC0415
+        from ..models.tool_error import ToolError  # noqa: PLC0415
+
         session_id = self.session_id
 
         event_type = self.event_type.value
 
-        id = self.id
+        id: None | str | Unset
+        if isinstance(self.id, Unset):
+            id = UNSET
+        else:
+            id = self.id
 
-        timestamp: str | Unset = UNSET
-        if not isinstance(self.timestamp, Unset):
+        timestamp: None | str | Unset
+        if isinstance(self.timestamp, Unset):
+            timestamp = UNSET
+        elif isinstance(self.timestamp, datetime.datetime):
             timestamp = self.timestamp.isoformat()
+        else:
+            timestamp = self.timestamp
 
         tool_name: None | str | Unset
         if isinstance(self.tool_name, Unset):
@@ -102,17 +114,29 @@ class EventCreate:
         else:
             tool_name = self.tool_name
 
-        tool_input: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.tool_input, Unset):
+        tool_input: dict[str, Any] | None | Unset
+        if isinstance(self.tool_input, Unset):
+            tool_input = UNSET
+        elif isinstance(self.tool_input, JsonObject):
             tool_input = self.tool_input.to_dict()
+        else:
+            tool_input = self.tool_input
 
-        tool_output: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.tool_output, Unset):
+        tool_output: dict[str, Any] | None | Unset
+        if isinstance(self.tool_output, Unset):
+            tool_output = UNSET
+        elif isinstance(self.tool_output, JsonObject):
             tool_output = self.tool_output.to_dict()
+        else:
+            tool_output = self.tool_output
 
-        tool_error: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.tool_error, Unset):
+        tool_error: dict[str, Any] | None | Unset
+        if isinstance(self.tool_error, Unset):
+            tool_error = UNSET
+        elif isinstance(self.tool_error, ToolError):
             tool_error = self.tool_error.to_dict()
+        else:
+            tool_error = self.tool_error
 
         reasoning: None | str | Unset
         if isinstance(self.reasoning, Unset):
@@ -120,8 +144,13 @@ class EventCreate:
         else:
             reasoning = self.reasoning
 
-        alternatives_considered: list[str] | Unset = UNSET
-        if not isinstance(self.alternatives_considered, Unset):
+        alternatives_considered: list[str] | None | Unset
+        if isinstance(self.alternatives_considered, Unset):
+            alternatives_considered = UNSET
+        elif isinstance(self.alternatives_considered, list):
+            alternatives_considered = self.alternatives_considered
+
+        else:
             alternatives_considered = self.alternatives_considered
 
         confidence: float | None | Unset
@@ -136,7 +165,7 @@ class EventCreate:
         else:
             estimated_cost = self.estimated_cost
 
-        token_count: int | None | Unset
+        token_count: float | None | Unset
         if isinstance(self.token_count, Unset):
             token_count = UNSET
         else:
@@ -154,17 +183,29 @@ class EventCreate:
         else:
             span_id = self.span_id
 
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
+        metadata: dict[str, Any] | None | Unset
+        if isinstance(self.metadata, Unset):
+            metadata = UNSET
+        elif isinstance(self.metadata, JsonObject):
             metadata = self.metadata.to_dict()
+        else:
+            metadata = self.metadata
 
-        state_before: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.state_before, Unset):
+        state_before: dict[str, Any] | None | Unset
+        if isinstance(self.state_before, Unset):
+            state_before = UNSET
+        elif isinstance(self.state_before, JsonObject):
             state_before = self.state_before.to_dict()
+        else:
+            state_before = self.state_before
 
-        state_after: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.state_after, Unset):
+        state_after: dict[str, Any] | None | Unset
+        if isinstance(self.state_after, Unset):
+            state_after = UNSET
+        elif isinstance(self.state_after, JsonObject):
             state_after = self.state_after.to_dict()
+        else:
+            state_after = self.state_after
 
         duration_ms: float | None | Unset
         if isinstance(self.duration_ms, Unset):
@@ -283,14 +324,31 @@ class EventCreate:
 
         event_type = EventType(d.pop("eventType"))
 
-        id = d.pop("id", UNSET)
+        def _parse_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        _timestamp = d.pop("timestamp", UNSET)
-        timestamp: datetime.datetime | Unset
-        if isinstance(_timestamp, Unset):
-            timestamp = UNSET
-        else:
-            timestamp = datetime.datetime.fromisoformat(_timestamp)
+        id = _parse_id(d.pop("id", UNSET))
+
+        def _parse_timestamp(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                timestamp_type_0 = datetime.datetime.fromisoformat(data)
+
+                return timestamp_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        timestamp = _parse_timestamp(d.pop("timestamp", UNSET))
 
         def _parse_tool_name(data: object) -> None | str | Unset:
             if data is None:
@@ -301,26 +359,60 @@ class EventCreate:
 
         tool_name = _parse_tool_name(d.pop("toolName", UNSET))
 
-        _tool_input = d.pop("toolInput", UNSET)
-        tool_input: JsonObject | Unset
-        if isinstance(_tool_input, Unset):
-            tool_input = UNSET
-        else:
-            tool_input = JsonObject.from_dict(_tool_input)
+        def _parse_tool_input(data: object) -> JsonObject | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_nullable_json_object_type_0 = JsonObject.from_dict(
+                    data
+                )
 
-        _tool_output = d.pop("toolOutput", UNSET)
-        tool_output: JsonObject | Unset
-        if isinstance(_tool_output, Unset):
-            tool_output = UNSET
-        else:
-            tool_output = JsonObject.from_dict(_tool_output)
+                return componentsschemas_nullable_json_object_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(JsonObject | None | Unset, data)
 
-        _tool_error = d.pop("toolError", UNSET)
-        tool_error: ToolError | Unset
-        if isinstance(_tool_error, Unset):
-            tool_error = UNSET
-        else:
-            tool_error = ToolError.from_dict(_tool_error)
+        tool_input = _parse_tool_input(d.pop("toolInput", UNSET))
+
+        def _parse_tool_output(data: object) -> JsonObject | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_nullable_json_object_type_0 = JsonObject.from_dict(
+                    data
+                )
+
+                return componentsschemas_nullable_json_object_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(JsonObject | None | Unset, data)
+
+        tool_output = _parse_tool_output(d.pop("toolOutput", UNSET))
+
+        def _parse_tool_error(data: object) -> None | ToolError | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                tool_error_type_0 = ToolError.from_dict(data)
+
+                return tool_error_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ToolError | Unset, data)
+
+        tool_error = _parse_tool_error(d.pop("toolError", UNSET))
 
         def _parse_reasoning(data: object) -> None | str | Unset:
             if data is None:
@@ -331,8 +423,23 @@ class EventCreate:
 
         reasoning = _parse_reasoning(d.pop("reasoning", UNSET))
 
-        alternatives_considered = cast(
-            list[str], d.pop("alternativesConsidered", UNSET)
+        def _parse_alternatives_considered(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                alternatives_considered_type_0 = cast(list[str], data)
+
+                return alternatives_considered_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        alternatives_considered = _parse_alternatives_considered(
+            d.pop("alternativesConsidered", UNSET)
         )
 
         def _parse_confidence(data: object) -> float | None | Unset:
@@ -353,12 +460,12 @@ class EventCreate:
 
         estimated_cost = _parse_estimated_cost(d.pop("estimatedCost", UNSET))
 
-        def _parse_token_count(data: object) -> int | None | Unset:
+        def _parse_token_count(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(int | None | Unset, data)
+            return cast(float | None | Unset, data)
 
         token_count = _parse_token_count(d.pop("tokenCount", UNSET))
 
@@ -380,26 +487,62 @@ class EventCreate:
 
         span_id = _parse_span_id(d.pop("spanId", UNSET))
 
-        _metadata = d.pop("metadata", UNSET)
-        metadata: JsonObject | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
-        else:
-            metadata = JsonObject.from_dict(_metadata)
+        def _parse_metadata(data: object) -> JsonObject | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_nullable_json_object_type_0 = JsonObject.from_dict(
+                    data
+                )
 
-        _state_before = d.pop("stateBefore", UNSET)
-        state_before: JsonObject | Unset
-        if isinstance(_state_before, Unset):
-            state_before = UNSET
-        else:
-            state_before = JsonObject.from_dict(_state_before)
+                return componentsschemas_nullable_json_object_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(JsonObject | None | Unset, data)
 
-        _state_after = d.pop("stateAfter", UNSET)
-        state_after: JsonObject | Unset
-        if isinstance(_state_after, Unset):
-            state_after = UNSET
-        else:
-            state_after = JsonObject.from_dict(_state_after)
+        metadata = _parse_metadata(d.pop("metadata", UNSET))
+
+        def _parse_state_before(data: object) -> JsonObject | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_nullable_json_object_type_0 = JsonObject.from_dict(
+                    data
+                )
+
+                return componentsschemas_nullable_json_object_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(JsonObject | None | Unset, data)
+
+        state_before = _parse_state_before(d.pop("stateBefore", UNSET))
+
+        def _parse_state_after(data: object) -> JsonObject | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_nullable_json_object_type_0 = JsonObject.from_dict(
+                    data
+                )
+
+                return componentsschemas_nullable_json_object_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(JsonObject | None | Unset, data)
+
+        state_after = _parse_state_after(d.pop("stateAfter", UNSET))
 
         def _parse_duration_ms(data: object) -> float | None | Unset:
             if data is None:

@@ -18,45 +18,46 @@ T = TypeVar("T", bound="Session")
 
 @_attrs_define
 class Session:
-    """
-    Attributes:
-        id (str):
-        name (str):
-        agent_name (str):
-        user_id (str):
-        status (str): `active`, `completed` or `failed`; new values may appear.
-        created_at (datetime.datetime):
-        success (bool | None | Unset):
-        failure_reason (None | str | Unset):
-        estimated_cost (float | None | Unset):
-        duration_ms (float | None | Unset):
-        prompt_tokens (int | None | Unset):
-        completion_tokens (int | None | Unset):
-        total_tokens (int | None | Unset):
-        custom_metrics (JsonObject | Unset):
-        user_input (None | str | Unset):
-        assistant_output (None | str | Unset):
-        metadata (JsonObject | Unset):
-        parent_session_id (None | str | Unset):
-        convo_id (None | str | Unset):
-        event_count (int | Unset):
-        started_at (datetime.datetime | None | Unset):
-        completed_at (datetime.datetime | None | Unset):
+    """This server sends every field; the documented API promises none, so
+    none is required.
+
+        Attributes:
+            id (str | Unset):
+            name (str | Unset):
+            agent_name (str | Unset):
+            user_id (str | Unset):
+            status (str | Unset): `active`, `completed` or `failed`; new values may appear.
+            success (bool | None | Unset):
+            failure_reason (None | str | Unset):
+            estimated_cost (float | None | Unset):
+            duration_ms (float | None | Unset):
+            prompt_tokens (float | None | Unset):
+            completion_tokens (float | None | Unset):
+            total_tokens (float | None | Unset):
+            custom_metrics (JsonObject | Unset):
+            user_input (None | str | Unset):
+            assistant_output (None | str | Unset):
+            metadata (JsonObject | Unset):
+            parent_session_id (None | str | Unset):
+            convo_id (None | str | Unset):
+            event_count (int | Unset):
+            created_at (datetime.datetime | Unset):
+            started_at (datetime.datetime | None | Unset):
+            completed_at (datetime.datetime | None | Unset):
     """
 
-    id: str
-    name: str
-    agent_name: str
-    user_id: str
-    status: str
-    created_at: datetime.datetime
+    id: str | Unset = UNSET
+    name: str | Unset = UNSET
+    agent_name: str | Unset = UNSET
+    user_id: str | Unset = UNSET
+    status: str | Unset = UNSET
     success: bool | None | Unset = UNSET
     failure_reason: None | str | Unset = UNSET
     estimated_cost: float | None | Unset = UNSET
     duration_ms: float | None | Unset = UNSET
-    prompt_tokens: int | None | Unset = UNSET
-    completion_tokens: int | None | Unset = UNSET
-    total_tokens: int | None | Unset = UNSET
+    prompt_tokens: float | None | Unset = UNSET
+    completion_tokens: float | None | Unset = UNSET
+    total_tokens: float | None | Unset = UNSET
     custom_metrics: JsonObject | Unset = UNSET
     user_input: None | str | Unset = UNSET
     assistant_output: None | str | Unset = UNSET
@@ -64,6 +65,7 @@ class Session:
     parent_session_id: None | str | Unset = UNSET
     convo_id: None | str | Unset = UNSET
     event_count: int | Unset = UNSET
+    created_at: datetime.datetime | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
     completed_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -78,8 +80,6 @@ class Session:
         user_id = self.user_id
 
         status = self.status
-
-        created_at = self.created_at.isoformat()
 
         success: bool | None | Unset
         if isinstance(self.success, Unset):
@@ -105,19 +105,19 @@ class Session:
         else:
             duration_ms = self.duration_ms
 
-        prompt_tokens: int | None | Unset
+        prompt_tokens: float | None | Unset
         if isinstance(self.prompt_tokens, Unset):
             prompt_tokens = UNSET
         else:
             prompt_tokens = self.prompt_tokens
 
-        completion_tokens: int | None | Unset
+        completion_tokens: float | None | Unset
         if isinstance(self.completion_tokens, Unset):
             completion_tokens = UNSET
         else:
             completion_tokens = self.completion_tokens
 
-        total_tokens: int | None | Unset
+        total_tokens: float | None | Unset
         if isinstance(self.total_tokens, Unset):
             total_tokens = UNSET
         else:
@@ -157,6 +157,10 @@ class Session:
 
         event_count = self.event_count
 
+        created_at: str | Unset = UNSET
+        if not isinstance(self.created_at, Unset):
+            created_at = self.created_at.isoformat()
+
         started_at: None | str | Unset
         if isinstance(self.started_at, Unset):
             started_at = UNSET
@@ -175,16 +179,17 @@ class Session:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update(
-            {
-                "id": id,
-                "name": name,
-                "agentName": agent_name,
-                "userId": user_id,
-                "status": status,
-                "createdAt": created_at,
-            }
-        )
+        field_dict.update({})
+        if id is not UNSET:
+            field_dict["id"] = id
+        if name is not UNSET:
+            field_dict["name"] = name
+        if agent_name is not UNSET:
+            field_dict["agentName"] = agent_name
+        if user_id is not UNSET:
+            field_dict["userId"] = user_id
+        if status is not UNSET:
+            field_dict["status"] = status
         if success is not UNSET:
             field_dict["success"] = success
         if failure_reason is not UNSET:
@@ -213,6 +218,8 @@ class Session:
             field_dict["convoId"] = convo_id
         if event_count is not UNSET:
             field_dict["eventCount"] = event_count
+        if created_at is not UNSET:
+            field_dict["createdAt"] = created_at
         if started_at is not UNSET:
             field_dict["startedAt"] = started_at
         if completed_at is not UNSET:
@@ -225,17 +232,15 @@ class Session:
         from ..models.json_object import JsonObject  # noqa: PLC0415
 
         d = dict(src_dict)
-        id = d.pop("id")
+        id = d.pop("id", UNSET)
 
-        name = d.pop("name")
+        name = d.pop("name", UNSET)
 
-        agent_name = d.pop("agentName")
+        agent_name = d.pop("agentName", UNSET)
 
-        user_id = d.pop("userId")
+        user_id = d.pop("userId", UNSET)
 
-        status = d.pop("status")
-
-        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
+        status = d.pop("status", UNSET)
 
         def _parse_success(data: object) -> bool | None | Unset:
             if data is None:
@@ -273,30 +278,30 @@ class Session:
 
         duration_ms = _parse_duration_ms(d.pop("durationMs", UNSET))
 
-        def _parse_prompt_tokens(data: object) -> int | None | Unset:
+        def _parse_prompt_tokens(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(int | None | Unset, data)
+            return cast(float | None | Unset, data)
 
         prompt_tokens = _parse_prompt_tokens(d.pop("promptTokens", UNSET))
 
-        def _parse_completion_tokens(data: object) -> int | None | Unset:
+        def _parse_completion_tokens(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(int | None | Unset, data)
+            return cast(float | None | Unset, data)
 
         completion_tokens = _parse_completion_tokens(d.pop("completionTokens", UNSET))
 
-        def _parse_total_tokens(data: object) -> int | None | Unset:
+        def _parse_total_tokens(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(int | None | Unset, data)
+            return cast(float | None | Unset, data)
 
         total_tokens = _parse_total_tokens(d.pop("totalTokens", UNSET))
 
@@ -352,6 +357,13 @@ class Session:
 
         event_count = d.pop("eventCount", UNSET)
 
+        _created_at = d.pop("createdAt", UNSET)
+        created_at: datetime.datetime | Unset
+        if isinstance(_created_at, Unset):
+            created_at = UNSET
+        else:
+            created_at = datetime.datetime.fromisoformat(_created_at)
+
         def _parse_started_at(data: object) -> datetime.datetime | None | Unset:
             if data is None:
                 return data
@@ -392,7 +404,6 @@ class Session:
             agent_name=agent_name,
             user_id=user_id,
             status=status,
-            created_at=created_at,
             success=success,
             failure_reason=failure_reason,
             estimated_cost=estimated_cost,
@@ -407,6 +418,7 @@ class Session:
             parent_session_id=parent_session_id,
             convo_id=convo_id,
             event_count=event_count,
+            created_at=created_at,
             started_at=started_at,
             completed_at=completed_at,
         )

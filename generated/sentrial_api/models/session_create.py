@@ -18,40 +18,52 @@ T = TypeVar("T", bound="SessionCreate")
 
 @_attrs_define
 class SessionCreate:
-    """
-    Attributes:
-        name (str):
-        agent_name (str):
-        user_id (str):
-        id (str | Unset): Client-chosen session id (extension), `sess_` then 1-64 URL-safe characters.
-        metadata (JsonObject | Unset):
-        parent_session_id (None | str | Unset):
-        convo_id (None | str | Unset):
-        started_at (datetime.datetime | Unset): When the session began on the client (extension).
+    """`null` in an optional field means absent. Undeclared properties are
+    stored and returned as sent.
+
+        Attributes:
+            name (str):
+            agent_name (str):
+            user_id (str):
+            id (None | str | Unset): Client-chosen session id (extension); creation is idempotent.
+            metadata (JsonObject | None | Unset): A JSON object; `null` means absent.
+            parent_session_id (None | str | Unset):
+            convo_id (None | str | Unset):
+            started_at (datetime.datetime | None | Unset): When the session began on the client (extension).
     """
 
     name: str
     agent_name: str
     user_id: str
-    id: str | Unset = UNSET
-    metadata: JsonObject | Unset = UNSET
+    id: None | str | Unset = UNSET
+    metadata: JsonObject | None | Unset = UNSET
     parent_session_id: None | str | Unset = UNSET
     convo_id: None | str | Unset = UNSET
-    started_at: datetime.datetime | Unset = UNSET
+    started_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.json_object import JsonObject  # noqa: PLC0415
+
         name = self.name
 
         agent_name = self.agent_name
 
         user_id = self.user_id
 
-        id = self.id
+        id: None | str | Unset
+        if isinstance(self.id, Unset):
+            id = UNSET
+        else:
+            id = self.id
 
-        metadata: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.metadata, Unset):
+        metadata: dict[str, Any] | None | Unset
+        if isinstance(self.metadata, Unset):
+            metadata = UNSET
+        elif isinstance(self.metadata, JsonObject):
             metadata = self.metadata.to_dict()
+        else:
+            metadata = self.metadata
 
         parent_session_id: None | str | Unset
         if isinstance(self.parent_session_id, Unset):
@@ -65,9 +77,13 @@ class SessionCreate:
         else:
             convo_id = self.convo_id
 
-        started_at: str | Unset = UNSET
-        if not isinstance(self.started_at, Unset):
+        started_at: None | str | Unset
+        if isinstance(self.started_at, Unset):
+            started_at = UNSET
+        elif isinstance(self.started_at, datetime.datetime):
             started_at = self.started_at.isoformat()
+        else:
+            started_at = self.started_at
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -102,14 +118,33 @@ class SessionCreate:
 
         user_id = d.pop("userId")
 
-        id = d.pop("id", UNSET)
+        def _parse_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        _metadata = d.pop("metadata", UNSET)
-        metadata: JsonObject | Unset
-        if isinstance(_metadata, Unset):
-            metadata = UNSET
-        else:
-            metadata = JsonObject.from_dict(_metadata)
+        id = _parse_id(d.pop("id", UNSET))
+
+        def _parse_metadata(data: object) -> JsonObject | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_nullable_json_object_type_0 = JsonObject.from_dict(
+                    data
+                )
+
+                return componentsschemas_nullable_json_object_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(JsonObject | None | Unset, data)
+
+        metadata = _parse_metadata(d.pop("metadata", UNSET))
 
         def _parse_parent_session_id(data: object) -> None | str | Unset:
             if data is None:
@@ -129,12 +164,22 @@ class SessionCreate:
 
         convo_id = _parse_convo_id(d.pop("convoId", UNSET))
 
-        _started_at = d.pop("startedAt", UNSET)
-        started_at: datetime.datetime | Unset
-        if isinstance(_started_at, Unset):
-            started_at = UNSET
-        else:
-            started_at = datetime.datetime.fromisoformat(_started_at)
+        def _parse_started_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                started_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return started_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        started_at = _parse_started_at(d.pop("startedAt", UNSET))
 
         session_create = cls(
             name=name,

@@ -19,42 +19,54 @@ T = TypeVar("T", bound="SessionUpdate")
 
 @_attrs_define
 class SessionUpdate:
-    """
-    Attributes:
-        status (SessionStatusUpdate | Unset):
-        success (bool | Unset):
-        failure_reason (None | str | Unset):
-        estimated_cost (float | None | Unset):
-        duration_ms (float | None | Unset):
-        prompt_tokens (int | None | Unset):
-        completion_tokens (int | None | Unset):
-        total_tokens (int | None | Unset):
-        custom_metrics (SessionUpdateCustomMetrics | Unset):
-        user_input (None | str | Unset):
-        assistant_output (None | str | Unset):
-        completed_at (datetime.datetime | Unset): When the session ended on the client (extension).
+    """`null` in a field means absent (the stored value stays). Undeclared
+    properties are stored and returned as sent.
+
+        Attributes:
+            status (None | SessionStatusUpdate | Unset):
+            success (bool | None | Unset):
+            failure_reason (None | str | Unset):
+            estimated_cost (float | None | Unset): USD.
+            duration_ms (float | None | Unset):
+            prompt_tokens (float | None | Unset):
+            completion_tokens (float | None | Unset):
+            total_tokens (float | None | Unset):
+            custom_metrics (None | SessionUpdateCustomMetrics | Unset):
+            user_input (None | str | Unset):
+            assistant_output (None | str | Unset):
+            completed_at (datetime.datetime | None | Unset): When the session ended on the client (extension).
     """
 
-    status: SessionStatusUpdate | Unset = UNSET
-    success: bool | Unset = UNSET
+    status: None | SessionStatusUpdate | Unset = UNSET
+    success: bool | None | Unset = UNSET
     failure_reason: None | str | Unset = UNSET
     estimated_cost: float | None | Unset = UNSET
     duration_ms: float | None | Unset = UNSET
-    prompt_tokens: int | None | Unset = UNSET
-    completion_tokens: int | None | Unset = UNSET
-    total_tokens: int | None | Unset = UNSET
-    custom_metrics: SessionUpdateCustomMetrics | Unset = UNSET
+    prompt_tokens: float | None | Unset = UNSET
+    completion_tokens: float | None | Unset = UNSET
+    total_tokens: float | None | Unset = UNSET
+    custom_metrics: None | SessionUpdateCustomMetrics | Unset = UNSET
     user_input: None | str | Unset = UNSET
     assistant_output: None | str | Unset = UNSET
-    completed_at: datetime.datetime | Unset = UNSET
+    completed_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        status: str | Unset = UNSET
-        if not isinstance(self.status, Unset):
-            status = self.status.value
+        from ..models.session_update_custom_metrics import SessionUpdateCustomMetrics  # noqa: PLC0415
 
-        success = self.success
+        status: None | str | Unset
+        if isinstance(self.status, Unset):
+            status = UNSET
+        elif isinstance(self.status, SessionStatusUpdate):
+            status = self.status.value
+        else:
+            status = self.status
+
+        success: bool | None | Unset
+        if isinstance(self.success, Unset):
+            success = UNSET
+        else:
+            success = self.success
 
         failure_reason: None | str | Unset
         if isinstance(self.failure_reason, Unset):
@@ -74,27 +86,31 @@ class SessionUpdate:
         else:
             duration_ms = self.duration_ms
 
-        prompt_tokens: int | None | Unset
+        prompt_tokens: float | None | Unset
         if isinstance(self.prompt_tokens, Unset):
             prompt_tokens = UNSET
         else:
             prompt_tokens = self.prompt_tokens
 
-        completion_tokens: int | None | Unset
+        completion_tokens: float | None | Unset
         if isinstance(self.completion_tokens, Unset):
             completion_tokens = UNSET
         else:
             completion_tokens = self.completion_tokens
 
-        total_tokens: int | None | Unset
+        total_tokens: float | None | Unset
         if isinstance(self.total_tokens, Unset):
             total_tokens = UNSET
         else:
             total_tokens = self.total_tokens
 
-        custom_metrics: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.custom_metrics, Unset):
+        custom_metrics: dict[str, Any] | None | Unset
+        if isinstance(self.custom_metrics, Unset):
+            custom_metrics = UNSET
+        elif isinstance(self.custom_metrics, SessionUpdateCustomMetrics):
             custom_metrics = self.custom_metrics.to_dict()
+        else:
+            custom_metrics = self.custom_metrics
 
         user_input: None | str | Unset
         if isinstance(self.user_input, Unset):
@@ -108,9 +124,13 @@ class SessionUpdate:
         else:
             assistant_output = self.assistant_output
 
-        completed_at: str | Unset = UNSET
-        if not isinstance(self.completed_at, Unset):
+        completed_at: None | str | Unset
+        if isinstance(self.completed_at, Unset):
+            completed_at = UNSET
+        elif isinstance(self.completed_at, datetime.datetime):
             completed_at = self.completed_at.isoformat()
+        else:
+            completed_at = self.completed_at
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -147,14 +167,32 @@ class SessionUpdate:
         from ..models.session_update_custom_metrics import SessionUpdateCustomMetrics  # noqa: PLC0415
 
         d = dict(src_dict)
-        _status = d.pop("status", UNSET)
-        status: SessionStatusUpdate | Unset
-        if isinstance(_status, Unset):
-            status = UNSET
-        else:
-            status = SessionStatusUpdate(_status)
 
-        success = d.pop("success", UNSET)
+        def _parse_status(data: object) -> None | SessionStatusUpdate | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                status_type_0 = SessionStatusUpdate(data)
+
+                return status_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | SessionStatusUpdate | Unset, data)
+
+        status = _parse_status(d.pop("status", UNSET))
+
+        def _parse_success(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        success = _parse_success(d.pop("success", UNSET))
 
         def _parse_failure_reason(data: object) -> None | str | Unset:
             if data is None:
@@ -183,39 +221,51 @@ class SessionUpdate:
 
         duration_ms = _parse_duration_ms(d.pop("durationMs", UNSET))
 
-        def _parse_prompt_tokens(data: object) -> int | None | Unset:
+        def _parse_prompt_tokens(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(int | None | Unset, data)
+            return cast(float | None | Unset, data)
 
         prompt_tokens = _parse_prompt_tokens(d.pop("promptTokens", UNSET))
 
-        def _parse_completion_tokens(data: object) -> int | None | Unset:
+        def _parse_completion_tokens(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(int | None | Unset, data)
+            return cast(float | None | Unset, data)
 
         completion_tokens = _parse_completion_tokens(d.pop("completionTokens", UNSET))
 
-        def _parse_total_tokens(data: object) -> int | None | Unset:
+        def _parse_total_tokens(data: object) -> float | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            return cast(int | None | Unset, data)
+            return cast(float | None | Unset, data)
 
         total_tokens = _parse_total_tokens(d.pop("totalTokens", UNSET))
 
-        _custom_metrics = d.pop("customMetrics", UNSET)
-        custom_metrics: SessionUpdateCustomMetrics | Unset
-        if isinstance(_custom_metrics, Unset):
-            custom_metrics = UNSET
-        else:
-            custom_metrics = SessionUpdateCustomMetrics.from_dict(_custom_metrics)
+        def _parse_custom_metrics(
+            data: object,
+        ) -> None | SessionUpdateCustomMetrics | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                custom_metrics_type_0 = SessionUpdateCustomMetrics.from_dict(data)
+
+                return custom_metrics_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | SessionUpdateCustomMetrics | Unset, data)
+
+        custom_metrics = _parse_custom_metrics(d.pop("customMetrics", UNSET))
 
         def _parse_user_input(data: object) -> None | str | Unset:
             if data is None:
@@ -235,12 +285,22 @@ class SessionUpdate:
 
         assistant_output = _parse_assistant_output(d.pop("assistantOutput", UNSET))
 
-        _completed_at = d.pop("completedAt", UNSET)
-        completed_at: datetime.datetime | Unset
-        if isinstance(_completed_at, Unset):
-            completed_at = UNSET
-        else:
-            completed_at = datetime.datetime.fromisoformat(_completed_at)
+        def _parse_completed_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                completed_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return completed_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        completed_at = _parse_completed_at(d.pop("completedAt", UNSET))
 
         session_update = cls(
             status=status,

@@ -15,18 +15,22 @@ T = TypeVar("T", bound="ToolError")
 class ToolError:
     """
     Attributes:
-        message (str | Unset):
+        message (None | str | Unset):
         type_ (None | str | Unset):
         stack_trace (None | str | Unset):
     """
 
-    message: str | Unset = UNSET
+    message: None | str | Unset = UNSET
     type_: None | str | Unset = UNSET
     stack_trace: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        message = self.message
+        message: None | str | Unset
+        if isinstance(self.message, Unset):
+            message = UNSET
+        else:
+            message = self.message
 
         type_: None | str | Unset
         if isinstance(self.type_, Unset):
@@ -55,7 +59,15 @@ class ToolError:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        message = d.pop("message", UNSET)
+
+        def _parse_message(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        message = _parse_message(d.pop("message", UNSET))
 
         def _parse_type_(data: object) -> None | str | Unset:
             if data is None:

@@ -25,7 +25,8 @@ class UpdateSessionOperation:
     Attributes:
         op (Literal['updateSession']):
         session_id (str):
-        body (SessionUpdate):
+        body (SessionUpdate): `null` in a field means absent (the stored value stays). Undeclared
+            properties are stored and returned as sent.
     """
 
     op: Literal["updateSession"]

@@ -112,7 +112,8 @@ def sync_detailed(
 
     Args:
         body (EventCreate): One flat body for every event type; fields that do not apply to a type
-            are omitted.
+            are omitted. `null` in an optional field means absent. Undeclared
+            properties are stored and returned as sent.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -145,7 +146,8 @@ def sync(
 
     Args:
         body (EventCreate): One flat body for every event type; fields that do not apply to a type
-            are omitted.
+            are omitted. `null` in an optional field means absent. Undeclared
+            properties are stored and returned as sent.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,7 +175,8 @@ async def asyncio_detailed(
 
     Args:
         body (EventCreate): One flat body for every event type; fields that do not apply to a type
-            are omitted.
+            are omitted. `null` in an optional field means absent. Undeclared
+            properties are stored and returned as sent.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -204,7 +207,8 @@ async def asyncio(
 
     Args:
         body (EventCreate): One flat body for every event type; fields that do not apply to a type
-            are omitted.
+            are omitted. `null` in an optional field means absent. Undeclared
+            properties are stored and returned as sent.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -112,7 +112,8 @@ def sync_detailed(
     different body under the same id is 409.
 
     Args:
-        body (SessionCreate):
+        body (SessionCreate): `null` in an optional field means absent. Undeclared properties are
+            stored and returned as sent.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -145,7 +146,8 @@ def sync(
     different body under the same id is 409.
 
     Args:
-        body (SessionCreate):
+        body (SessionCreate): `null` in an optional field means absent. Undeclared properties are
+            stored and returned as sent.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,7 +175,8 @@ async def asyncio_detailed(
     different body under the same id is 409.
 
     Args:
-        body (SessionCreate):
+        body (SessionCreate): `null` in an optional field means absent. Undeclared properties are
+            stored and returned as sent.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -204,7 +207,8 @@ async def asyncio(
     different body under the same id is 409.
 
     Args:
-        body (SessionCreate):
+        body (SessionCreate): `null` in an optional field means absent. Undeclared properties are
+            stored and returned as sent.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -109,7 +109,8 @@ def sync_detailed(
 
     Args:
         id (str):
-        body (SessionUpdate):
+        body (SessionUpdate): `null` in a field means absent (the stored value stays). Undeclared
+            properties are stored and returned as sent.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,7 +142,8 @@ def sync(
 
     Args:
         id (str):
-        body (SessionUpdate):
+        body (SessionUpdate): `null` in a field means absent (the stored value stays). Undeclared
+            properties are stored and returned as sent.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -168,7 +170,8 @@ async def asyncio_detailed(
 
     Args:
         id (str):
-        body (SessionUpdate):
+        body (SessionUpdate): `null` in a field means absent (the stored value stays). Undeclared
+            properties are stored and returned as sent.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -198,7 +201,8 @@ async def asyncio(
 
     Args:
         id (str):
-        body (SessionUpdate):
+        body (SessionUpdate): `null` in a field means absent (the stored value stays). Undeclared
+            properties are stored and returned as sent.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
