@@ -23,9 +23,35 @@ from ._errors import (
     SentrialError,
     ValidationError,
 )
-from ._interaction import Interaction, begin, configure, get_client
+from ._interaction import (
+    AsyncInteraction,
+    Interaction,
+    begin,
+    begin_async,
+    configure,
+    configure_async,
+    get_client,
+)
+from .batcher import BatcherConfig, EventBatcher
+from .decorators import (
+    SessionContext,
+    clear_session_context,
+    get_current_interaction,
+    get_current_session_id,
+    get_session_context,
+    get_session_entry_points,
+    set_session_context,
+)
+from .types import EventType
 
 if TYPE_CHECKING:
+    from .context import (
+        ExperimentContext,
+        get_experiment_context,
+        get_system_prompt,
+        get_variant_name,
+        is_experiment_mode,
+    )
     from .cost import (
         calculate_anthropic_cost,
         calculate_cost,
@@ -34,32 +60,53 @@ if TYPE_CHECKING:
     )
     from .integrations.anthropic import wrap_anthropic
     from .integrations.openai import wrap_openai
+    from .wrappers import wrap_google, wrap_llm
 
 __version__ = "0.1.0"
 
 __all__ = [
     "APIError",
+    "AsyncInteraction",
     "AsyncSentrialClient",
     "AuthenticationError",
+    "BatcherConfig",
     "Config",
     "ConfigurationError",
     "DeliveryError",
+    "EventBatcher",
+    "EventType",
+    "ExperimentContext",
     "Interaction",
     "SentrialClient",
     "SentrialError",
+    "SessionContext",
     "ValidationError",
     "begin",
+    "begin_async",
     "calculate_anthropic_cost",
     "calculate_cost",
     "calculate_google_cost",
     "calculate_openai_cost",
+    "clear_session_context",
     "configure",
+    "configure_async",
     "flush",
     "get_client",
     "get_current",
+    "get_current_interaction",
+    "get_current_session_id",
+    "get_experiment_context",
+    "get_session_context",
+    "get_session_entry_points",
+    "get_system_prompt",
+    "get_variant_name",
+    "is_experiment_mode",
     "session",
+    "set_session_context",
     "tool",
     "wrap_anthropic",
+    "wrap_google",
+    "wrap_llm",
     "wrap_openai",
 ]
 
@@ -71,6 +118,13 @@ _LAZY = {
     "calculate_google_cost": "sentrial.cost",
     "wrap_openai": "sentrial.integrations.openai",
     "wrap_anthropic": "sentrial.integrations.anthropic",
+    "wrap_google": "sentrial.wrappers",
+    "wrap_llm": "sentrial.wrappers",
+    "ExperimentContext": "sentrial.context",
+    "get_experiment_context": "sentrial.context",
+    "get_system_prompt": "sentrial.context",
+    "get_variant_name": "sentrial.context",
+    "is_experiment_mode": "sentrial.context",
 }
 
 

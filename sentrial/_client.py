@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _ids
 from ._config import Config, resolve
 from ._errors import SentrialError
 from ._tracker import Tracker
+
+if TYPE_CHECKING:
+    from ._interaction import AsyncInteraction, Interaction
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,15 +73,70 @@ def guarded(default: Callable[[], Any] | None = None) -> Callable[[F], F]:
 class _Base:
     def __init__(
         self,
-        api_key: str | None = None,
         api_url: str | None = None,
-        fail_silently: bool | None = None,
+        api_key: str | None = None,
+        fail_silently: bool = True,
+        langfuse: Any = None,
+        pii: Any = None,
+        batching: Any = None,
         **options: Any,
     ) -> None:
+        """Positional order as in the published SDK: URL, then key.
+
+        ``fail_silently=True`` (the default) lets ``SENTRIAL_FAIL_SILENTLY``
+        decide; ``pii`` and ``batching`` are mapped onto our options (see
+        ``compat_options``). Any other option is keyword-only.
+        """
+        from ._compat import compat_options
+
+        compat_options(options, pii=pii, batching=batching, langfuse=langfuse)
         config = resolve(
-            {"api_key": api_key, "api_url": api_url, "fail_silently": fail_silently, **options}
+            {
+                "api_key": api_key,
+                "api_url": api_url,
+                "fail_silently": None if fail_silently is True else fail_silently,
+                **options,
+            }
         )
         self._tracker = Tracker(config)
+        self._local = threading.local()
+
+    @property
+    def api_url(self) -> str:
+        return self.config.api_url
+
+    @property
+    def api_key(self) -> str | None:
+        return self.config.api_key
+
+    @property
+    def fail_silently(self) -> bool:
+        return self.config.fail_silently
+
+    @property
+    def current_state(self) -> dict[str, Any]:
+        """State of the calling thread, as in the published SDK: cleared by
+        ``create_session``, set with ``update_state``; when not empty it is sent
+        with each tool call and decision as ``stateBefore``/``stateAfter``."""
+        state: dict[str, Any] | None = getattr(self._local, "state", None)
+        if state is None:
+            state = self._local.state = {}
+        return state
+
+    @current_state.setter
+    def current_state(self, value: dict[str, Any]) -> None:
+        self._local.state = value
+
+    def update_state(self, key: str, value: Any) -> None:
+        self.current_state[key] = value
+
+    def _state(self) -> dict[str, Any] | None:
+        state: dict[str, Any] | None = getattr(self._local, "state", None)
+        return state or None
+
+    def _clear_state(self) -> None:
+        if getattr(self._local, "state", None):
+            self._local.state = {}
 
     @property
     def config(self) -> Config:
@@ -94,7 +153,7 @@ class _Base:
     @staticmethod
     def calculate_openai_cost(
         model: str, input_tokens: int, output_tokens: int, **kwargs: Any
-    ) -> float | None:
+    ) -> float:
         from .cost import calculate_openai_cost
 
         return calculate_openai_cost(model, input_tokens, output_tokens, **kwargs)
@@ -102,7 +161,7 @@ class _Base:
     @staticmethod
     def calculate_anthropic_cost(
         model: str, input_tokens: int, output_tokens: int, **kwargs: Any
-    ) -> float | None:
+    ) -> float:
         from .cost import calculate_anthropic_cost
 
         return calculate_anthropic_cost(model, input_tokens, output_tokens, **kwargs)
@@ -110,7 +169,7 @@ class _Base:
     @staticmethod
     def calculate_google_cost(
         model: str, input_tokens: int, output_tokens: int, **kwargs: Any
-    ) -> float | None:
+    ) -> float:
         from .cost import calculate_google_cost
 
         return calculate_google_cost(model, input_tokens, output_tokens, **kwargs)
@@ -121,9 +180,9 @@ class SentrialClient(_Base):
 
     >>> client = SentrialClient(api_key="sentrial_live_xxx", enabled=False)
     >>> sid = client.create_session(name="demo", agent_name="agent", user_id="u1")
-    >>> client.track_tool_call(sid, "search", {"q": "hi"}, {"hits": 3}) is not None
+    >>> isinstance(client.track_tool_call(sid, "search", {"q": "hi"}, {"hits": 3}), dict)
     True
-    >>> client.complete_session(sid, success=True)
+    >>> _ = client.complete_session(sid, success=True)
     >>> client.close()
     """
 
@@ -138,11 +197,12 @@ class SentrialClient(_Base):
         metadata: Mapping[str, Any] | None = None,
     ) -> str:
         """Start a session; returns its id at once (made on the client)."""
+        self._clear_state()
         return self._tracker.create_session(
             name, agent_name, user_id, parent_session_id, convo_id, metadata
         )
 
-    @guarded()
+    @guarded(dict)
     def track_tool_call(
         self,
         session_id: str,
@@ -158,8 +218,8 @@ class SentrialClient(_Base):
         metadata: Mapping[str, Any] | None = None,
         *,
         duration_ms: float | None = None,
-    ) -> str | None:
-        """Record a tool call; returns the event id."""
+    ) -> dict[str, Any]:
+        """Record a tool call; returns the event as it will be stored."""
         return self._tracker.track_tool_call(
             session_id,
             tool_name,
@@ -173,9 +233,10 @@ class SentrialClient(_Base):
             span_id,
             metadata,
             duration_ms=duration_ms,
+            state=self._state(),
         )
 
-    @guarded()
+    @guarded(dict)
     def track_decision(
         self,
         session_id: str,
@@ -187,7 +248,7 @@ class SentrialClient(_Base):
         trace_id: str | None = None,
         span_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
-    ) -> str | None:
+    ) -> dict[str, Any]:
         """Record a decision of the agent (event type ``llm_decision``)."""
         return self._tracker.track_decision(
             session_id,
@@ -199,9 +260,10 @@ class SentrialClient(_Base):
             trace_id,
             span_id,
             metadata,
+            state=self._state(),
         )
 
-    @guarded()
+    @guarded(dict)
     def track_error(
         self,
         session_id: str,
@@ -212,7 +274,7 @@ class SentrialClient(_Base):
         trace_id: str | None = None,
         span_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
-    ) -> str | None:
+    ) -> dict[str, Any]:
         """Record an error; ``error_message`` may be the exception itself."""
         return self._tracker.track_error(
             session_id,
@@ -225,13 +287,13 @@ class SentrialClient(_Base):
             metadata,
         )
 
-    @guarded()
-    def track_llm_call(self, session_id: str, model: str, **kwargs: Any) -> str | None:
+    @guarded(dict)
+    def track_llm_call(self, session_id: str, model: str, **kwargs: Any) -> dict[str, Any]:
         """Record an LLM call: provider, input, output, prompt/completion/cached tokens,
         duration_ms, estimated_cost (computed from the model's prices when omitted), error."""
         return self._tracker.track_llm_call(session_id, model, **kwargs)
 
-    @guarded()
+    @guarded(dict)
     def complete_session(
         self,
         session_id: str,
@@ -245,9 +307,10 @@ class SentrialClient(_Base):
         total_tokens: int | None = None,
         user_input: Any = None,
         assistant_output: Any = None,
-    ) -> None:
-        """End a session; cost and tokens not given are summed from its events."""
-        self._tracker.complete_session(
+    ) -> dict[str, Any]:
+        """End a session; cost and tokens not given are summed from its events.
+        Returns the session's new state (``id``, ``status``, ...)."""
+        return self._tracker.complete_session(
             session_id,
             success,
             failure_reason,
@@ -261,7 +324,35 @@ class SentrialClient(_Base):
             assistant_output,
         )
 
-    close_session = complete_session  # the published SDK's older name
+    @guarded(dict)
+    def close_session(
+        self,
+        session_id: str,
+        duration_ms: float | None = None,
+        success: bool | None = None,
+        failure_reason: str | None = None,
+    ) -> dict[str, Any]:
+        """The published SDK's older name, with its own positional order."""
+        return self.complete_session(
+            session_id,
+            success=True if success is None else success,
+            failure_reason=failure_reason,
+            duration_ms=duration_ms,
+        )
+
+    def begin(
+        self,
+        user_id: str,
+        event: str,
+        input: Any = None,
+        event_id: str | None = None,
+        convo_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Interaction:
+        """Start tracking one interaction with this client (see ``sentrial.begin``)."""
+        from ._interaction import begin
+
+        return begin(user_id, event, input, event_id, convo_id, metadata, client=self)
 
     @guarded(_false)
     def flush(self, timeout: float | None = None) -> bool:
@@ -313,53 +404,166 @@ class AsyncSentrialClient(_Base):
         convo_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> str:
+        self._clear_state()
         result: str = await self._call(
             "create_session", name, agent_name, user_id, parent_session_id, convo_id, metadata
         )
         return result
 
-    @guarded()
+    @guarded(dict)
     async def track_tool_call(
         self,
         session_id: str,
         tool_name: str,
         tool_input: Any = None,
         tool_output: Any = None,
-        **kwargs: Any,
-    ) -> str | None:
-        result: str | None = await self._call(
-            "track_tool_call", session_id, tool_name, tool_input, tool_output, **kwargs
+        reasoning: str | None = None,
+        estimated_cost: float = 0.0,
+        tool_error: Any = None,
+        token_count: int | None = None,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        duration_ms: float | None = None,
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call(
+            "track_tool_call",
+            session_id,
+            tool_name,
+            tool_input,
+            tool_output,
+            reasoning,
+            estimated_cost,
+            tool_error,
+            token_count,
+            trace_id,
+            span_id,
+            metadata,
+            duration_ms=duration_ms,
+            state=self._state(),
         )
         return result
 
-    @guarded()
+    @guarded(dict)
     async def track_decision(
         self,
         session_id: str,
         reasoning: str,
         alternatives: Iterable[str] | None = None,
-        **kwargs: Any,
-    ) -> str | None:
-        result: str | None = await self._call(
-            "track_decision", session_id, reasoning, alternatives, **kwargs
+        confidence: float | None = None,
+        estimated_cost: float = 0.0,
+        token_count: int | None = None,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call(
+            "track_decision",
+            session_id,
+            reasoning,
+            alternatives,
+            confidence,
+            estimated_cost,
+            token_count,
+            trace_id,
+            span_id,
+            metadata,
+            state=self._state(),
         )
         return result
 
-    @guarded()
-    async def track_error(self, session_id: str, error_message: Any, **kwargs: Any) -> str | None:
-        result: str | None = await self._call("track_error", session_id, error_message, **kwargs)
+    @guarded(dict)
+    async def track_error(
+        self,
+        session_id: str,
+        error_message: Any,
+        error_type: str | None = None,
+        tool_name: str | None = None,
+        stack_trace: str | None = None,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call(
+            "track_error",
+            session_id,
+            error_message,
+            error_type,
+            tool_name,
+            stack_trace,
+            trace_id,
+            span_id,
+            metadata,
+        )
         return result
 
-    @guarded()
-    async def track_llm_call(self, session_id: str, model: str, **kwargs: Any) -> str | None:
-        result: str | None = await self._call("track_llm_call", session_id, model, **kwargs)
+    @guarded(dict)
+    async def track_llm_call(self, session_id: str, model: str, **kwargs: Any) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call("track_llm_call", session_id, model, **kwargs)
         return result
 
-    @guarded()
-    async def complete_session(self, session_id: str, success: bool = True, **kwargs: Any) -> None:
-        await self._call("complete_session", session_id, success, **kwargs)
+    @guarded(dict)
+    async def complete_session(
+        self,
+        session_id: str,
+        success: bool = True,
+        failure_reason: str | None = None,
+        estimated_cost: float | None = None,
+        custom_metrics: Mapping[str, float] | None = None,
+        duration_ms: float | None = None,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        total_tokens: int | None = None,
+        user_input: Any = None,
+        assistant_output: Any = None,
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call(
+            "complete_session",
+            session_id,
+            success,
+            failure_reason,
+            estimated_cost,
+            custom_metrics,
+            duration_ms,
+            prompt_tokens,
+            completion_tokens,
+            total_tokens,
+            user_input,
+            assistant_output,
+        )
+        return result
 
-    close_session = complete_session
+    @guarded(dict)
+    async def close_session(
+        self,
+        session_id: str,
+        duration_ms: float | None = None,
+        success: bool | None = None,
+        failure_reason: str | None = None,
+    ) -> dict[str, Any]:
+        """The published SDK's older name, with its own positional order."""
+        result: dict[str, Any] = await self.complete_session(
+            session_id,
+            success=True if success is None else success,
+            failure_reason=failure_reason,
+            duration_ms=duration_ms,
+        )
+        return result
+
+    async def begin(
+        self,
+        user_id: str,
+        event: str,
+        input: Any = None,
+        event_id: str | None = None,
+        convo_id: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> AsyncInteraction:
+        """Start tracking one interaction (see ``sentrial.begin_async``)."""
+        from ._interaction import begin_async
+
+        return await begin_async(user_id, event, input, event_id, convo_id, metadata, client=self)
 
     @guarded(_false)
     async def flush(self, timeout: float | None = None) -> bool:

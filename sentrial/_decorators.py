@@ -230,12 +230,12 @@ def _wrap_tool(func: F, name: str) -> F:
 
 
 @overload
-def tool(name: F) -> F: ...
+def tool(name_or_func: F) -> F: ...
 @overload
-def tool(name: str | None = None) -> Callable[[F], F]: ...
+def tool(name_or_func: str | None = None, *, name: str | None = None) -> Callable[[F], F]: ...
 
 
-def tool(name: str | Callable[..., Any] | None = None) -> Any:
+def tool(name_or_func: str | Callable[..., Any] | None = None, *, name: str | None = None) -> Any:
     """Track each call of the function as a tool call of the current session.
 
     >>> import sentrial
@@ -245,25 +245,73 @@ def tool(name: str | Callable[..., Any] | None = None) -> Any:
     >>> search("hi")  # outside a session: just the function
     ['HI']
     """
-    if callable(name):
-        return _wrap_tool(name, str(getattr(name, "__name__", "tool")))
+    if callable(name_or_func):
+        return _wrap_tool(name_or_func, str(getattr(name_or_func, "__name__", "tool")))
+    chosen = name_or_func or name
 
     def decorate(func: F) -> F:
-        return _wrap_tool(func, name or str(getattr(func, "__name__", "tool")))
+        return _wrap_tool(func, chosen or str(getattr(func, "__name__", "tool")))
 
     return decorate
 
 
-def session(agent_name: str | None = None, *, user_id: str | None = None) -> Callable[[F], F]:
-    """Open a session around each call: arguments as input, return value as output.
+_entry_points: list[Callable[..., Any]] = []
 
-    The user id comes from the call's ``user_id`` argument when it has one,
-    else from ``user_id=`` here, else ``"anonymous"``. An exception marks the
-    session failed (``"Type: message"``) and propagates unchanged.
+
+def get_session_entry_points() -> list[Callable[..., Any]]:
+    """The functions decorated with ``@session`` so far (as published, for tools
+    that discover agents)."""
+    return _entry_points
+
+
+def clear_session_entry_points() -> None:
+    _entry_points.clear()
+
+
+@overload
+def session(name_or_func: F) -> F: ...
+@overload
+def session(
+    name_or_func: str | None = None,
+    *,
+    agent_name: str | None = None,
+    user_id_param: str = "user_id",
+    input_param: str = "input",
+    message_param: str = "message",
+    user_id: str | None = None,
+) -> Callable[[F], F]: ...
+
+
+def session(
+    name_or_func: str | Callable[..., Any] | None = None,
+    *,
+    agent_name: str | None = None,
+    user_id_param: str = "user_id",
+    input_param: str = "input",
+    message_param: str = "message",
+    user_id: str | None = None,
+) -> Any:
+    """Open a session around each call: input and return value as output.
+
+    The user id comes from the call's ``user_id_param`` argument when it has
+    one, else from ``user_id=`` here, else ``"anonymous"``. The input is the
+    ``input_param`` or ``message_param`` argument when the function has one
+    (as published), else all arguments. An exception marks the session failed
+    (``"Type: message"``) and propagates unchanged. Bare ``@session`` names
+    the agent after the function.
     """
+    if callable(name_or_func):
+        return session(
+            agent_name=agent_name,
+            user_id_param=user_id_param,
+            input_param=input_param,
+            message_param=message_param,
+            user_id=user_id,
+        )(name_or_func)
+    chosen = name_or_func or agent_name
 
     def decorate(func: F) -> F:
-        agent = agent_name or str(getattr(func, "__name__", "agent"))
+        agent = chosen or str(getattr(func, "__name__", "agent"))
         try:
             signature: inspect.Signature | None = inspect.signature(func)
         except (TypeError, ValueError):
@@ -271,16 +319,23 @@ def session(agent_name: str | None = None, *, user_id: str | None = None) -> Cal
 
         def open_session(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Interaction:
             arguments = _arguments(signature, args, kwargs)
-            who = arguments.get("user_id", user_id) or "anonymous"
-            return begin(user_id=str(who), event=agent, input=_describe(arguments))
+            who = arguments.get(user_id_param, user_id) or "anonymous"
+            given = next(
+                (arguments[p] for p in (input_param, message_param) if p in arguments), None
+            )
+            return begin(
+                user_id=str(who),
+                event=agent,
+                input=_describe(given if given is not None else arguments),
+            )
 
         def start(args: tuple[Any, ...], kwargs: dict[str, Any]) -> _SessionCall:
             return _SessionCall(open_session(args, kwargs))
 
+        wrapped: Callable[..., Any]
         if inspect.isasyncgenfunction(func):
-            return _wrap_async_generator(func, start)  # type: ignore[return-value]
-
-        if inspect.iscoroutinefunction(func):
+            wrapped = _wrap_async_generator(func, start)
+        elif inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
             async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -289,19 +344,21 @@ def session(agent_name: str | None = None, *, user_id: str | None = None) -> Cal
                     interaction.set_output(_describe(result))
                     return result
 
-            return async_wrapper  # type: ignore[return-value]
+            wrapped = async_wrapper
+        elif inspect.isgeneratorfunction(func):
+            wrapped = _wrap_generator(func, start)
+        else:
 
-        if inspect.isgeneratorfunction(func):
-            return _wrap_generator(func, start)  # type: ignore[return-value]
+            @functools.wraps(func)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                with open_session(args, kwargs) as interaction:
+                    result = func(*args, **kwargs)
+                    interaction.set_output(_describe(result))
+                    return result
 
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with open_session(args, kwargs) as interaction:
-                result = func(*args, **kwargs)
-                interaction.set_output(_describe(result))
-                return result
-
-        return wrapper  # type: ignore[return-value]
+            wrapped = wrapper
+        _entry_points.append(wrapped)
+        return wrapped  # type: ignore[return-value]
 
     return decorate
 

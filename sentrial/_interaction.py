@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+import uuid
+from collections.abc import Iterable, Mapping
 from contextvars import Token
 from types import TracebackType
 from typing import Any
 
-from ._client import SentrialClient
+from ._client import AsyncSentrialClient, SentrialClient
 from ._context import current_interaction
 
 _default: SentrialClient | None = None
@@ -20,25 +21,19 @@ def configure(
     api_key: str | None = None,
     api_url: str | None = None,
     fail_silently: bool = True,
-    pii: bool | Callable[[Any], Any] | None = None,
+    pii: Any = None,
     batching: Any = None,
     **options: Any,
 ) -> SentrialClient:
     """Set up the client ``begin`` and the decorators use; returns it.
 
-    ``pii=True`` turns on the built-in redaction of emails, phone and card
-    numbers and keys; a callable is used as the ``mask``. ``batching`` is
-    accepted for compatibility: delivery is always batched in the background
-    (pass ``delivery="sync"`` for one request per call).
+    ``pii=True`` (or a ``sentrial.redact.PiiConfig``) redacts emails, phone,
+    SSN and card numbers, IP addresses and keys; a callable is used as the
+    ``mask``. ``batching`` is accepted for compatibility: delivery is always
+    batched in the background (pass ``delivery="sync"`` for one request per call).
     """
     global _default
-    if pii is True:
-        options.setdefault("redact", True)
-    elif callable(pii):
-        options.setdefault("mask", pii)
-    client = SentrialClient(
-        api_key=api_key, api_url=api_url, fail_silently=fail_silently, **options
-    )
+    client = SentrialClient(api_url, api_key, fail_silently, pii=pii, batching=batching, **options)
     with _default_lock:
         previous, _default = _default, client
     if previous is not None:
@@ -56,6 +51,30 @@ def get_client() -> SentrialClient:
     return _default
 
 
+def _session_args(
+    event: Any,
+    input: Any,
+    event_id: str | None,
+    convo_id: str | None,
+    metadata: Mapping[str, Any] | None,
+) -> tuple[str, str, dict[str, Any]]:
+    """Session name, event id and metadata of ``begin``, as the published SDK
+    made them: ``"<event>:<first 8 of the event id>"``, and the input, convo id
+    and event id in the metadata."""
+    event_id = str(event_id) if event_id is not None else str(uuid.uuid4())
+    full: dict[str, Any] = {}
+    if isinstance(metadata, Mapping):
+        full.update(metadata)
+    elif metadata is not None:  # not an object: kept, under a key of its own
+        full["metadata"] = metadata
+    if input is not None:
+        full["input"] = input
+    if convo_id:
+        full["convo_id"] = convo_id
+    full["event_id"] = event_id
+    return f"{event}:{event_id[:8]}", event_id, full
+
+
 def begin(
     user_id: str,
     event: str,
@@ -67,15 +86,14 @@ def begin(
     client: SentrialClient | None = None,
 ) -> Interaction:
     """Start tracking one interaction (a session whose agent name is ``event``)."""
-    return Interaction(
-        client or get_client(),
-        user_id=user_id,
-        event=event,
-        input=input,
-        event_id=event_id,
-        convo_id=convo_id,
-        metadata=metadata,
+    client = client or get_client()
+    name, event_id, full = _session_args(event, input, event_id, convo_id, metadata)
+    session_id = client.create_session(
+        name=name, agent_name=str(event), user_id=user_id, convo_id=convo_id, metadata=full
     )
+    if input is not None:
+        client.current_state["input"] = input
+    return Interaction(client, session_id, event_id, user_id, event, input=input)
 
 
 class Interaction:
@@ -84,40 +102,58 @@ class Interaction:
     def __init__(
         self,
         client: SentrialClient,
-        *,
+        session_id: str,
+        event_id: str,
         user_id: str,
         event: str,
+        langfuse_context: Any = None,
+        *,
         input: Any = None,
-        event_id: str | None = None,
-        convo_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
     ) -> None:
         self.client = client
+        self.session_id = session_id
+        self.event_id = event_id
         self.user_id = user_id
         self.event = event
         self.input = input
         self.output: Any = None
         self.finished = False
+        self._success = True
+        self._failure_reason: str | None = None
         self._started = time.perf_counter()
-        if event_id is not None:
-            metadata = {**(metadata or {}), "event_id": event_id}
-        self.session_id = client.create_session(
-            name=str(event),
-            agent_name=str(event),
-            user_id=user_id,
-            convo_id=convo_id,
-            metadata=metadata,
-        )
         self._token: Token[Interaction | None] | None = current_interaction.set(self)
 
     def set_output(self, output: Any) -> None:
         self.output = output
 
     def track_tool_call(
-        self, tool_name: str, tool_input: Any = None, tool_output: Any = None, **kwargs: Any
-    ) -> str | None:
+        self,
+        tool_name: str,
+        tool_input: Any = None,
+        tool_output: Any = None,
+        reasoning: str | None = None,
+        estimated_cost: float = 0.0,
+        tool_error: Any = None,
+        token_count: int | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        duration_ms: float | None = None,
+    ) -> dict[str, Any]:
         return self.client.track_tool_call(
-            self.session_id, tool_name, tool_input, tool_output, **kwargs
+            self.session_id,
+            tool_name,
+            tool_input,
+            tool_output,
+            reasoning,
+            estimated_cost,
+            tool_error,
+            token_count,
+            trace_id,
+            span_id,
+            metadata,
+            duration_ms=duration_ms,
         )
 
     def track_decision(
@@ -125,18 +161,52 @@ class Interaction:
         reasoning: str,
         alternatives: Iterable[str] | None = None,
         confidence: float | None = None,
-        **kwargs: Any,
-    ) -> str | None:
+        estimated_cost: float = 0.0,
+        token_count: int | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+    ) -> dict[str, Any]:
         return self.client.track_decision(
-            self.session_id, reasoning, alternatives, confidence, **kwargs
+            self.session_id,
+            reasoning,
+            alternatives,
+            confidence,
+            estimated_cost,
+            token_count,
+            trace_id,
+            span_id,
+            metadata,
         )
 
     def track_error(
-        self, error_message: Any, error_type: str | None = None, **kwargs: Any
-    ) -> str | None:
-        return self.client.track_error(self.session_id, error_message, error_type, **kwargs)
+        self,
+        error_message: Any,
+        error_type: str | None = None,
+        tool_name: str | None = None,
+        stack_trace: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Record an error; as published, the interaction then ends as failed
+        (with this message as the reason) unless ``finish`` says otherwise."""
+        self._success = False
+        self._failure_reason = str(error_message)
+        return self.client.track_error(
+            self.session_id,
+            error_message,
+            error_type,
+            tool_name,
+            stack_trace,
+            trace_id,
+            span_id,
+            metadata,
+        )
 
-    def track_llm_call(self, model: str, **kwargs: Any) -> str | None:
+    def track_llm_call(self, model: str, **kwargs: Any) -> dict[str, Any]:
         return self.client.track_llm_call(self.session_id, model, **kwargs)
 
     def finish(
@@ -150,29 +220,32 @@ class Interaction:
         prompt_tokens: int | None = None,
         completion_tokens: int | None = None,
         total_tokens: int | None = None,
-    ) -> None:
-        """End the session; the duration is measured unless given. A second call is a no-op."""
+    ) -> dict[str, Any]:
+        """End the session; the duration is measured unless given. Returns the
+        session's new state; a second call is a no-op returning ``{}``."""
         if self.finished:
-            return
+            return {}
         self.finished = True
         if output is not None:
             self.output = output
         if duration_ms is None:
             duration_ms = (time.perf_counter() - self._started) * 1000
-        self.client.complete_session(
-            self.session_id,
-            success=success,
-            failure_reason=failure_reason,
-            estimated_cost=estimated_cost,
-            custom_metrics=custom_metrics,
-            duration_ms=duration_ms,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            total_tokens=total_tokens,
-            user_input=self.input,
-            assistant_output=self.output,
-        )
-        self._leave()
+        try:
+            return self.client.complete_session(
+                self.session_id,
+                success=success,
+                failure_reason=failure_reason,
+                estimated_cost=estimated_cost,
+                custom_metrics=custom_metrics,
+                duration_ms=duration_ms,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                total_tokens=total_tokens,
+                user_input=self.input,
+                assistant_output=self.output,
+            )
+        finally:
+            self._leave()
 
     def _leave(self) -> None:
         token, self._token = self._token, None
@@ -196,7 +269,7 @@ class Interaction:
         if exc is not None:
             self.finish(success=False, failure_reason=f"{type(exc).__name__}: {exc}")
         else:
-            self.finish()
+            self.finish(success=self._success, failure_reason=self._failure_reason)
 
     async def __aenter__(self) -> Interaction:
         return self
@@ -211,3 +284,228 @@ class Interaction:
 
     def __repr__(self) -> str:
         return f"Interaction(session_id={self.session_id!r}, event={self.event!r})"
+
+
+_default_async: AsyncSentrialClient | None = None
+
+
+async def configure_async(
+    api_key: str | None = None,
+    api_url: str | None = None,
+    fail_silently: bool = True,
+    **options: Any,
+) -> AsyncSentrialClient:
+    """Set up the client ``begin_async`` uses; returns it."""
+    global _default_async
+    previous, _default_async = (
+        _default_async,
+        AsyncSentrialClient(api_url, api_key, fail_silently, **options),
+    )
+    if previous is not None:
+        await previous.close()
+    return _default_async
+
+
+def get_async_client() -> AsyncSentrialClient:
+    """The client of ``configure_async`` (made from the environment if never called)."""
+    global _default_async
+    if _default_async is None:
+        _default_async = AsyncSentrialClient()
+    return _default_async
+
+
+async def begin_async(
+    user_id: str,
+    event: str,
+    input: Any = None,
+    event_id: str | None = None,
+    convo_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    *,
+    client: AsyncSentrialClient | None = None,
+) -> AsyncInteraction:
+    """``begin`` for asyncio code: the interaction's methods are coroutines."""
+    client = client or get_async_client()
+    name, event_id, full = _session_args(event, input, event_id, convo_id, metadata)
+    session_id = await client.create_session(
+        name=name, agent_name=str(event), user_id=user_id, convo_id=convo_id, metadata=full
+    )
+    if input is not None:
+        client.current_state["input"] = input
+    return AsyncInteraction(client, session_id, event_id, user_id, event, input)
+
+
+class AsyncInteraction:
+    """One run of the agent with an ``AsyncSentrialClient``."""
+
+    def __init__(
+        self,
+        client: AsyncSentrialClient,
+        session_id: str,
+        event_id: str,
+        user_id: str,
+        event: str,
+        user_input: Any = None,
+    ) -> None:
+        self.client = client
+        self.session_id = session_id
+        self.event_id = event_id
+        self.user_id = user_id
+        self.event = event
+        self.user_input = user_input
+        self.output: Any = None
+        self.finished = False
+        self._success = True
+        self._failure_reason: str | None = None
+        self._prompt_tokens = 0
+        self._completion_tokens = 0
+        self._cost = 0.0
+        self._started = time.perf_counter()
+
+    def set_output(self, output: Any) -> None:
+        self.output = output
+
+    def add_tokens(
+        self, prompt_tokens: int = 0, completion_tokens: int = 0, cost: float = 0.0
+    ) -> None:
+        """Add to the tokens and cost ``finish`` reports (unless it is given them)."""
+        self._prompt_tokens += int(prompt_tokens or 0)
+        self._completion_tokens += int(completion_tokens or 0)
+        self._cost += float(cost or 0.0)
+
+    async def track_tool_call(
+        self,
+        tool_name: str,
+        tool_input: Any = None,
+        tool_output: Any = None,
+        reasoning: str | None = None,
+        estimated_cost: float = 0.0,
+        tool_error: Any = None,
+        token_count: int | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+        duration_ms: float | None = None,
+    ) -> dict[str, Any]:
+        return await self.client.track_tool_call(
+            self.session_id,
+            tool_name,
+            tool_input,
+            tool_output,
+            reasoning,
+            estimated_cost,
+            tool_error,
+            token_count,
+            trace_id,
+            span_id,
+            metadata,
+            duration_ms=duration_ms,
+        )
+
+    async def track_decision(
+        self,
+        reasoning: str,
+        alternatives: Iterable[str] | None = None,
+        confidence: float | None = None,
+        estimated_cost: float = 0.0,
+        token_count: int | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+    ) -> dict[str, Any]:
+        return await self.client.track_decision(
+            self.session_id,
+            reasoning,
+            alternatives,
+            confidence,
+            estimated_cost,
+            token_count,
+            trace_id,
+            span_id,
+            metadata,
+        )
+
+    async def track_error(
+        self,
+        error_message: Any,
+        error_type: str | None = None,
+        tool_name: str | None = None,
+        stack_trace: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        *,
+        trace_id: str | None = None,
+        span_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Record an error; the interaction then ends as failed unless
+        ``finish`` says otherwise."""
+        self._success = False
+        self._failure_reason = str(error_message)
+        return await self.client.track_error(
+            self.session_id,
+            error_message,
+            error_type,
+            tool_name,
+            stack_trace,
+            trace_id,
+            span_id,
+            metadata,
+        )
+
+    async def finish(
+        self,
+        output: Any = None,
+        success: bool = True,
+        failure_reason: str | None = None,
+        estimated_cost: float | None = None,
+        custom_metrics: Mapping[str, float] | None = None,
+        duration_ms: float | None = None,
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        total_tokens: int | None = None,
+    ) -> dict[str, Any]:
+        """End the session (see ``Interaction.finish``); a second call returns ``{}``."""
+        if self.finished:
+            return {}
+        self.finished = True
+        if output is not None:
+            self.output = output
+        if duration_ms is None:
+            duration_ms = (time.perf_counter() - self._started) * 1000
+        if prompt_tokens is None and self._prompt_tokens:
+            prompt_tokens = self._prompt_tokens
+        if completion_tokens is None and self._completion_tokens:
+            completion_tokens = self._completion_tokens
+        if estimated_cost is None and self._cost:
+            estimated_cost = self._cost
+        return await self.client.complete_session(
+            self.session_id,
+            success=success,
+            failure_reason=failure_reason,
+            estimated_cost=estimated_cost,
+            custom_metrics=custom_metrics,
+            duration_ms=duration_ms,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            total_tokens=total_tokens,
+            user_input=self.user_input,
+            assistant_output=self.output,
+        )
+
+    async def __aenter__(self) -> AsyncInteraction:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None:
+            await self.finish(success=False, failure_reason=f"{type(exc).__name__}: {exc}")
+        else:
+            await self.finish(success=self._success, failure_reason=self._failure_reason)
+
+    def __repr__(self) -> str:
+        return f"AsyncInteraction(session_id={self.session_id!r}, event={self.event!r})"

@@ -279,6 +279,11 @@ def format_exception(exc: BaseException) -> str:
 
 _PATTERNS: list[tuple[str, re.Pattern[bytes]]] = [
     ("email", re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")),
+    ("ssn", re.compile(rb"\b\d{3}-\d{2}-\d{4}\b")),
+    (
+        "ip",
+        re.compile(rb"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b"),
+    ),
     ("card", re.compile(rb"\b(?:\d[ -]?){12,18}\d\b")),
     ("key", re.compile(rb"\b(?:sk|pk|rk|sentrial|ghp|xox[bap])[-_][A-Za-z0-9_-]{12,}\b")),
     ("phone", re.compile(rb"(?<![\w.])\+?\d{1,3}[ .-]?\(?\d{2,4}\)?[ .-]?\d{3,4}[ .-]?\d{3,4}\b")),
@@ -286,7 +291,8 @@ _PATTERNS: list[tuple[str, re.Pattern[bytes]]] = [
 
 
 def redact_builtin(data: bytes) -> bytes:
-    """Replace emails, card numbers, API keys and phone numbers in JSON bytes.
+    """Replace emails, SSNs, IP addresses, card numbers, API keys and phone numbers
+    in JSON bytes.
 
     Patterns never match quotes or backslashes, so the JSON stays valid.
     """

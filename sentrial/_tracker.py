@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -156,13 +157,21 @@ class Tracker:
         self._emit("create_session", sid, fields)
         return sid
 
-    def _event(self, sid: str, event_type: str, fields: dict[str, Any]) -> str:
+    def _event(self, sid: str, event_type: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Queue the event; returns it as the server will store it (the
+        published SDK returned the server's answer)."""
         event_id = _ids.new_event_id()
         fields["id"] = event_id
         fields["event_type"] = event_type
-        fields["timestamp"] = _ids.now_ns()
+        fields["timestamp"] = timestamp = _ids.now_ns()
         self._emit("create_event", sid, fields)
-        return event_id
+        return {
+            "id": event_id,
+            "sessionId": sid,
+            "eventType": event_type,
+            "toolName": fields.get("tool_name"),
+            "createdAt": iso_time(timestamp),
+        }
 
     def _common(
         self,
@@ -200,10 +209,11 @@ class Tracker:
         metadata: Mapping[str, Any] | None = None,
         *,
         duration_ms: float | None = None,
-    ) -> str | None:
+        state: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         sid = self._session_id(session_id)
         if self._skips(sid):
-            return None
+            return {}
         fields: dict[str, Any] = {"tool_name": self._text(tool_name)}
         if tool_input is not None:
             fields["tool_input"] = self._json(tool_input, as_object=True)
@@ -216,6 +226,8 @@ class Tracker:
         if duration_ms is not None:
             fields["duration_ms"] = _non_negative("duration_ms", duration_ms, float)
         self._common(fields, estimated_cost, token_count, trace_id, span_id, metadata)
+        if state:
+            fields["state_before"] = fields["state_after"] = self._json(state, as_object=True)
         return self._event(sid, "tool_call", fields)
 
     def track_decision(
@@ -229,10 +241,12 @@ class Tracker:
         trace_id: str | None = None,
         span_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
-    ) -> str | None:
+        *,
+        state: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
         sid = self._session_id(session_id)
         if self._skips(sid):
-            return None
+            return {}
         fields: dict[str, Any] = {"reasoning": self._text(reasoning)}
         if alternatives is not None:
             if isinstance(alternatives, (str, bytes)):
@@ -244,6 +258,8 @@ class Tracker:
                 raise ValidationError(f"confidence: must be between 0 and 1, got {confidence!r}")
             fields["confidence"] = value
         self._common(fields, estimated_cost, token_count, trace_id, span_id, metadata)
+        if state:
+            fields["state_before"] = fields["state_after"] = self._json(state, as_object=True)
         return self._event(sid, "llm_decision", fields)
 
     def track_error(
@@ -256,10 +272,10 @@ class Tracker:
         trace_id: str | None = None,
         span_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
-    ) -> str | None:
+    ) -> dict[str, Any]:
         sid = self._session_id(session_id)
         if self._skips(sid):
-            return None
+            return {}
         if isinstance(error_message, BaseException):
             exc = error_message
             error_type = error_type or type(exc).__name__
@@ -294,10 +310,10 @@ class Tracker:
         trace_id: str | None = None,
         span_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
-    ) -> str | None:
+    ) -> dict[str, Any]:
         sid = self._session_id(session_id)
         if self._skips(sid):
-            return None
+            return {}
         fields: dict[str, Any] = {"model": self._text(model)}
         if provider is not None:
             fields["provider"] = _payload.clean_text(str(provider))
@@ -333,10 +349,10 @@ class Tracker:
         total_tokens: int | None = None,
         user_input: Any = None,
         assistant_output: Any = None,
-    ) -> None:
+    ) -> dict[str, Any]:
         sid = self._session_id(session_id)
         if self._skips(sid):
-            return
+            return {}
         ok = bool(success)
         fields: dict[str, Any] = {
             "status": "completed" if ok else "failed",
@@ -362,6 +378,7 @@ class Tracker:
         if assistant_output is not None:
             fields["assistant_output"] = self._text(assistant_output)
         self._emit("update_session", sid, fields)
+        return _session_record(sid, fields)
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -401,6 +418,46 @@ class Tracker:
                 dropped[reason] = dropped.get(reason, 0) + count
             base["dropped"] = dropped
         return base
+
+
+_last_second: tuple[int, str] = (-1, "")
+
+
+def iso_time(ns: int) -> str:
+    """``2026-01-02T03:04:05.678901Z`` for nanoseconds since the epoch (the
+    formatted second is reused: this runs on every tracking call)."""
+    global _last_second
+    seconds, rest = divmod(ns, 1_000_000_000)
+    cached_second, stamp = _last_second
+    if cached_second != seconds:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        _last_second = (seconds, stamp)
+    return f"{stamp}.{rest // 1000:06d}Z"
+
+
+_SESSION_KEYS = {
+    "status": "status",
+    "success": "success",
+    "failure_reason": "failureReason",
+    "estimated_cost": "estimatedCost",
+    "duration_ms": "durationMs",
+    "prompt_tokens": "promptTokens",
+    "completion_tokens": "completionTokens",
+    "total_tokens": "totalTokens",
+    "custom_metrics": "customMetrics",
+    "user_input": "userInput",
+    "assistant_output": "assistantOutput",
+}
+
+
+def _session_record(sid: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The session as updated, in the server's shape (what is known on the client)."""
+    record: dict[str, Any] = {"id": sid}
+    for name, key in _SESSION_KEYS.items():
+        if name in fields:
+            record[key] = fields[name]
+    record["completedAt"] = iso_time(fields["completed_at"])
+    return record
 
 
 def _non_negative(name: str, value: Any, kind: type[int] | type[float]) -> Any:

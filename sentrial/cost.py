@@ -70,22 +70,38 @@ def _warn_once(model: str, provider: str | None, why: str = "no price known") ->
     )
 
 
+def _provider_cost(
+    provider: str, model: str, input_tokens: int, output_tokens: int, **kwargs: Any
+) -> float:
+    """The published helpers' contract: always a float, 0.0 for an unknown model
+    (with the one warning naming it)."""
+    try:
+        value = calculate_cost(model, input_tokens, output_tokens, provider=provider, **kwargs)
+    except Exception as exc:  # bad token counts: as unknown, never raise
+        _warn_once(str(model), provider, f"{type(exc).__name__}: {exc}")
+        value = None
+    return 0.0 if value is None else value
+
+
 def calculate_openai_cost(
     model: str, input_tokens: int, output_tokens: int, **kwargs: Any
-) -> float | None:
-    return calculate_cost(model, input_tokens, output_tokens, provider="openai", **kwargs)
+) -> float:
+    """USD for an OpenAI call; 0.0 when the model's price is unknown."""
+    return _provider_cost("openai", model, input_tokens, output_tokens, **kwargs)
 
 
 def calculate_anthropic_cost(
     model: str, input_tokens: int, output_tokens: int, **kwargs: Any
-) -> float | None:
-    return calculate_cost(model, input_tokens, output_tokens, provider="anthropic", **kwargs)
+) -> float:
+    """USD for an Anthropic call; 0.0 when the model's price is unknown."""
+    return _provider_cost("anthropic", model, input_tokens, output_tokens, **kwargs)
 
 
 def calculate_google_cost(
     model: str, input_tokens: int, output_tokens: int, **kwargs: Any
-) -> float | None:
-    return calculate_cost(model, input_tokens, output_tokens, provider="google", **kwargs)
+) -> float:
+    """USD for a Google call; 0.0 when the model's price is unknown."""
+    return _provider_cost("google", model, input_tokens, output_tokens, **kwargs)
 
 
 @dataclass(frozen=True)

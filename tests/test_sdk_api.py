@@ -136,7 +136,12 @@ def test_begin_finish_pattern(sentrial_server: LocalServer, reader: Reader, tmp_
     assert session["agentName"] == "chat_request" and session["userId"] == "u9"
     assert session["userInput"] == "How?" and session["assistantOutput"] == "Like this."
     assert session["status"] == "completed" and session["estimatedCost"] == 0.023
-    assert session["durationMs"] >= 0 and session["metadata"] == {"plan": "pro"}
+    # as published: input, convo id and a generated event id join the metadata
+    metadata = session["metadata"]
+    assert session["durationMs"] >= 0 and metadata["plan"] == "pro"
+    assert metadata["input"] == "How?" and metadata["convo_id"] == "c9"
+    assert metadata["event_id"] == interaction.event_id
+    assert session["name"] == f"chat_request:{interaction.event_id[:8]}"
     assert len(reader.events(interaction.session_id)) == 2
     client.close()
 

@@ -23,13 +23,16 @@ C = TypeVar("C")
 
 def wrap_anthropic(
     client: C,
+    track_without_session: bool = False,
     *,
     sentrial_client: SentrialClient | None = None,
     session_id: str | None = None,
     track_outside_session: bool = False,
 ) -> C:
     """Observe an ``anthropic.Anthropic`` or ``anthropic.AsyncAnthropic`` client (in place)."""
-    target = make_target("anthropic", sentrial_client, session_id, track_outside_session)
+    # track_without_session: the published SDK's name for track_outside_session
+    outside = track_outside_session or track_without_session
+    target = make_target("anthropic", sentrial_client, session_id, outside)
     messages = getattr(client, "messages", None)
     if messages is not None:
         _patch(messages, "create", target, _input, _output, _stream_summary)

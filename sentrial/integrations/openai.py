@@ -30,13 +30,16 @@ _MARK = "_sentrial_wrapped"
 
 def wrap_openai(
     client: C,
+    track_without_session: bool = False,
     *,
     sentrial_client: SentrialClient | None = None,
     session_id: str | None = None,
     track_outside_session: bool = False,
 ) -> C:
     """Observe an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` client (in place); returns it."""
-    target = make_target("openai", sentrial_client, session_id, track_outside_session)
+    # track_without_session: the published SDK's name for track_outside_session
+    outside = track_outside_session or track_without_session
+    target = make_target("openai", sentrial_client, session_id, outside)
     chat = getattr(getattr(client, "chat", None), "completions", None)
     if chat is not None:
         _patch(chat, "create", target, _chat_input, _chat_output, _chat_stream_summary)
