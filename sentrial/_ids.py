@@ -48,3 +48,21 @@ def sampled_in(session_id: str, rate: float) -> bool:
     if rate >= 1.0:
         return True
     return zlib.crc32(session_id.encode()) < rate * 0xFFFFFFFF
+
+
+_second: tuple[int, str] = (-1, "")  # the last whole second formatted, and its text
+
+
+def iso_utc(ns: int, suffix: str = "+00:00") -> str:
+    """RFC 3339 UTC time of ``ns`` (nanoseconds since the epoch), to the
+    microsecond (truncated) and formatted like ``datetime.isoformat()``
+    (no fraction when it is zero). Each second is formatted once: this runs
+    for every operation."""
+    global _second
+    seconds, rest = divmod(ns, 1_000_000_000)
+    cached, text = _second
+    if cached != seconds:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        _second = (seconds, text)  # one tuple: a racing thread sees either
+    micros = rest // 1000
+    return f"{text}.{micros:06d}{suffix}" if micros else f"{text}{suffix}"

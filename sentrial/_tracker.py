@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -420,19 +419,9 @@ class Tracker:
         return base
 
 
-_last_second: tuple[int, str] = (-1, "")
-
-
 def iso_time(ns: int) -> str:
-    """``2026-01-02T03:04:05.678901Z`` for nanoseconds since the epoch (the
-    formatted second is reused: this runs on every tracking call)."""
-    global _last_second
-    seconds, rest = divmod(ns, 1_000_000_000)
-    cached_second, stamp = _last_second
-    if cached_second != seconds:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-        _last_second = (seconds, stamp)
-    return f"{stamp}.{rest // 1000:06d}Z"
+    """``2026-01-02T03:04:05.678901Z``: the time of a record built on the client."""
+    return _ids.iso_utc(ns, "Z")
 
 
 _SESSION_KEYS = {
