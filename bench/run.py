@@ -32,11 +32,13 @@ def main() -> int:
         plain_server,
         server_ingest,
         throughput,
+        viewer,
     )
 
     results: dict[str, Any] = {}
     _step("hot_path", hot_path.run, results)
     _step("server_ingest", lambda: {"server_ingest_eps": server_ingest.run()}, results)
+    _step("viewer_ms", lambda: {"viewer_ms": viewer.run()}, results)
     _step("throughput", lambda: {"throughput_eps": throughput.run()}, results)
     _step("plain_server_eps", lambda: {"plain_server_eps": plain_server.run()}, results)
     _step("outage", lambda: {"outage": outage.run()}, results)
@@ -59,6 +61,7 @@ def main() -> int:
     first = results["first_call_ms"]
     cpu = results["cpu_us_per_event"]
     imports = results["import_ms"]
+    view = results["viewer_ms"]
     rows = [
         ("hot_path_us (median)", f"{hot['sentrial']} us", "<= 10 us", hot["sentrial"] <= 10),
         ("hot_path_us (p99)", f"{hot['sentrial_p99']} us", "<= 100 us", hot["sentrial_p99"] <= 100),
@@ -71,6 +74,26 @@ def main() -> int:
             ">= 20,000",
             ingest["sentrial"] >= 20_000,
         ),
+        (
+            "viewer_ms sessions page p95",
+            f"{view['sessions_page_p95']} ms",
+            "< 100 ms",
+            view["sessions_page_p95"] < 100,
+        ),
+        (
+            "  session page p95 (500 ev)",
+            f"{view['session_page_p95']} ms",
+            "< 100 ms",
+            view["session_page_p95"] < 100,
+        ),
+        (
+            "  health p95 during pages",
+            f"{view['health_p95_during']} ms",
+            "",
+            None,
+        ),
+        ("  health p95 idle (base)", f"{view['health_p95_idle']} ms", "", None),
+        ("  events stored", f"{view['events']:,}", "1,000,000", view["events"] >= 1_000_000),
         (
             "throughput_eps",
             f"{flow['sentrial']:,} events/s",

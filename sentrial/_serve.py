@@ -128,6 +128,10 @@ def serve(args: argparse.Namespace) -> int:
     else:
         print(f"  export SENTRIAL_API_KEY={server.api_key}")
     sys.stdout.flush()
+    # Pages are rendered and batches stored in worker threads: hand the GIL back
+    # to the event loop every millisecond (default 5), so health and small
+    # requests never wait long behind them. This process serves and does nothing else.
+    sys.setswitchinterval(0.001)
     server.start()
     try:
         while server.is_running():

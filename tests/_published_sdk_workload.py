@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 
 import httpx
 import requests
-from sentrial.async_client import begin_async, configure_async
 
 import sentrial
 from sentrial import AsyncSentrialClient, BatcherConfig, SentrialClient
+from sentrial.async_client import begin_async, configure_async
 
 URL, KEY = sys.argv[1], sys.argv[2]
 LOG: list[dict] = []

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -69,6 +70,10 @@ class _KeyCheck:
 
 
 async def _read_json(request: Request, limit: int) -> Any:
+    return _parse_json(await _read_body(request, limit))
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise HTTPError(413, "Payload Too Large", f"body: larger than {limit} bytes")
@@ -79,8 +84,12 @@ async def _read_json(request: Request, limit: int) -> Any:
         if size > limit:
             raise HTTPError(413, "Payload Too Large", f"body: larger than {limit} bytes")
         chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _parse_json(raw: bytes) -> Any:
     try:
-        return _json.loads(b"".join(chunks))
+        return _json.loads(raw)
     except orjson.JSONDecodeError as exc:
         if "depth limit" in str(exc):  # past the parser's 1024 levels
             raise HTTPError(
@@ -159,11 +168,12 @@ def create_app(
     async def create_session(request: Request) -> Response:
         body = await _read_json(request, body_limit)
         _spec.component("SessionCreate").check(body)
-        return json_response(storage.create_session(body))
+        return json_response(await run_in_threadpool(storage.create_session, body))
 
     async def list_sessions(request: Request) -> Response:
         q = _query(request, "listSessions", frozenset({"limit"}))
-        page, cursor = storage.list_sessions(
+        page, cursor = await run_in_threadpool(
+            storage.list_sessions,
             agent_name=q.get("agentName"),
             user_id=q.get("userId"),
             status=q.get("status"),
@@ -176,24 +186,30 @@ def create_app(
         return json_response({"data": page, "nextCursor": cursor})
 
     async def get_session(request: Request) -> Response:
-        return json_response(storage.get_session(request.path_params["id"]))
+        return json_response(
+            await run_in_threadpool(storage.get_session, request.path_params["id"])
+        )
 
     async def update_session(request: Request) -> Response:
         body = await _read_json(request, body_limit)
         _spec.component("SessionUpdate").check(body)
-        return json_response(storage.update_session(request.path_params["id"], body))
+        record = await run_in_threadpool(storage.update_session, request.path_params["id"], body)
+        return json_response(record)
 
     async def list_events(request: Request) -> Response:
         q = _query(request, "listSessionEvents", frozenset({"limit"}))
-        page, cursor = storage.list_events(
-            request.path_params["id"], limit=q.get("limit", 500), cursor=q.get("cursor")
+        page, cursor = await run_in_threadpool(
+            storage.list_events,
+            request.path_params["id"],
+            limit=q.get("limit", 500),
+            cursor=q.get("cursor"),
         )
         return json_response({"data": page, "nextCursor": cursor})
 
     async def create_event(request: Request) -> Response:
         body = await _read_json(request, body_limit)
         _spec.component("EventCreate").check(body)
-        return json_response(storage.create_event(body))
+        return json_response(await run_in_threadpool(storage.create_event, body))
 
     operation_schemas = {
         "createSession": "CreateSessionOperation",
@@ -202,7 +218,13 @@ def create_app(
     }
 
     async def submit_batch(request: Request) -> Response:
-        body = await _read_json(request, batch_bytes)
+        raw = await _read_body(request, batch_bytes)
+        # Parsing, checking and storing take milliseconds for a large batch: off the
+        # event loop.
+        return await run_in_threadpool(apply_batch, raw)
+
+    def apply_batch(raw: bytes) -> Response:
+        body = _parse_json(raw)
         operations = body.get("operations") if isinstance(body, dict) else None
         if not isinstance(operations, list):
             raise HTTPError(400, "Bad Request", "operations: required, an array of operations")

@@ -57,6 +57,8 @@ class SchemaValidator:
 
     def check(self, instance: Any, where: str = "") -> None:
         """Raise SpecValidationError naming the first field at fault."""
+        if self._validator.is_valid(instance):  # the common case, without error objects
+            return
         for error in self._validator.iter_errors(instance):
             path = list(error.instance_path)
             if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):

@@ -23,6 +23,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -30,8 +31,8 @@ from typing import Any
 
 from . import _json, _spec
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
+_TABLES = (
+    """CREATE TABLE IF NOT EXISTS sessions (
     seq INTEGER PRIMARY KEY,  -- rowid: arrival order (rows are never deleted)
     id TEXT NOT NULL UNIQUE,
     agent_name TEXT NOT NULL,
@@ -42,20 +43,45 @@ CREATE TABLE IF NOT EXISTS sessions (
     created_us INTEGER NOT NULL,
     completed_us INTEGER,
     create_body TEXT NOT NULL,
-    outcome TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions (started_us DESC, seq DESC);
-CREATE INDEX IF NOT EXISTS sessions_by_agent ON sessions (agent_name, started_us DESC);
-CREATE TABLE IF NOT EXISTS events (
+    outcome TEXT NOT NULL DEFAULT '{}',
+    event_count INTEGER NOT NULL DEFAULT 0,  -- kept by every insert of an event
+    duration_ms REAL  -- the outcome's durationMs as a number, for percentiles
+)""",
+    """CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY,  -- rowid: arrival order (rows are never deleted)
     id TEXT NOT NULL UNIQUE,
     session_id TEXT NOT NULL,
     ts_us INTEGER NOT NULL,
     created_us INTEGER NOT NULL,
     body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, ts_us, seq);
-"""
+)""",
+    # Per agent, the sums the viewer shows, kept by every session write: the
+    # viewer never adds up all sessions.
+    """CREATE TABLE IF NOT EXISTS agents (
+    agent_name TEXT PRIMARY KEY,
+    sessions INTEGER NOT NULL DEFAULT 0,
+    finished INTEGER NOT NULL DEFAULT 0,
+    succeeded INTEGER NOT NULL DEFAULT 0,
+    durations INTEGER NOT NULL DEFAULT 0,
+    cost REAL NOT NULL DEFAULT 0,
+    tokens REAL NOT NULL DEFAULT 0
+)""",
+)
+# Every list is one of these indexes read in order (keyset pagination).
+_INDEXES = (
+    "DROP INDEX IF EXISTS sessions_by_agent",  # (agent_name, started_us) of version 0
+    "CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions (started_us DESC, seq DESC)",
+    "CREATE INDEX IF NOT EXISTS sessions_by_agent_start"
+    " ON sessions (agent_name, started_us DESC, seq DESC)",
+    "CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id, started_us DESC, seq DESC)",
+    "CREATE INDEX IF NOT EXISTS sessions_by_status ON sessions (status, started_us DESC, seq DESC)",
+    "CREATE INDEX IF NOT EXISTS sessions_by_convo"
+    " ON sessions (convo_id, started_us DESC, seq DESC)",
+    "CREATE INDEX IF NOT EXISTS sessions_by_duration ON sessions (agent_name, duration_ms)"
+    " WHERE duration_ms IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, ts_us, seq)",
+)
+_VERSION = 1  # PRAGMA user_version of the layout above
 
 
 def _properties(schema: str) -> frozenset[str]:
@@ -152,10 +178,28 @@ def _canonical(body: dict[str, Any]) -> str:
         raise StorageError(str(exc)) from None
 
 
-def _percentile(ordered: list[float], q: float) -> float | None:
-    if not ordered:
-        return None
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+def _rank(count: int, q: float) -> int:
+    """The index in ``count`` ordered values of the ``q`` quantile (nearest rank)."""
+    return min(count - 1, round(q * (count - 1)))
+
+
+def _duration(outcome: dict[str, Any]) -> float | None:
+    duration = outcome.get("durationMs")
+    if isinstance(duration, (int, float)) and not isinstance(duration, bool):
+        return _json.number(duration)
+    return None
+
+
+def _contribution(status: str, outcome: dict[str, Any]) -> tuple[int, int, int, float, float]:
+    """What one session adds to its agent's finished, succeeded, durations, cost, tokens."""
+    finished = status in ("completed", "failed")
+    return (
+        int(finished),
+        int(finished and status == "completed"),
+        int(_duration(outcome) is not None),
+        _json.number(outcome.get("estimatedCost")),
+        _json.number(outcome.get("totalTokens")),
+    )
 
 
 def _new_id(prefix: str) -> str:
@@ -194,7 +238,10 @@ class Storage:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the writing connection, self._db
+        self._readers: list[sqlite3.Connection] = []  # every reading connection (files only)
+        self._idle: list[sqlite3.Connection] = []  # those not in use
+        self._closed = False
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
@@ -208,14 +255,112 @@ class Storage:
             self._db.execute("PRAGMA synchronous=NORMAL")
             # Checkpoint the WAL in larger steps: ingest bursts write less often twice.
             self._db.execute("PRAGMA wal_autocheckpoint=10000")
-            self._db.executescript(_SCHEMA)
+            self._set_up()
         except sqlite3.Error as exc:
             self._db.close()
             raise StorageOpenError(f"cannot use the database {path}: {exc}") from None
 
+    def _set_up(self) -> None:
+        """Create or upgrade the layout in one transaction: a file that cannot
+        take it (another program's database) is left as it was."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _TABLES:
+                db.execute(statement)
+            (version,) = db.execute("PRAGMA user_version").fetchone()
+            if version < _VERSION:
+                self._upgrade()
+            for statement in _INDEXES:
+                db.execute(statement)
+            if version < _VERSION:
+                db.execute(f"PRAGMA user_version = {_VERSION}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _upgrade(self) -> None:
+        """From the layout of version 0 (no event counts, durations or agent sums)."""
+        db = self._db
+        columns = {row["name"] for row in db.execute("PRAGMA table_info(sessions)")}
+        if "event_count" not in columns:
+            db.execute("ALTER TABLE sessions ADD COLUMN event_count INTEGER NOT NULL DEFAULT 0")
+        if "duration_ms" not in columns:
+            db.execute("ALTER TABLE sessions ADD COLUMN duration_ms REAL")
+        db.execute(
+            "UPDATE sessions SET event_count ="
+            " (SELECT COUNT(*) FROM events WHERE events.session_id = sessions.id)"
+        )
+        db.execute("DELETE FROM agents")
+        for row in db.execute("SELECT seq, agent_name, status, outcome FROM sessions").fetchall():
+            outcome = _json.loads(row["outcome"])
+            db.execute(
+                "UPDATE sessions SET duration_ms = ? WHERE seq = ?",
+                (_duration(outcome), row["seq"]),
+            )
+            db.execute(
+                "INSERT INTO agents (agent_name) VALUES (?) ON CONFLICT DO NOTHING",
+                (row["agent_name"],),
+            )
+            self._add_to_agent(row["agent_name"], 1, _contribution(row["status"], outcome))
+
+    def _add_to_agent(
+        self, agent: str, sessions: int, parts: tuple[int, int, int, float, float]
+    ) -> None:
+        # Sums past a float's range are inf, and inf - inf is NaN, which SQLite
+        # stores as NULL: such a sum reads as 0 rather than break the next write.
+        self._db.execute(
+            "UPDATE agents SET sessions = sessions + ?, finished = finished + ?,"
+            " succeeded = succeeded + ?, durations = durations + ?,"
+            " cost = coalesce(cost + ?, 0), tokens = coalesce(tokens + ?, 0)"
+            " WHERE agent_name = ?",
+            (sessions, *parts, agent),
+        )
+
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._db.close()
+            for reader in self._readers:
+                reader.close()
+
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection to read from, on one snapshot of the store.
+
+        A file is read through a connection of its own, taken from a pool (one
+        per concurrent reader, kept for the next; WAL: readers neither wait for
+        the writer nor for each other); ``:memory:`` has only the one
+        connection, taken under the lock.
+        """
+        if self.path == ":memory:":
+            with self._lock:
+                yield self._db
+            return
+        with self._lock:
+            if self._closed:
+                raise sqlite3.ProgrammingError("the storage is closed")
+            db = self._idle.pop() if self._idle else None
+        if db is None:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA query_only=1")
+            with self._lock:
+                if self._closed:
+                    db.close()
+                    raise sqlite3.ProgrammingError("the storage is closed")
+                self._readers.append(db)
+        try:
+            db.execute("BEGIN")
+            try:
+                yield db
+            finally:
+                db.execute("COMMIT")
+        finally:
+            with self._lock:
+                if not self._closed:
+                    self._idle.append(db)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -258,6 +403,12 @@ class Storage:
             row = self._session_row(session_id)
             if row["create_body"] != canonical:
                 raise Conflict(f"id: session {session_id} exists with a different body")
+        else:
+            self._db.execute(
+                "INSERT INTO agents (agent_name, sessions) VALUES (?, 1)"
+                " ON CONFLICT (agent_name) DO UPDATE SET sessions = sessions + 1",
+                (body["agentName"],),
+            )
         return session_id
 
     def update_session(self, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -275,20 +426,34 @@ class Storage:
         if status is None and success is not None:
             status = "completed" if success else "failed"
         outcome = _json.loads(row["outcome"])
+        before = _contribution(row["status"], outcome)
         outcome.update({k: v for k, v in body.items() if k not in _NOT_FROM_UPDATE})
         completed_us = row["completed_us"]
         if "completedAt" in body:
             completed_us = _to_us(body["completedAt"], "completedAt")
         elif status is not None and completed_us is None:
             completed_us = _now_us()
+        status = status or row["status"]
         self._db.execute(
-            "UPDATE sessions SET status = ?, completed_us = ?, outcome = ? WHERE id = ?",
-            (status or row["status"], completed_us, _canonical(outcome), session_id),
+            "UPDATE sessions SET status = ?, completed_us = ?, outcome = ?, duration_ms = ?"
+            " WHERE id = ?",
+            (status, completed_us, _canonical(outcome), _duration(outcome), session_id),
         )
+        after = _contribution(status, outcome)
+        if after != before:
+            finished, succeeded, durations, cost, tokens = before
+            change = (
+                after[0] - finished,
+                after[1] - succeeded,
+                after[2] - durations,
+                after[3] - cost,
+                after[4] - tokens,
+            )
+            self._add_to_agent(row["agent_name"], 0, change)
 
     def get_session(self, session_id: str) -> dict[str, Any]:
-        with self._lock:
-            return self._session_record(self._session_row(session_id))
+        with self._reading() as db:
+            return self._session_record(self._session_row(session_id, db))
 
     def list_sessions(
         self,
@@ -322,26 +487,29 @@ class Storage:
             args.append(_to_us(until, "until"))
         if cursor is not None:
             started, seq = _decode_cursor(cursor, 2)
-            where.append("(started_us < ? OR (started_us = ? AND seq < ?))")
-            args.extend([started, started, seq])
+            # A row value: the index seeks to the cursor instead of filtering up to it.
+            where.append("(started_us, seq) < (?, ?)")
+            args.extend([started, seq])
         sql = "SELECT * FROM sessions"
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY started_us DESC, seq DESC LIMIT ?"
         args.append(limit + 1)
-        with self._lock:
-            rows = self._db.execute(sql, args).fetchall()
-            page = [self._session_record(row) for row in rows[:limit]]
+        with self._reading() as db:
+            rows = db.execute(sql, args).fetchall()
+        page = [self._session_record(row) for row in rows[:limit]]
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
             next_cursor = _encode_cursor(last["started_us"], last["seq"])
         return page, next_cursor
 
-    def _session_row(self, session_id: str) -> sqlite3.Row:
-        row: sqlite3.Row | None = self._db.execute(
-            "SELECT * FROM sessions WHERE id = ?", (session_id,)
-        ).fetchone()
+    def _session_row(self, session_id: str, db: sqlite3.Connection | None = None) -> sqlite3.Row:
+        row: sqlite3.Row | None = (
+            (self._db if db is None else db)
+            .execute("SELECT * FROM sessions WHERE id = ?", (session_id,))
+            .fetchone()
+        )
         if row is None:
             raise NotFound(f"sessionId: no session {session_id!r}")
         return row
@@ -349,9 +517,6 @@ class Storage:
     def _session_record(self, row: sqlite3.Row) -> dict[str, Any]:
         created = _json.loads(row["create_body"])
         body = {k: v for k, v in created.items() if k not in _NOT_FROM_CREATE}
-        (count,) = self._db.execute(
-            "SELECT COUNT(*) FROM events WHERE session_id = ?", (row["id"],)
-        ).fetchone()
         return {
             "success": None,
             "estimatedCost": None,
@@ -360,52 +525,50 @@ class Storage:
             **_json.loads(row["outcome"]),
             "id": row["id"],
             "status": row["status"],
-            "eventCount": count,
+            "eventCount": row["event_count"],
             "createdAt": iso(row["created_us"]),
             "startedAt": iso(row["started_us"]),
             "completedAt": iso(row["completed_us"]),
         }
 
     def agent_stats(self) -> list[dict[str, Any]]:
-        """Per agent: sessions, success rate, p50/p95 duration (ms), cost and tokens."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT agent_name, status, outcome FROM sessions ORDER BY agent_name"
-            ).fetchall()
-        stats: dict[str, dict[str, Any]] = {}
-        for row in rows:
-            agent = stats.setdefault(
-                row["agent_name"],
-                {
-                    "agentName": row["agent_name"],
-                    "sessions": 0,
-                    "finished": 0,
-                    "succeeded": 0,
-                    "durations": [],
-                    "cost": 0.0,
-                    "tokens": 0.0,
-                },
-            )
-            outcome = _json.loads(row["outcome"])
-            agent["sessions"] += 1
-            if row["status"] in ("completed", "failed"):
-                agent["finished"] += 1
-                agent["succeeded"] += row["status"] == "completed"
-            duration = outcome.get("durationMs")
-            if isinstance(duration, (int, float)) and not isinstance(duration, bool):
-                agent["durations"].append(_json.number(duration))
-            agent["cost"] += _json.number(outcome.get("estimatedCost"))
-            agent["tokens"] += _json.number(outcome.get("totalTokens"))
+        """Per agent: sessions, success rate, p50/p95 duration (ms), cost and tokens.
+
+        Sums come from the ``agents`` table, percentiles from the durations
+        index (read from its nearer end): no pass over all sessions.
+        """
         out = []
-        for agent in stats.values():
-            durations = sorted(agent.pop("durations"))
-            agent["successRate"] = (
-                agent["succeeded"] / agent["finished"] if agent["finished"] else None
-            )
-            agent["p50DurationMs"] = _percentile(durations, 0.50)
-            agent["p95DurationMs"] = _percentile(durations, 0.95)
-            out.append(agent)
+        with self._reading() as db:
+            for row in db.execute("SELECT * FROM agents ORDER BY agent_name").fetchall():
+                agent: dict[str, Any] = {
+                    "agentName": row["agent_name"],
+                    "sessions": row["sessions"],
+                    "finished": row["finished"],
+                    "succeeded": row["succeeded"],
+                    "cost": float(row["cost"]),
+                    "tokens": float(row["tokens"]),
+                    "successRate": (
+                        row["succeeded"] / row["finished"] if row["finished"] else None
+                    ),
+                }
+                for key, q in (("p50DurationMs", 0.50), ("p95DurationMs", 0.95)):
+                    agent[key] = self._duration_at(db, row["agent_name"], row["durations"], q)
+                out.append(agent)
         return out
+
+    @staticmethod
+    def _duration_at(db: sqlite3.Connection, agent: str, count: int, q: float) -> float | None:
+        if count <= 0:
+            return None
+        rank = _rank(count, q)
+        order, offset = ("ASC", rank) if rank <= count // 2 else ("DESC", count - 1 - rank)
+        found = db.execute(
+            "SELECT duration_ms FROM sessions INDEXED BY sessions_by_duration"
+            " WHERE agent_name = ? AND duration_ms IS NOT NULL"
+            f" ORDER BY duration_ms {order} LIMIT 1 OFFSET ?",
+            (agent, offset),
+        ).fetchone()
+        return None if found is None else float(found[0])
 
     # -- events -----------------------------------------------------------
 
@@ -439,6 +602,10 @@ class Storage:
             ).fetchone()
             if stored != canonical:
                 raise Conflict(f"id: event {event_id} exists with a different body")
+        else:
+            self._db.execute(
+                "UPDATE sessions SET event_count = event_count + 1 WHERE id = ?", (session_id,)
+            )
         return event_id
 
     def list_events(
@@ -449,13 +616,13 @@ class Storage:
         args: list[Any] = [session_id]
         if cursor is not None:
             ts, seq = _decode_cursor(cursor, 2)
-            sql += " AND (ts_us > ? OR (ts_us = ? AND seq > ?))"
-            args.extend([ts, ts, seq])
+            sql += " AND (ts_us, seq) > (?, ?)"  # a seek in the index, not a filter
+            args.extend([ts, seq])
         sql += " ORDER BY ts_us, seq LIMIT ?"
         args.append(limit + 1)
-        with self._lock:
-            self._session_row(session_id)
-            rows = self._db.execute(sql, args).fetchall()
+        with self._reading() as db:
+            self._session_row(session_id, db)
+            rows = db.execute(sql, args).fetchall()
         page = [self._event_record(row) for row in rows[:limit]]
         next_cursor = None
         if len(rows) > limit:
@@ -539,7 +706,18 @@ class Storage:
             [row[1:] for row in rows],
         )
         if self._db.total_changes - before == len(rows):
-            return results  # every event was new: the common case
+            # Every event was new: the common case.
+            added = Counter(row[2] for row in rows)
+            self._db.executemany(
+                "UPDATE sessions SET event_count = event_count + ? WHERE id = ?",
+                [(n, session_id) for session_id, n in added.items()],
+            )
+            return results
+        self._db.executemany(
+            "UPDATE sessions SET event_count ="
+            " (SELECT COUNT(*) FROM events WHERE session_id = sessions.id) WHERE id = ?",
+            [(session_id,) for session_id in {row[2] for row in rows}],
+        )
         # Some ids existed: a repeat of the same body is a replay, anything else a conflict.
         stored: dict[str, str] = {}
         ids = [row[1] for row in rows]

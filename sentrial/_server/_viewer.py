@@ -22,9 +22,10 @@ import hashlib
 import html
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import orjson
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
@@ -158,10 +159,29 @@ def _only_for_this_machine(handler: Handler, host: str | None) -> Handler:
     return checked
 
 
+SESSIONS_PER_PAGE = 200
+EVENTS_PER_PAGE = 1000
+
+
+def _bad_cursor(exc: StorageError) -> HTMLResponse:
+    return _page("Bad request", f"<h1>Bad request</h1><p>{_e(exc.message)}</p>", 400)
+
+
 def viewer_routes(storage: Storage, host: str | None = None) -> list[Route]:
-    """The viewer's routes; ``host`` is the name the server was started on."""
+    """The viewer's routes; ``host`` is the name the server was started on.
+
+    Pages are read and rendered in a worker thread (the event loop keeps
+    answering meanwhile), each from indexed queries: a page of sessions or
+    events at a time, the next one linked by a cursor (keyset pagination).
+    """
 
     async def sessions(request: Request) -> Response:
+        return await run_in_threadpool(sessions_page, request)
+
+    async def session(request: Request) -> Response:
+        return await run_in_threadpool(session_page, request)
+
+    def sessions_page(request: Request) -> Response:
         q = request.query_params
         filters = {
             "agent_name": q.get("agent") or None,
@@ -170,7 +190,12 @@ def viewer_routes(storage: Storage, host: str | None = None) -> list[Route]:
         }
         if filters["status"] not in (None, "active", "completed", "failed"):
             filters["status"] = None
-        page, _ = storage.list_sessions(**filters, limit=200)
+        try:
+            page, cursor = storage.list_sessions(
+                **filters, limit=SESSIONS_PER_PAGE, cursor=q.get("cursor") or None
+            )
+        except StorageError as exc:
+            return _bad_cursor(exc)
         agents = storage.agent_stats()
         agent_rows = "".join(
             f"<tr><td><a href='/?agent={_e(quote(_text(a['agentName']), safe=''))}'>"
@@ -214,14 +239,25 @@ def viewer_routes(storage: Storage, host: str | None = None) -> list[Route]:
             "<th>status</th><th>duration</th><th>tokens</th><th>cost</th><th>events</th>"
             f"<th>started</th></tr>{session_rows}</table>"
         )
+        if cursor is not None:
+            kept = {k: v for k, v in (("agent", q.get("agent")), ("user", q.get("user"))) if v}
+            if filters["status"]:
+                kept["status"] = filters["status"]
+            link = "/?" + urlencode({**kept, "cursor": cursor})
+            body += f"<p><a id='next' href='{_e(link)}'>older sessions &rarr;</a></p>"
         return _page("Sentrial sessions", body)
 
-    async def session(request: Request) -> Response:
+    def session_page(request: Request) -> Response:
         try:
             s = storage.get_session(request.path_params["id"])
-            events, _ = storage.list_events(s["id"], limit=1000)
         except StorageError as exc:
             return _page("Not found", f"<h1>Not found</h1><p>{_e(exc.message)}</p>", 404)
+        try:
+            events, cursor = storage.list_events(
+                s["id"], limit=EVENTS_PER_PAGE, cursor=request.query_params.get("after") or None
+            )
+        except StorageError as exc:
+            return _bad_cursor(exc)
         rows = []
         for ev in events:
             error = ev.get("toolError")
@@ -264,6 +300,9 @@ def viewer_routes(storage: Storage, host: str | None = None) -> list[Route]:
             + "<table id='events'><tr><th>time</th><th>type</th><th>name</th><th>duration</th>"
             "<th>tokens</th><th>cost</th><th>details</th></tr>" + "".join(rows) + "</table>"
         )
+        if cursor is not None:
+            link = f"/sessions/{quote(_text(s.get('id')), safe='')}?" + urlencode({"after": cursor})
+            body += f"<p><a id='next' href='{_e(link)}'>later events &rarr;</a></p>"
         return _page(s.get("name"), body)
 
     return [
