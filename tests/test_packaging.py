@@ -9,8 +9,16 @@ import venv
 import zipfile
 from pathlib import Path
 
+import pytest
 
-def test_wheel_installs_and_imports_in_a_clean_venv(root: Path, tmp_path: Path) -> None:
+from sentrial._server import LocalServer
+
+from .conftest import Reader
+
+
+def test_wheel_installs_and_imports_in_a_clean_venv(
+    root: Path, tmp_path: Path, sentrial_server: LocalServer
+) -> None:
     dist = tmp_path / "dist"
     subprocess.run(
         [
@@ -59,3 +67,39 @@ def test_wheel_installs_and_imports_in_a_clean_venv(root: Path, tmp_path: Path) 
         [str(python), "-c", probe], check=True, capture_output=True, text=True, cwd=tmp_path
     )
     assert str(env_dir) in out.stdout
+
+    # Without extras: the core SDK delivers (costs included: genai-prices is a
+    # core dependency) and `sentrial serve` says which extra it needs.
+    bare_dir = tmp_path / "bare"
+    venv.create(bare_dir, with_pip=True)
+    bare = bare_dir / "bin" / "python"
+    subprocess.run(
+        [str(bare), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PIP_CONSTRAINT": str(root / "requirements" / "dev.lock")},
+    )
+    agent = (
+        "import sys, sentrial;"
+        "c = sentrial.SentrialClient(api_key=sys.argv[2], api_url=sys.argv[1]);"
+        "s = c.create_session('bare', 'bare-install', 'u');"
+        "c.track_llm_call(s, 'gpt-4o', provider='openai', prompt_tokens=1000,"
+        " completion_tokens=100);"
+        "c.complete_session(s); assert c.flush(20), c.stats(); print(s)"
+    )
+    run = subprocess.run(
+        [str(bare), "-c", agent, sentrial_server.url, sentrial_server.api_key],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "SENTRIAL_SPOOL_DIR": str(tmp_path / "spool")},
+    )
+    assert run.returncode == 0, run.stderr
+    session = Reader(sentrial_server).session(run.stdout.strip())
+    # gpt-4o: $2.50 per million input tokens, $10 per million output tokens
+    assert session["estimatedCost"] == pytest.approx(1000 * 2.5e-6 + 100 * 10e-6)
+    serve = subprocess.run(
+        [str(bare), "-m", "sentrial", "serve"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert serve.returncode == 2 and "sentrial[server]" in serve.stderr
+    assert "Traceback" not in serve.stderr
