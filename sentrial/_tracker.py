@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("sentrial")
 
+_STR_KEYS_OPTIONS = _payload.OPTIONS & ~orjson.OPT_NON_STR_KEYS
+
 
 class Tracker:
     """What ``SentrialClient`` and ``AsyncSentrialClient`` share."""
@@ -80,10 +82,13 @@ class Tracker:
 
     def _json(self, value: Any, *, as_object: bool = False) -> bytes:
         if self._plain:  # the common case, inlined: one orjson call
-            try:
-                data = orjson.dumps(value, default=_payload.default, option=_payload.OPTIONS)
+            try:  # string keys (the common case) are much faster without OPT_NON_STR_KEYS
+                data = orjson.dumps(value, default=_payload.default, option=_STR_KEYS_OPTIONS)
             except Exception:
-                data = b""
+                try:
+                    data = orjson.dumps(value, default=_payload.default, option=_payload.OPTIONS)
+                except Exception:
+                    data = b""
             if (
                 data
                 and len(data) <= self._max
