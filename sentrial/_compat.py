@@ -12,7 +12,10 @@ logger = logging.getLogger("sentrial")
 def compat_options(options: dict[str, Any], *, pii: Any, batching: Any, langfuse: Any) -> None:
     """Add to ``options`` what ``pii``/``batching`` ask for (explicit options win)."""
     if pii is True:
-        options.setdefault("redact", True)
+        # The server's settings, asked from the delivery thread (safe default until then).
+        from .redact import ServerPiiMask
+
+        options.setdefault("mask", ServerPiiMask())
     elif callable(pii):
         options.setdefault("mask", pii)
     elif pii not in (None, False):

@@ -169,3 +169,71 @@ def redact_payload(payload: dict[str, Any], config: PiiConfig) -> dict[str, Any]
         if out.get(name) is not None:
             out[name] = redact_value(out[name], config.mode or "label", builtin, custom)
     return out
+
+
+def config_from_server(answer: Mapping[str, Any]) -> PiiConfig:
+    """The :class:`PiiConfig` of a ``GET /api/sdk/pii-config`` answer (camelCase
+    JSON). Fields it lacks or gets wrong keep the safe defaults: every
+    built-in pattern, ``label`` mode."""
+    builtin = answer.get("builtinPatterns")
+    builtin = builtin if isinstance(builtin, Mapping) else {}
+
+    def switch(name: str) -> bool:
+        value = builtin.get(name, True)
+        return value if isinstance(value, bool) else True
+
+    custom = [
+        PiiCustomPattern(str(item["pattern"]), str(item.get("label", "CUSTOM")))
+        for item in answer.get("customPatterns") or []
+        if isinstance(item, Mapping) and isinstance(item.get("pattern"), str)
+    ]
+    fields = answer.get("fields")
+    mode = answer.get("mode")
+    return PiiConfig(
+        enabled=answer.get("enabled") is not False,
+        fields=[str(f) for f in fields] if isinstance(fields, list) else None,
+        mode=mode if mode in ("label", "hash", "remove") else "label",
+        enhanced_detection=answer.get("enhancedDetection") is True,
+        builtin_patterns=PiiBuiltinPatterns(
+            emails=switch("emails"),
+            phones=switch("phones"),
+            ssns=switch("ssns"),
+            credit_cards=switch("creditCards"),
+            ip_addresses=switch("ipAddresses"),
+        ),
+        custom_patterns=custom,
+    )
+
+
+class ServerPiiMask:
+    """The mask of ``SentrialClient(pii=True)``: the server's PII settings.
+
+    The published SDK asks ``GET /api/sdk/pii-config`` in its constructor,
+    blocking the caller on the network. Ours asks from the delivery thread
+    (``load`` is called with the answer); until then, and whenever the server
+    cannot be asked, the safe default applies: every built-in pattern in
+    ``label`` mode, which is also what the server hands out by default.
+    """
+
+    from_server = True  # the delivery thread looks for this flag
+
+    def __init__(self) -> None:
+        self.config = PiiConfig(enabled=True)
+        self._mask: Callable[[Any], Any] = self.config.masker()
+
+    def load(self, answer: Mapping[str, Any]) -> None:
+        """Use the server's settings from now on (one attribute swap: thread-safe).
+
+        ``answer`` is the endpoint's JSON: ``{"config": {...}}``.
+        """
+        body = answer.get("config", answer)
+        config = config_from_server(body if isinstance(body, Mapping) else {})
+        self.config = config
+        self._mask = config.masker() if config.enabled else _unchanged
+
+    def __call__(self, value: Any) -> Any:
+        return self._mask(value)
+
+
+def _unchanged(value: Any) -> Any:
+    return value

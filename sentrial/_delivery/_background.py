@@ -318,6 +318,8 @@ class BackgroundDelivery:
 
     def _run(self) -> None:
         """Take batches in order and encode them for the sender."""
+        if getattr(self.config.mask, "from_server", False):
+            self._load_server_pii()
         # The first batch waits for a full batch or flush_interval anyway: the
         # imports below then do not compete with the caller's first calls.
         self._wake.wait(self.config.flush_interval)
@@ -332,6 +334,16 @@ class BackgroundDelivery:
                 )
                 logger.debug("sentrial: delivery thread error", exc_info=True)
                 self._stopping.wait(0.1)
+
+    def _load_server_pii(self) -> None:
+        """pii=True: ask the server for its settings before the first batch."""
+        try:
+            self._setup()
+            from ._transport import load_server_pii
+
+            load_server_pii(self.config, self._transport)
+        except Exception as exc:  # the safe default stays; delivery goes on
+            logger.debug("sentrial: PII settings not loaded (%s)", exc)
 
     def _run_once(self) -> bool:
         import queue  # imported by _setup(): a dictionary lookup

@@ -24,7 +24,7 @@ from ._policy import Action, RetryableError, for_status
 from ._rollup import Rollup
 from ._server_ids import ServerIds
 from ._spool import Spool, spool_directory
-from ._transport import Transport
+from ._transport import Transport, load_server_pii
 
 logger = logging.getLogger("sentrial")
 
@@ -34,6 +34,7 @@ class SyncDelivery:
         self.config = config
         directory = spool_directory(config)
         self._transport = Transport(config)
+        load_server_pii(config, self._transport)
         self._caps = CapabilityCache()
         self._ids = ServerIds(directory)
         self._spool = Spool(directory, config.max_spool_bytes)

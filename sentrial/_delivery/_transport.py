@@ -23,6 +23,7 @@ from sentrial_api.api.default import (
     create_event,
     create_session,
     get_health,
+    get_pii_config,
     submit_batch,
     update_session,
 )
@@ -94,6 +95,17 @@ class _Prebuilt:
 _BATCH_KEY = next(iter(BatchRequest(operations=[]).to_dict()))  # its only field
 
 
+def load_server_pii(config: Config, transport: Transport) -> None:
+    """``pii=True``: hand the server's PII settings to the client's mask
+    (:class:`sentrial.redact.ServerPiiMask`); without an answer it keeps the
+    safe default. Both engines call it once, before they send anything."""
+    mask: Any = config.mask
+    if getattr(mask, "from_server", False):
+        answer = transport.pii_config()
+        if answer is not None:
+            mask.load(answer)
+
+
 class Transport:
     """Synchronous sender used by the delivery threads and by ``delivery="sync"``.
 
@@ -148,6 +160,18 @@ class Transport:
         if not is_success(response.status_code):
             return PLAIN
         return from_health(_json_body(response))
+
+    def pii_config(self) -> dict[str, Any] | None:
+        """The server's PII settings (``GET /api/sdk/pii-config``), or None when
+        it has none to give (a plain server's 404, an error, not JSON)."""
+        try:
+            response = self._post(self._request(get_pii_config))
+        except RetryableError:
+            return None
+        if not is_success(response.status_code):
+            return None
+        body = _json_body(response)
+        return body if isinstance(body, dict) else None
 
     def encode_batch(
         self, ops: list[Operation], ids: list[str], caps: Capabilities = FULL
