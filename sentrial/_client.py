@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from . import _ids
 from ._config import Config, resolve
@@ -22,6 +21,8 @@ if TYPE_CHECKING:
     from ._interaction import AsyncInteraction, Interaction
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 async def _to_thread(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
@@ -70,6 +71,36 @@ def guarded(default: Callable[[], Any] | None = None) -> Callable[[F], F]:
     return decorate
 
 
+def _forward(
+    target: Callable[Concatenate[Tracker, P], R], default: Callable[[], Any]
+) -> Callable[Concatenate[_Base, P], R]:
+    """A client method with ``target``'s signature, written once in ``Tracker``,
+    and the client's guard (``fail_silently``) around it."""
+
+    def method(self: _Base, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return target(self._tracker, *args, **kwargs)
+
+    functools.update_wrapper(method, target)
+    return guarded(default)(method)
+
+
+def _forward_async(
+    target: Callable[Concatenate[Tracker, P], R], default: Callable[[], Any]
+) -> Callable[Concatenate[_Base, P], Coroutine[Any, Any, R]]:
+    """``_forward`` for ``AsyncSentrialClient``. In the default background mode
+    a call is a few microseconds of CPU, so it runs inline; with
+    ``delivery="sync"`` it sends a request, so it runs in a worker thread."""
+
+    async def method(self: _Base, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if self.config.delivery == "sync":
+            result: R = await _to_thread(target, self._tracker, *args, **kwargs)
+            return result
+        return target(self._tracker, *args, **kwargs)
+
+    functools.update_wrapper(method, target)
+    return guarded(default)(method)
+
+
 class _Base:
     def __init__(
         self,
@@ -99,7 +130,10 @@ class _Base:
             }
         )
         self._tracker = Tracker(config)
-        self._local = threading.local()
+        # Dual-write (published option): every operation also goes to Langfuse.
+        self.langfuse = langfuse
+        if langfuse is not None and callable(getattr(langfuse, "mirror", None)):
+            self._tracker.mirror = langfuse
 
     @property
     def api_url(self) -> str:
@@ -118,25 +152,14 @@ class _Base:
         """State of the calling thread, as in the published SDK: cleared by
         ``create_session``, set with ``update_state``; when not empty it is sent
         with each tool call and decision as ``stateBefore``/``stateAfter``."""
-        state: dict[str, Any] | None = getattr(self._local, "state", None)
-        if state is None:
-            state = self._local.state = {}
-        return state
+        return self._tracker.state()
 
     @current_state.setter
     def current_state(self, value: dict[str, Any]) -> None:
-        self._local.state = value
+        self._tracker.set_state(value)
 
     def update_state(self, key: str, value: Any) -> None:
-        self.current_state[key] = value
-
-    def _state(self) -> dict[str, Any] | None:
-        state: dict[str, Any] | None = getattr(self._local, "state", None)
-        return state or None
-
-    def _clear_state(self) -> None:
-        if getattr(self._local, "state", None):
-            self._local.state = {}
+        self._tracker.state()[key] = value
 
     @property
     def config(self) -> Config:
@@ -148,6 +171,10 @@ class _Base:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(api_url={self.config.api_url!r})"
+
+    def session_url(self, session_id: str) -> str:
+        """The session's page in the viewer, to jump from a failing test to its trace."""
+        return self._tracker.session_url(session_id)
 
     # Cost helpers, reachable as static methods like in the published SDK.
     @staticmethod
@@ -186,143 +213,12 @@ class SentrialClient(_Base):
     >>> client.close()
     """
 
-    @guarded(_ids.new_session_id)
-    def create_session(
-        self,
-        name: str,
-        agent_name: str,
-        user_id: str,
-        parent_session_id: str | None = None,
-        convo_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-    ) -> str:
-        """Start a session; returns its id at once (made on the client)."""
-        self._clear_state()
-        return self._tracker.create_session(
-            name, agent_name, user_id, parent_session_id, convo_id, metadata
-        )
-
-    @guarded(dict)
-    def track_tool_call(
-        self,
-        session_id: str,
-        tool_name: str,
-        tool_input: Any = None,
-        tool_output: Any = None,
-        reasoning: str | None = None,
-        estimated_cost: float = 0.0,
-        tool_error: Any = None,
-        token_count: int | None = None,
-        trace_id: str | None = None,
-        span_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        *,
-        duration_ms: float | None = None,
-    ) -> dict[str, Any]:
-        """Record a tool call; returns the event as it will be stored."""
-        return self._tracker.track_tool_call(
-            session_id,
-            tool_name,
-            tool_input,
-            tool_output,
-            reasoning,
-            estimated_cost,
-            tool_error,
-            token_count,
-            trace_id,
-            span_id,
-            metadata,
-            duration_ms=duration_ms,
-            state=self._state(),
-        )
-
-    @guarded(dict)
-    def track_decision(
-        self,
-        session_id: str,
-        reasoning: str,
-        alternatives: Iterable[str] | None = None,
-        confidence: float | None = None,
-        estimated_cost: float = 0.0,
-        token_count: int | None = None,
-        trace_id: str | None = None,
-        span_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Record a decision of the agent (event type ``llm_decision``)."""
-        return self._tracker.track_decision(
-            session_id,
-            reasoning,
-            alternatives,
-            confidence,
-            estimated_cost,
-            token_count,
-            trace_id,
-            span_id,
-            metadata,
-            state=self._state(),
-        )
-
-    @guarded(dict)
-    def track_error(
-        self,
-        session_id: str,
-        error_message: Any,
-        error_type: str | None = None,
-        tool_name: str | None = None,
-        stack_trace: str | None = None,
-        trace_id: str | None = None,
-        span_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Record an error; ``error_message`` may be the exception itself."""
-        return self._tracker.track_error(
-            session_id,
-            error_message,
-            error_type,
-            tool_name,
-            stack_trace,
-            trace_id,
-            span_id,
-            metadata,
-        )
-
-    @guarded(dict)
-    def track_llm_call(self, session_id: str, model: str, **kwargs: Any) -> dict[str, Any]:
-        """Record an LLM call: provider, input, output, prompt/completion/cached tokens,
-        duration_ms, estimated_cost (computed from the model's prices when omitted), error."""
-        return self._tracker.track_llm_call(session_id, model, **kwargs)
-
-    @guarded(dict)
-    def complete_session(
-        self,
-        session_id: str,
-        success: bool = True,
-        failure_reason: str | None = None,
-        estimated_cost: float | None = None,
-        custom_metrics: Mapping[str, float] | None = None,
-        duration_ms: float | None = None,
-        prompt_tokens: int | None = None,
-        completion_tokens: int | None = None,
-        total_tokens: int | None = None,
-        user_input: Any = None,
-        assistant_output: Any = None,
-    ) -> dict[str, Any]:
-        """End a session; cost and tokens not given are summed from its events.
-        Returns the session's new state (``id``, ``status``, ...)."""
-        return self._tracker.complete_session(
-            session_id,
-            success,
-            failure_reason,
-            estimated_cost,
-            custom_metrics,
-            duration_ms,
-            prompt_tokens,
-            completion_tokens,
-            total_tokens,
-            user_input,
-            assistant_output,
-        )
+    create_session = _forward(Tracker.create_session, _ids.new_session_id)
+    track_tool_call = _forward(Tracker.track_tool_call, dict)
+    track_decision = _forward(Tracker.track_decision, dict)
+    track_error = _forward(Tracker.track_error, dict)
+    track_llm_call = _forward(Tracker.track_llm_call, dict)
+    complete_session = _forward(Tracker.complete_session, dict)
 
     @guarded(dict)
     def close_session(
@@ -388,151 +284,12 @@ class AsyncSentrialClient(_Base):
     in a worker thread.
     """
 
-    async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        function = getattr(self._tracker, method)
-        if self.config.delivery == "sync":
-            return await _to_thread(function, *args, **kwargs)
-        return function(*args, **kwargs)
-
-    @guarded(_ids.new_session_id)
-    async def create_session(
-        self,
-        name: str,
-        agent_name: str,
-        user_id: str,
-        parent_session_id: str | None = None,
-        convo_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-    ) -> str:
-        self._clear_state()
-        result: str = await self._call(
-            "create_session", name, agent_name, user_id, parent_session_id, convo_id, metadata
-        )
-        return result
-
-    @guarded(dict)
-    async def track_tool_call(
-        self,
-        session_id: str,
-        tool_name: str,
-        tool_input: Any = None,
-        tool_output: Any = None,
-        reasoning: str | None = None,
-        estimated_cost: float = 0.0,
-        tool_error: Any = None,
-        token_count: int | None = None,
-        trace_id: str | None = None,
-        span_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        *,
-        duration_ms: float | None = None,
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call(
-            "track_tool_call",
-            session_id,
-            tool_name,
-            tool_input,
-            tool_output,
-            reasoning,
-            estimated_cost,
-            tool_error,
-            token_count,
-            trace_id,
-            span_id,
-            metadata,
-            duration_ms=duration_ms,
-            state=self._state(),
-        )
-        return result
-
-    @guarded(dict)
-    async def track_decision(
-        self,
-        session_id: str,
-        reasoning: str,
-        alternatives: Iterable[str] | None = None,
-        confidence: float | None = None,
-        estimated_cost: float = 0.0,
-        token_count: int | None = None,
-        trace_id: str | None = None,
-        span_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call(
-            "track_decision",
-            session_id,
-            reasoning,
-            alternatives,
-            confidence,
-            estimated_cost,
-            token_count,
-            trace_id,
-            span_id,
-            metadata,
-            state=self._state(),
-        )
-        return result
-
-    @guarded(dict)
-    async def track_error(
-        self,
-        session_id: str,
-        error_message: Any,
-        error_type: str | None = None,
-        tool_name: str | None = None,
-        stack_trace: str | None = None,
-        trace_id: str | None = None,
-        span_id: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call(
-            "track_error",
-            session_id,
-            error_message,
-            error_type,
-            tool_name,
-            stack_trace,
-            trace_id,
-            span_id,
-            metadata,
-        )
-        return result
-
-    @guarded(dict)
-    async def track_llm_call(self, session_id: str, model: str, **kwargs: Any) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call("track_llm_call", session_id, model, **kwargs)
-        return result
-
-    @guarded(dict)
-    async def complete_session(
-        self,
-        session_id: str,
-        success: bool = True,
-        failure_reason: str | None = None,
-        estimated_cost: float | None = None,
-        custom_metrics: Mapping[str, float] | None = None,
-        duration_ms: float | None = None,
-        prompt_tokens: int | None = None,
-        completion_tokens: int | None = None,
-        total_tokens: int | None = None,
-        user_input: Any = None,
-        assistant_output: Any = None,
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call(
-            "complete_session",
-            session_id,
-            success,
-            failure_reason,
-            estimated_cost,
-            custom_metrics,
-            duration_ms,
-            prompt_tokens,
-            completion_tokens,
-            total_tokens,
-            user_input,
-            assistant_output,
-        )
-        return result
+    create_session = _forward_async(Tracker.create_session, _ids.new_session_id)
+    track_tool_call = _forward_async(Tracker.track_tool_call, dict)
+    track_decision = _forward_async(Tracker.track_decision, dict)
+    track_error = _forward_async(Tracker.track_error, dict)
+    track_llm_call = _forward_async(Tracker.track_llm_call, dict)
+    complete_session = _forward_async(Tracker.complete_session, dict)
 
     @guarded(dict)
     async def close_session(

@@ -2,16 +2,51 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from contextvars import Token
 from types import TracebackType
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from ._client import AsyncSentrialClient, SentrialClient
+from ._client import AsyncSentrialClient, SentrialClient, _Base, _to_thread
 from ._context import current_interaction
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _for_session(
+    target: Callable[Concatenate[_Base, str, P], R],
+) -> Callable[Concatenate[Interaction, P], R]:
+    """A client method as an interaction's: the session is the interaction's."""
+
+    def method(self: Interaction, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return target(self.client, self.session_id, *args, **kwargs)
+
+    functools.update_wrapper(method, target)
+    return method
+
+
+def _async_of(
+    target: Callable[Concatenate[Interaction, P], R],
+) -> Callable[Concatenate[AsyncInteraction, P], Coroutine[Any, Any, R]]:
+    """An ``Interaction`` method as a coroutine of ``AsyncInteraction`` (same
+    signature, same behaviour). Inline in the default background mode, where a
+    call is microseconds of CPU; in a worker thread with ``delivery="sync"``."""
+
+    async def method(self: AsyncInteraction, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        interaction: Any = self  # the same attributes as an Interaction
+        if self.client.config.delivery == "sync":
+            result: R = await _to_thread(target, interaction, *args, **kwargs)
+            return result
+        return target(interaction, *args, **kwargs)
+
+    functools.update_wrapper(method, target)
+    return method
+
 
 _default: SentrialClient | None = None
 _default_lock = threading.Lock()
@@ -96,7 +131,38 @@ def begin(
     return Interaction(client, session_id, event_id, user_id, event, input=input)
 
 
-class Interaction:
+class _Run:
+    """What both kinds of interaction keep while the agent runs."""
+
+    _prompt_tokens: int
+    _completion_tokens: int
+    _cost: float
+    _token: Token[Interaction | None] | None
+    output: Any
+
+    def set_output(self, output: Any) -> None:
+        self.output = output
+
+    def add_tokens(
+        self, prompt_tokens: int = 0, completion_tokens: int = 0, cost: float = 0.0
+    ) -> None:
+        """Add to the tokens and cost ``finish`` reports (unless it is given them)."""
+        self._prompt_tokens += int(prompt_tokens or 0)
+        self._completion_tokens += int(completion_tokens or 0)
+        self._cost += float(cost or 0.0)
+
+    def _leave(self) -> None:
+        token, self._token = self._token, None
+        if token is None:
+            return
+        try:
+            current_interaction.reset(token)
+        except ValueError:  # finished in another context than it began in
+            if current_interaction.get() is self:
+                current_interaction.set(None)
+
+
+class Interaction(_Run):
     """One run of the agent: finish it, or use it as a context manager."""
 
     def __init__(
@@ -120,11 +186,16 @@ class Interaction:
         self.finished = False
         self._success = True
         self._failure_reason: str | None = None
+        self._prompt_tokens = 0
+        self._completion_tokens = 0
+        self._cost = 0.0
         self._started = time.perf_counter()
         self._token: Token[Interaction | None] | None = current_interaction.set(self)
 
-    def set_output(self, output: Any) -> None:
-        self.output = output
+    @property
+    def url(self) -> str:
+        """This session's page in the viewer (``client.session_url(session_id)``)."""
+        return self.client.session_url(self.session_id)
 
     def track_tool_call(
         self,
@@ -141,7 +212,8 @@ class Interaction:
         span_id: str | None = None,
         duration_ms: float | None = None,
     ) -> dict[str, Any]:
-        return self.client.track_tool_call(
+        return SentrialClient.track_tool_call(
+            self.client,
             self.session_id,
             tool_name,
             tool_input,
@@ -168,7 +240,8 @@ class Interaction:
         trace_id: str | None = None,
         span_id: str | None = None,
     ) -> dict[str, Any]:
-        return self.client.track_decision(
+        return SentrialClient.track_decision(
+            self.client,
             self.session_id,
             reasoning,
             alternatives,
@@ -195,7 +268,8 @@ class Interaction:
         (with this message as the reason) unless ``finish`` says otherwise."""
         self._success = False
         self._failure_reason = str(error_message)
-        return self.client.track_error(
+        return SentrialClient.track_error(
+            self.client,
             self.session_id,
             error_message,
             error_type,
@@ -206,8 +280,7 @@ class Interaction:
             metadata,
         )
 
-    def track_llm_call(self, model: str, **kwargs: Any) -> dict[str, Any]:
-        return self.client.track_llm_call(self.session_id, model, **kwargs)
+    track_llm_call = _for_session(SentrialClient.track_llm_call)
 
     def finish(
         self,
@@ -230,8 +303,15 @@ class Interaction:
             self.output = output
         if duration_ms is None:
             duration_ms = (time.perf_counter() - self._started) * 1000
+        if prompt_tokens is None and self._prompt_tokens:
+            prompt_tokens = self._prompt_tokens
+        if completion_tokens is None and self._completion_tokens:
+            completion_tokens = self._completion_tokens
+        if estimated_cost is None and self._cost:
+            estimated_cost = self._cost
         try:
-            return self.client.complete_session(
+            return SentrialClient.complete_session(
+                self.client,
                 self.session_id,
                 success=success,
                 failure_reason=failure_reason,
@@ -246,16 +326,6 @@ class Interaction:
             )
         finally:
             self._leave()
-
-    def _leave(self) -> None:
-        token, self._token = self._token, None
-        if token is None:
-            return
-        try:
-            current_interaction.reset(token)
-        except ValueError:  # finished in another context than it began in
-            if current_interaction.get() is self:
-                current_interaction.set(None)
 
     def __enter__(self) -> Interaction:
         return self
@@ -335,7 +405,7 @@ async def begin_async(
     return AsyncInteraction(client, session_id, event_id, user_id, event, input)
 
 
-class AsyncInteraction:
+class AsyncInteraction(_Run):
     """One run of the agent with an ``AsyncSentrialClient``."""
 
     def __init__(
@@ -352,7 +422,7 @@ class AsyncInteraction:
         self.event_id = event_id
         self.user_id = user_id
         self.event = event
-        self.user_input = user_input
+        self.user_input = self.input = user_input
         self.output: Any = None
         self.finished = False
         self._success = True
@@ -361,137 +431,19 @@ class AsyncInteraction:
         self._completion_tokens = 0
         self._cost = 0.0
         self._started = time.perf_counter()
+        self._token: Token[Interaction | None] | None = None
 
-    def set_output(self, output: Any) -> None:
-        self.output = output
+    @property
+    def url(self) -> str:
+        """This session's page in the viewer (``client.session_url(session_id)``)."""
+        return self.client.session_url(self.session_id)
 
-    def add_tokens(
-        self, prompt_tokens: int = 0, completion_tokens: int = 0, cost: float = 0.0
-    ) -> None:
-        """Add to the tokens and cost ``finish`` reports (unless it is given them)."""
-        self._prompt_tokens += int(prompt_tokens or 0)
-        self._completion_tokens += int(completion_tokens or 0)
-        self._cost += float(cost or 0.0)
-
-    async def track_tool_call(
-        self,
-        tool_name: str,
-        tool_input: Any = None,
-        tool_output: Any = None,
-        reasoning: str | None = None,
-        estimated_cost: float = 0.0,
-        tool_error: Any = None,
-        token_count: int | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        *,
-        trace_id: str | None = None,
-        span_id: str | None = None,
-        duration_ms: float | None = None,
-    ) -> dict[str, Any]:
-        return await self.client.track_tool_call(
-            self.session_id,
-            tool_name,
-            tool_input,
-            tool_output,
-            reasoning,
-            estimated_cost,
-            tool_error,
-            token_count,
-            trace_id,
-            span_id,
-            metadata,
-            duration_ms=duration_ms,
-        )
-
-    async def track_decision(
-        self,
-        reasoning: str,
-        alternatives: Iterable[str] | None = None,
-        confidence: float | None = None,
-        estimated_cost: float = 0.0,
-        token_count: int | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        *,
-        trace_id: str | None = None,
-        span_id: str | None = None,
-    ) -> dict[str, Any]:
-        return await self.client.track_decision(
-            self.session_id,
-            reasoning,
-            alternatives,
-            confidence,
-            estimated_cost,
-            token_count,
-            trace_id,
-            span_id,
-            metadata,
-        )
-
-    async def track_error(
-        self,
-        error_message: Any,
-        error_type: str | None = None,
-        tool_name: str | None = None,
-        stack_trace: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        *,
-        trace_id: str | None = None,
-        span_id: str | None = None,
-    ) -> dict[str, Any]:
-        """Record an error; the interaction then ends as failed unless
-        ``finish`` says otherwise."""
-        self._success = False
-        self._failure_reason = str(error_message)
-        return await self.client.track_error(
-            self.session_id,
-            error_message,
-            error_type,
-            tool_name,
-            stack_trace,
-            trace_id,
-            span_id,
-            metadata,
-        )
-
-    async def finish(
-        self,
-        output: Any = None,
-        success: bool = True,
-        failure_reason: str | None = None,
-        estimated_cost: float | None = None,
-        custom_metrics: Mapping[str, float] | None = None,
-        duration_ms: float | None = None,
-        prompt_tokens: int | None = None,
-        completion_tokens: int | None = None,
-        total_tokens: int | None = None,
-    ) -> dict[str, Any]:
-        """End the session (see ``Interaction.finish``); a second call returns ``{}``."""
-        if self.finished:
-            return {}
-        self.finished = True
-        if output is not None:
-            self.output = output
-        if duration_ms is None:
-            duration_ms = (time.perf_counter() - self._started) * 1000
-        if prompt_tokens is None and self._prompt_tokens:
-            prompt_tokens = self._prompt_tokens
-        if completion_tokens is None and self._completion_tokens:
-            completion_tokens = self._completion_tokens
-        if estimated_cost is None and self._cost:
-            estimated_cost = self._cost
-        return await self.client.complete_session(
-            self.session_id,
-            success=success,
-            failure_reason=failure_reason,
-            estimated_cost=estimated_cost,
-            custom_metrics=custom_metrics,
-            duration_ms=duration_ms,
-            prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
-            total_tokens=total_tokens,
-            user_input=self.user_input,
-            assistant_output=self.output,
-        )
+    # The published signatures, written once in Interaction.
+    track_tool_call = _async_of(Interaction.track_tool_call)
+    track_decision = _async_of(Interaction.track_decision)
+    track_error = _async_of(Interaction.track_error)
+    track_llm_call = _async_of(Interaction.track_llm_call)
+    finish = _async_of(Interaction.finish)
 
     async def __aenter__(self) -> AsyncInteraction:
         return self

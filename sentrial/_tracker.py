@@ -39,6 +39,7 @@ class Tracker:
         self._delivery: Delivery | None = None
         self._final_stats: dict[str, Any] | None = None  # of the engine shut down last
         self._delivery_lock = threading.Lock()
+        self._local = threading.local()  # the published SDK's per-thread state
         if not config.api_key and config.enabled:
             logger.warning("sentrial: no API key (api_key= or SENTRIAL_API_KEY): nothing is sent")
         self._sends = config.sends
@@ -47,6 +48,8 @@ class Tracker:
         self._mask = config.mask
         self._redact = _payload.redact_builtin if config.redact else None
         self._plain = self._mask is None and self._redact is None
+        # Sees every operation too (LangfuseIntegration: SentrialClient(langfuse=...))
+        self.mirror: Any = None
 
     @property
     def delivery(self) -> Delivery:
@@ -120,6 +123,8 @@ class Tracker:
         return not self._sends or (self._rate < 1.0 and not _ids.sampled_in(session_id, self._rate))
 
     def _emit(self, kind: Kind, session_id: str, fields: dict[str, Any]) -> None:
+        if self.mirror is not None:  # before submit: the delivery thread owns fields after it
+            self.mirror.mirror(kind, session_id, fields)
         self.delivery.submit(Operation(kind, session_id, fields))
 
     @staticmethod
@@ -132,6 +137,25 @@ class Tracker:
 
     # -- operations -------------------------------------------------------------
 
+    # -- state (published: ``client.current_state``) -------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """The calling thread's state (made empty on first use)."""
+        state: dict[str, Any] | None = getattr(self._local, "state", None)
+        if state is None:
+            state = self._local.state = {}
+        return state
+
+    def set_state(self, value: dict[str, Any]) -> None:
+        self._local.state = value
+
+    def _current_state(self) -> dict[str, Any] | None:
+        state: dict[str, Any] | None = getattr(self._local, "state", None)
+        return state or None
+
+    # -- tracking calls: the one definition of each signature ----------------------
+    # SentrialClient and AsyncSentrialClient forward these (see _client._forward).
+
     def create_session(
         self,
         name: Any,
@@ -143,6 +167,12 @@ class Tracker:
         *,
         session_id: str | None = None,
     ) -> str:
+        """Start a session; returns its id at once (made on the client).
+
+        As published, the calling thread's state starts empty again.
+        """
+        if getattr(self._local, "state", None):
+            self._local.state = {}
         sid = session_id or _ids.new_session_id()
         if self._skips(sid):
             return sid
@@ -159,7 +189,15 @@ class Tracker:
         if metadata is not None:
             fields["metadata"] = self._json(metadata, as_object=True)
         self._emit("create_session", sid, fields)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("sentrial: session %s: %s", sid, self.session_url(sid))
         return sid
+
+    def session_url(self, session_id: str) -> str:
+        """Where the viewer shows the session (``sentrial serve`` serves it at the API's URL)."""
+        from urllib.parse import quote
+
+        return f"{self.config.api_url.rstrip('/')}/sessions/{quote(str(session_id), safe='')}"
 
     def _event(self, sid: str, event_type: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Queue the event; returns it as the server will store it (the
@@ -213,8 +251,8 @@ class Tracker:
         metadata: Mapping[str, Any] | None = None,
         *,
         duration_ms: float | None = None,
-        state: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """Record a tool call; returns the event as it will be stored."""
         sid = self._session_id(session_id)
         if self._skips(sid):
             return {}
@@ -230,6 +268,7 @@ class Tracker:
         if duration_ms is not None:
             fields["duration_ms"] = _non_negative("duration_ms", duration_ms, float)
         self._common(fields, estimated_cost, token_count, trace_id, span_id, metadata)
+        state = self._current_state()
         if state:
             fields["state_before"] = fields["state_after"] = self._json(state, as_object=True)
         return self._event(sid, "tool_call", fields)
@@ -245,9 +284,8 @@ class Tracker:
         trace_id: str | None = None,
         span_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
-        *,
-        state: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """Record a decision of the agent (event type ``llm_decision``)."""
         sid = self._session_id(session_id)
         if self._skips(sid):
             return {}
@@ -262,6 +300,7 @@ class Tracker:
                 raise ValidationError(f"confidence: must be between 0 and 1, got {confidence!r}")
             fields["confidence"] = value
         self._common(fields, estimated_cost, token_count, trace_id, span_id, metadata)
+        state = self._current_state()
         if state:
             fields["state_before"] = fields["state_after"] = self._json(state, as_object=True)
         return self._event(sid, "llm_decision", fields)
@@ -277,6 +316,7 @@ class Tracker:
         span_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """Record an error; ``error_message`` may be the exception itself."""
         sid = self._session_id(session_id)
         if self._skips(sid):
             return {}
@@ -315,6 +355,8 @@ class Tracker:
         span_id: str | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """Record an LLM call; ``estimated_cost`` is computed from the model's
+        prices (on the delivery thread) when omitted."""
         sid = self._session_id(session_id)
         if self._skips(sid):
             return {}
@@ -354,6 +396,8 @@ class Tracker:
         user_input: Any = None,
         assistant_output: Any = None,
     ) -> dict[str, Any]:
+        """End a session; cost and tokens not given are summed from its events.
+        Returns the session's new state (``id``, ``status``, ...)."""
         sid = self._session_id(session_id)
         if self._skips(sid):
             return {}
@@ -387,9 +431,13 @@ class Tracker:
     # -- lifecycle ----------------------------------------------------------------
 
     def flush(self, timeout: float | None = None) -> bool:
+        if self.mirror is not None:
+            self.mirror.flush()
         return True if self._delivery is None else self._delivery.flush(timeout)
 
     def shutdown(self, timeout: float | None = None) -> bool:
+        if self.mirror is not None:
+            self.mirror.shutdown()
         delivery, self._delivery = self._delivery, None
         if delivery is None:
             return True

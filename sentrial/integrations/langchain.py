@@ -131,7 +131,10 @@ class SentrialCallbackHandler(BaseCallbackHandler):
                     output=output,
                     error=error,
                     duration_ms=duration_ms,
-                    **(usage or {}),
+                    prompt_tokens=(usage or {}).get("prompt_tokens"),
+                    completion_tokens=(usage or {}).get("completion_tokens"),
+                    cached_tokens=(usage or {}).get("cached_tokens"),
+                    cache_write_tokens=(usage or {}).get("cache_write_tokens"),
                 )
             if owned:
                 client.complete_session(
