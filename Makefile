@@ -4,10 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+# The TypeScript SDK (typescript/): node_modules from the committed lock, installed
+# again only when package.json or package-lock.json change.
+TS := typescript
+NPM_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: install generate check-generated lint test demo bench serve lock clean browser
+.PHONY: install generate check-generated lint test demo bench serve lock clean browser ts-build ts-test
 
-install: $(STAMP)
+install: $(STAMP) $(NPM_STAMP)
 
 $(STAMP): pyproject.toml requirements/dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,23 +19,37 @@ $(STAMP): pyproject.toml requirements/dev.lock
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements/dev.lock -e '.[dev]'
 	touch $(STAMP)
 
-generate: $(STAMP)
-	scripts/generate.sh generated/sentrial_api
+$(NPM_STAMP): $(TS)/package.json $(TS)/package-lock.json
+	cd $(TS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
 
-check-generated: $(STAMP)
+generate: $(STAMP) $(NPM_STAMP)
+	scripts/generate.sh generated/sentrial_api $(TS)/src/generated/schema.ts
+
+check-generated: $(STAMP) $(NPM_STAMP)
 	scripts/check-generated.sh
 
-lint: $(STAMP)
+lint: $(STAMP) $(NPM_STAMP)
 	$(PY) -m openapi_spec_validator openapi/sentrial.yaml
 	$(BIN)/ruff check sentrial tests
 	$(BIN)/ruff format --check sentrial tests
 	$(BIN)/mypy --strict sentrial tests
 	$(BIN)/mypy --strict -p sentrial_api
+	cd $(TS) && node_modules/.bin/tsc -p tsconfig.json --noEmit && node_modules/.bin/tsc -p tsconfig.examples.json
 
 test: $(STAMP) browser
 	$(MAKE) check-generated
 	$(MAKE) lint
+	$(MAKE) ts-test
 	$(PY) -m pytest -q
+
+# The TypeScript SDK's tests (Node's test runner) against a real `sentrial serve`
+# and the LLM stand-in from .venv.
+ts-build: $(NPM_STAMP)
+	cd $(TS) && rm -rf dist && node_modules/.bin/tsc -p tsconfig.json
+
+ts-test: $(STAMP) ts-build
+	cd $(TS) && node --test --test-concurrency=2 dist/test/*.test.js
 
 # Debian's Chromium for the viewer's browser test (Playwright drives it; no download
 # of its own browser).
@@ -44,7 +62,7 @@ browser:
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
-bench: $(STAMP)
+bench: $(STAMP) ts-build
 	$(PY) -m bench.run
 
 serve: $(STAMP)
@@ -55,4 +73,5 @@ lock:
 	{ echo "# Exact versions of every dev/test dependency (pip constraints). Refresh: make lock"; cat /tmp/sentrial-freeze.txt; } > requirements/dev.lock
 
 clean:
+	rm -rf $(TS)/node_modules $(TS)/dist
 	rm -rf $(VENV) .venv-published .venv-published.lock dist build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,617 @@
+/**
+ * Background delivery: the caller appends, the event loop delivers.
+ *
+ * A tracking call's whole cost is an array push. Batches leave when
+ * `batchSize` operations are queued or `flushIntervalMs` after the first
+ * one, through `POST /api/sdk/batch` one after the other, in order. The
+ * server is asked once what it supports (`GET /api/sdk/health`, cached): a
+ * server without the batch endpoint gets one request per operation instead,
+ * many in flight at once, each session's operations in order (`Lanes`), and
+ * only the documented fields (see `wire.ts`).
+ *
+ * Answers go through the response policy (`policy.ts`): retries with
+ * exponential backoff and full jitter, or after `Retry-After`; a batch that
+ * is too large (413) or keeps failing with a 5xx is split until the
+ * operation at fault is alone; an operation the server keeps refusing is
+ * dropped (counted by reason, logged once). Memory stays bounded: past
+ * `maxQueueSize` new operations are dropped (counted).
+ *
+ * Timers are unref'd, so tracking never keeps a process alive; instead, on
+ * `beforeExit` whatever is still queued is flushed, the process kept alive
+ * for at most `shutdownTimeoutMs`.
+ */
+import { type Capabilities, CapabilityCache, PLAIN } from "./capabilities.js";
+import type { Config } from "./config.js";
+import {
+  BatchUnsupported,
+  type ItemResult,
+  POISON_ATTEMPTS,
+  RejectedError,
+  RetryableError,
+  SPLIT_AFTER,
+  forStatus,
+} from "./policy.js";
+import { Transport } from "./transport.js";
+import type { Operation } from "./wire.js";
+
+export const BACKOFF_BASE_MS = 250;
+export const BACKOFF_CAP_MS = 30_000;
+export const RETRY_AFTER_CAP_MS = 300_000;
+/** Operations held by the lanes of a server without batches; the rest waits in the queue. */
+export const LANES_WINDOW = 10_000;
+/** Bytes of one batch (the server takes 5 MiB). */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/** Sessions whose server-chosen id is remembered (plain servers). */
+export const ID_MAP_SIZE = 100_000;
+
+export interface DeliveryStats {
+  /** Operations handed to delivery. */
+  tracked: number;
+  /** Waiting in memory. */
+  queued: number;
+  /** In a request now (or waiting to be retried). */
+  inFlight: number;
+  /** Stored by the server. */
+  sent: number;
+  /** Requests tried again. */
+  retried: number;
+  /** Operations that will never be delivered, by reason. */
+  dropped: Record<string, number>;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** One request per operation, many in flight: delivery to a server without batches. */
+class Lanes {
+  private readonly lanes = new Map<string, Operation[]>();
+  private readonly waiting: string[] = []; // lanes nobody works on
+  private active = 0;
+  private pausedUntil = 0;
+  private attempt = 0;
+  private readonly roomWaiters: Array<() => void> = [];
+  pending = 0;
+
+  constructor(private readonly owner: Delivery) {}
+
+  /** Queue `ops` behind what their sessions already have; waits while the lanes are full. */
+  async add(ops: Operation[]): Promise<Operation[]> {
+    while (this.pending >= LANES_WINDOW) {
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+      if (this.owner.stopped) return ops;
+    }
+    for (const op of ops) {
+      let lane = this.lanes.get(op.sessionId);
+      if (lane === undefined) {
+        lane = [];
+        this.lanes.set(op.sessionId, lane);
+        this.waiting.push(op.sessionId);
+      }
+      lane.push(op);
+    }
+    this.pending += ops.length;
+    this.spin();
+    return [];
+  }
+
+  private spin(): void {
+    while (this.active < this.owner.config.maxConcurrency && this.waiting.length > 0) {
+      const sessionId = this.waiting.shift() as string;
+      this.active += 1;
+      void this.work(sessionId);
+    }
+  }
+
+  private async work(sessionId: string): Promise<void> {
+    const lane = this.lanes.get(sessionId) ?? [];
+    try {
+      while (lane.length > 0 && !this.owner.stopped) {
+        const pause = this.pausedUntil - performance.now();
+        if (pause > 0 && !(await this.owner.sleep(pause))) return;
+        const op = lane[0] as Operation;
+        try {
+          await this.owner.deliverOne(op);
+        } catch (error) {
+          const retry = error instanceof RetryableError ? error : new RetryableError(describe(error));
+          this.pause(retry);
+          this.owner.noteRetry(retry);
+          continue;
+        }
+        lane.shift();
+        this.pending -= 1;
+        this.attempt = 0;
+        this.roomWaiters.shift()?.();
+      }
+    } finally {
+      if (lane.length === 0 && this.lanes.get(sessionId) === lane) this.lanes.delete(sessionId);
+      this.active -= 1;
+      this.spin();
+      this.owner.changed();
+    }
+  }
+
+  /** A 429 or 5xx on any lane pauses them all (once per pause). */
+  private pause(error: RetryableError): void {
+    const now = performance.now();
+    if (now >= this.pausedUntil) {
+      this.attempt += 1;
+      this.pausedUntil = now + this.owner.backoff(this.attempt, error.retryAfterMs);
+    }
+  }
+
+  /** Everything the lanes hold, each session in order; the lanes are emptied. */
+  drain(): Operation[] {
+    const left: Operation[] = [];
+    for (const lane of this.lanes.values()) {
+      left.push(...lane);
+      lane.length = 0;
+    }
+    this.lanes.clear();
+    this.waiting.length = 0;
+    this.pending = 0;
+    for (const wake of this.roomWaiters.splice(0)) wake();
+    return left;
+  }
+}
+
+const live = new Set<Delivery>();
+let hooked = false;
+
+function hookProcess(): void {
+  if (hooked) return;
+  hooked = true;
+  process.on("beforeExit", () => {
+    for (const delivery of live) delivery.onBeforeExit();
+  });
+  process.on("exit", () => {
+    for (const delivery of live) delivery.onExit();
+  });
+}
+
+/** The delivery engine of one client. */
+export class Delivery {
+  private queue: Operation[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private pumping = false;
+  private inFlight = 0;
+  private transport_: Transport | undefined;
+  private readonly caps = new CapabilityCache();
+  private readonly ids = new Map<string, string>();
+  private readonly lanes = new Lanes(this);
+  private readonly idleWaiters = new Set<() => void>();
+  private readonly sleepers = new Set<() => void>();
+  private readonly logged = new Set<string>();
+  private deadline = Number.POSITIVE_INFINITY;
+  private exiting = false;
+  private registered = false;
+  stopped = false;
+
+  private tracked = 0;
+  private sent = 0;
+  private retried = 0;
+  private readonly dropped: Record<string, number> = {};
+  private failures = 0;
+  private failuresSeen = 0;
+
+  constructor(readonly config: Config) {}
+
+  private get transport(): Transport {
+    this.transport_ ??= new Transport(this.config);
+    return this.transport_;
+  }
+
+  // -- caller side ---------------------------------------------------------------
+
+  /** Take one operation; never waits, never throws. */
+  submit(op: Operation): void {
+    this.tracked += 1;
+    const queue = this.queue;
+    if (queue.length >= this.config.maxQueueSize || this.stopped) {
+      this.drop([op], this.stopped ? "shut_down" : "queue_full", this.stopped ? "the client was shut down" : "the queue is full (maxQueueSize)");
+      return;
+    }
+    queue.push(op);
+    if (!this.registered) this.register();
+    if (this.pumping) return; // the pump takes it with the next batch
+    if (queue.length >= this.config.batchSize) {
+      if (this.immediate === undefined) {
+        this.immediate = setImmediate(() => {
+          this.immediate = undefined;
+          void this.pump();
+        });
+        this.immediate.unref();
+      }
+    } else if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.pump();
+      }, this.config.flushIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  private register(): void {
+    this.registered = true;
+    if (this.config.flushOnExit) {
+      live.add(this);
+      hookProcess();
+    }
+  }
+
+  // -- the pump --------------------------------------------------------------------
+
+  private take(): Operation[] {
+    const queue = this.queue;
+    let count = 0;
+    let bytes = 0;
+    const limit = Math.min(this.config.batchSize, queue.length);
+    while (count < limit) {
+      const size = (queue[count] as Operation).size;
+      if (count > 0 && bytes + size > MAX_BATCH_BYTES) break;
+      bytes += size;
+      count += 1;
+    }
+    return queue.splice(0, count);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0 && !this.stopped) {
+        const batch = this.take();
+        this.inFlight += batch.length;
+        try {
+          const left = await this.deliver(batch);
+          if (left.length > 0) {
+            // Given up (a deadline, or stopping): so is everything behind it.
+            this.giveUp([...left, ...this.queue.splice(0)], this.exiting ? "exit" : "shut_down");
+          }
+        } catch (error) {
+          this.drop(batch, "internal_error", describe(error));
+        } finally {
+          this.inFlight -= batch.length;
+        }
+      }
+    } finally {
+      this.pumping = false;
+      this.changed();
+    }
+  }
+
+  /** Send `ops` until each is stored or dropped (or handed to the lanes); returns what is left when stopping. */
+  private async deliver(ops: Operation[]): Promise<Operation[]> {
+    let attempt = 0;
+    while (ops.length > 0) {
+      let error: RetryableError;
+      try {
+        const caps = await this.caps.get(() => this.transport.probe());
+        if (!caps.batch) return await this.lanes.add(ops);
+        if (this.lanes.pending > 0 && !(await this.lanesEmpty())) return ops; // older: first
+        const ids = ops.map((op) => this.serverId(op.sessionId));
+        const results = await this.transport.sendBatch(ops, ids, caps);
+        const [retry, itemError] = this.settle(ops, results);
+        ops = retry;
+        if (itemError === undefined) {
+          attempt = 0;
+          continue;
+        }
+        error = itemError;
+      } catch (caught) {
+        if (caught instanceof BatchUnsupported) {
+          if (!(await this.batchStillAdvertised())) continue; // next round: one request per operation
+          error = new RetryableError(`batch endpoint: ${caught.message}`, caught.status);
+        } else if (caught instanceof RetryableError) {
+          error = caught;
+        } else if (caught instanceof RejectedError) {
+          const verdict = forStatus(caught.status, null, ops.length > 1);
+          if (verdict.action === "split") return this.deliverHalves(ops);
+          this.drop(ops, verdict.reason, caught.message);
+          return [];
+        } else {
+          if (ops.length > 1) return this.deliverHalves(ops); // isolate the one at fault
+          this.drop(ops, "internal_error", describe(caught));
+          return [];
+        }
+      }
+      attempt += 1;
+      this.noteRetry(error);
+      if (error.splits && ops.length > 1 && attempt >= SPLIT_AFTER) return this.deliverHalves(ops);
+      if (ops.length === 1 && attempt >= POISON_ATTEMPTS && error.status !== undefined && (await this.serverAnswers())) {
+        this.drop(ops, `poison_${error.status}`, error.message);
+        return [];
+      }
+      if (!(await this.sleep(this.backoff(attempt, error.retryAfterMs)))) return ops;
+    }
+    return [];
+  }
+
+  private async deliverHalves(ops: Operation[]): Promise<Operation[]> {
+    const half = Math.floor(ops.length / 2);
+    const left = await this.deliver(ops.slice(0, half));
+    if (left.length > 0) return [...left, ...ops.slice(half)];
+    return this.deliver(ops.slice(half));
+  }
+
+  /** After a 404/405 from the batch endpoint: a plain server, or a proxy's hiccup? Ask again. */
+  private async batchStillAdvertised(): Promise<boolean> {
+    let caps: Capabilities;
+    try {
+      caps = await this.caps.refresh(() => this.transport.probe());
+    } catch {
+      return true; // cannot tell now: retry later
+    }
+    if (!caps.batch) {
+      this.config.logger.debug?.(
+        `sentrial: ${this.config.apiUrl} has no batch endpoint; sending one request per operation`,
+      );
+    }
+    return caps.batch;
+  }
+
+  /** Is it the operation (the server answers other requests) or the server (down)? */
+  private async serverAnswers(): Promise<boolean> {
+    try {
+      await this.transport.probe();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** One operation on its own endpoint (a lane's step): counted, or RetryableError thrown. */
+  async deliverOne(op: Operation): Promise<void> {
+    const caps = this.caps.known ?? PLAIN;
+    let result: ItemResult;
+    try {
+      result = await this.transport.sendOne(op, this.serverId(op.sessionId), caps);
+    } catch (error) {
+      if (error instanceof RetryableError) {
+        op.attempts += 1;
+        if (op.attempts >= POISON_ATTEMPTS && error.splits && (await this.serverAnswers())) {
+          this.drop([op], `poison_${error.status}`, error.message);
+          return;
+        }
+        throw error;
+      }
+      this.drop([op], "internal_error", describe(error));
+      return;
+    }
+    const [, error] = this.settle([op], [result]);
+    if (error !== undefined) throw error;
+  }
+
+  /** Count results; the operations to retry and why. */
+  private settle(ops: Operation[], results: ItemResult[]): [Operation[], RetryableError | undefined] {
+    const retry: Operation[] = [];
+    const retrySessions = new Set<string>();
+    let status = 0;
+    ops.forEach((op, i) => {
+      const result = results[i] as ItemResult;
+      const verdict = forStatus(result.status);
+      if (verdict.action === "ok") {
+        this.sent += 1;
+        if (op.kind === "create_session" && result.serverId !== undefined && result.serverId !== op.sessionId) {
+          this.remember(op.sessionId, result.serverId);
+        }
+      } else if (verdict.action === "retry" || (result.status === 404 && retrySessions.has(op.sessionId))) {
+        op.attempts += 1;
+        if (op.attempts >= POISON_ATTEMPTS) {
+          this.drop([op], `poison_${result.status}`, result.message); // the server answers: it is this one
+          return;
+        }
+        retry.push(op);
+        status ||= result.status;
+        if (op.kind === "create_session") retrySessions.add(op.sessionId);
+      } else {
+        this.drop([op], verdict.reason, result.message);
+      }
+    });
+    if (retry.length === 0) return [[], undefined];
+    return [retry, new RetryableError(`HTTP ${status} for ${retry.length} operation(s) of a batch`, status)];
+  }
+
+  private serverId(ours: string): string {
+    return this.ids.get(ours) ?? ours;
+  }
+
+  private remember(ours: string, theirs: string): void {
+    this.ids.set(ours, theirs);
+    if (this.ids.size > ID_MAP_SIZE) {
+      const oldest = this.ids.keys().next().value;
+      if (oldest !== undefined) this.ids.delete(oldest);
+    }
+  }
+
+  // -- waiting ---------------------------------------------------------------------
+
+  backoff(attempt: number, retryAfterMs: number | undefined): number {
+    if (retryAfterMs !== undefined) return Math.min(retryAfterMs, RETRY_AFTER_CAP_MS);
+    return Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
+  }
+
+  /** Wait `ms` (woken early by a deadline); false means give up now. */
+  async sleep(ms: number): Promise<boolean> {
+    if (this.stopped) return false;
+    if (performance.now() + ms > this.deadline) return false; // would end past the deadline
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      this.sleepers.add(done);
+    });
+    return !this.stopped;
+  }
+
+  private wakeSleepers(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
+  private lanesEmpty(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.lanes.pending === 0 || this.stopped) {
+          this.idleWaiters.delete(check);
+          resolve(this.lanes.pending === 0);
+        }
+      };
+      this.idleWaiters.add(check);
+      check();
+    });
+  }
+
+  isIdle(): boolean {
+    return this.queue.length === 0 && !this.pumping && this.lanes.pending === 0;
+  }
+
+  /** Called whenever delivery made progress: wakes who waits for it. */
+  changed(): void {
+    for (const waiter of [...this.idleWaiters]) waiter();
+  }
+
+  noteRetry(error: RetryableError): void {
+    this.retried += 1;
+    if (error.status === undefined) {
+      this.logOnce(
+        "unreachable",
+        `cannot reach ${this.config.apiUrl} (${error.message}); operations are kept in memory and retried`,
+      );
+    }
+  }
+
+  private drop(ops: Operation[], reason: string, message: string): void {
+    if (ops.length === 0) return;
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + ops.length;
+    this.failures += ops.length;
+    this.logOnce(reason, `${ops.length} operation(s) not delivered to ${this.config.apiUrl}: ${reason}: ${message}`);
+  }
+
+  /** Drop what a deadline left undelivered, with one line for all of it (`also`: counted later). */
+  private giveUp(ops: Operation[], reason: string, also = 0): void {
+    const total = ops.length + also;
+    if (total > 0) {
+      this.logOnce(reason, `${total} operation(s) not delivered to ${this.config.apiUrl} before the deadline (${reason})`);
+    }
+    this.drop(ops, reason, "not delivered before the deadline");
+  }
+
+  private logOnce(key: string, message: string): void {
+    if (this.logged.has(key)) return;
+    this.logged.add(key);
+    try {
+      this.config.logger.warn(`sentrial: ${message}`);
+    } catch {
+      // a logger that throws must not stop delivery
+    }
+  }
+
+  // -- control ---------------------------------------------------------------------
+
+  /** Start sending what is queued now, not at the next interval. */
+  private kick(): void {
+    if (!this.pumping && this.queue.length > 0) void this.pump();
+  }
+
+  /**
+   * Wait until everything submitted so far is delivered; false when something
+   * was not (dropped since the last flush, or still waiting at `timeoutMs`).
+   */
+  async flush(timeoutMs?: number): Promise<boolean> {
+    if (!this.isIdle()) {
+      this.kick();
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (this.isIdle() || this.stopped) {
+            this.idleWaiters.delete(check);
+            resolve();
+          }
+        };
+        this.idleWaiters.add(check);
+        if (timeoutMs !== undefined) {
+          timer = setTimeout(() => {
+            this.idleWaiters.delete(check);
+            resolve();
+          }, timeoutMs);
+        }
+        check();
+      });
+      if (timer !== undefined) clearTimeout(timer);
+    }
+    const failed = this.failures !== this.failuresSeen;
+    this.failuresSeen = this.failures;
+    return this.isIdle() && !failed;
+  }
+
+  /** Flush within `timeoutMs`; what is still undelivered then is dropped (counted). */
+  async shutdown(timeoutMs: number = this.config.shutdownTimeoutMs): Promise<boolean> {
+    this.deadline = Math.min(this.deadline, performance.now() + timeoutMs);
+    this.wakeSleepers();
+    const delivered = await this.flush(timeoutMs);
+    if (!this.isIdle()) this.abandon("shut_down");
+    live.delete(this);
+    return delivered;
+  }
+
+  /** Stop now: requests in flight are aborted, everything not delivered is dropped. */
+  private abandon(reason: string): void {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    this.transport_?.abort();
+    this.wakeSleepers();
+    this.giveUp([...this.queue.splice(0), ...this.lanes.drain()], reason, this.inFlight);
+    this.changed();
+  }
+
+  /** The event loop ran dry: deliver what is left, keeping the process alive until the deadline. */
+  onBeforeExit(): void {
+    if (this.exiting || this.isIdle()) return;
+    this.exiting = true;
+    const timeout = this.config.shutdownTimeoutMs;
+    this.deadline = Math.min(this.deadline, performance.now() + timeout);
+    this.wakeSleepers(); // a retry waiting past the deadline tries once more now
+    const keepAlive = setTimeout(() => {
+      if (!this.isIdle()) this.abandon("exit");
+    }, timeout);
+    void this.flush().then(() => {
+      clearTimeout(keepAlive);
+      this.exiting = false;
+    });
+  }
+
+  /** The process is exiting (`process.exit()` or after `beforeExit`): say what is lost. */
+  onExit(): void {
+    const left = this.queue.length + this.inFlight + this.lanes.pending;
+    if (left > 0) {
+      this.logOnce(
+        "exit_lost",
+        `${left} operation(s) not delivered: the process exited first ` +
+          "(process.exit() and signals skip the final flush: await client.shutdown() before them)",
+      );
+    }
+  }
+
+  stats(): DeliveryStats {
+    return {
+      tracked: this.tracked,
+      queued: this.queue.length,
+      inFlight: this.inFlight + this.lanes.pending,
+      sent: this.sent,
+      retried: this.retried,
+      dropped: { ...this.dropped },
+    };
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Client-side ids and timestamps, cheap enough for the hot path.
+ *
+ * An id is a per-process random prefix plus a counter (unique across
+ * processes, ordered within one). Times come from the monotonic clock
+ * anchored to the wall clock once, so they never run backwards inside a
+ * process, to the microsecond.
+ */
+import { randomBytes } from "node:crypto";
+
+const prefix = randomBytes(9).toString("base64url"); // 12 URL-safe characters
+let counter = 0;
+
+export function newSessionId(): string {
+  counter += 1;
+  return `sess_${prefix}${counter.toString(16)}`;
+}
+
+export function newEventId(): string {
+  counter += 1;
+  return `evt_${prefix}${counter.toString(16)}`;
+}
+
+const origin = performance.timeOrigin;
+
+/** Wall-clock milliseconds (with a sub-millisecond fraction) that only move forward. */
+export function nowMs(): number {
+  return origin + performance.now();
+}
+
+let cachedSecond = -1;
+let cachedText = "";
+
+/** RFC 3339 UTC time of `ms` to the microsecond (truncated): `2026-01-02T03:04:05.678901Z`. */
+export function isoUtc(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedText = new Date(second * 1000).toISOString().slice(0, 19);
+    cachedSecond = second;
+  }
+  const micros = Math.min(999_999, Math.floor((ms - second * 1000) * 1000));
+  return `${cachedText}.${String(micros).padStart(6, "0")}Z`;
+}
