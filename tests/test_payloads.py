@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 import decimal
 import enum
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -320,6 +322,23 @@ def test_nesting_deeper_than_64_is_cut_with_a_marker(
     assert huge["toolOutput"] == {"c": _nested(3, {"again": "<cycle>"})}
     assert llm["input"] == _nested_lists(63, [DEPTH_MARKER])
     assert client.stats()["dropped"] == {}
+
+
+def test_deeply_nested_tuples_never_crash_the_process() -> None:
+    """orjson 3.12 and 3.13 check no depth for tuples and corrupt memory past
+    ~2,500 levels (the host process aborts); the SDK requires a version that
+    raises instead, and cuts the value at 64 levels like any other."""
+    code = (
+        "import orjson\n"
+        "from sentrial._payload import dumps\n"
+        "value = ()\n"
+        "for _ in range(5000):\n"
+        "    value = (value,)\n"
+        "print(orjson.dumps(orjson.loads(dumps({'x': value}))).decode())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr.decode()[-500:]
+    assert orjson.loads(result.stdout) == {"x": _nested_lists(62, [DEPTH_MARKER])}
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting(

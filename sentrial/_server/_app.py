@@ -91,7 +91,7 @@ def _parse_json(raw: bytes) -> Any:
     try:
         return _json.loads(raw)
     except orjson.JSONDecodeError as exc:
-        if "depth limit" in str(exc):  # past the parser's 1024 levels
+        if "depth" in str(exc):  # past the parser's 1024 levels (its wording varies)
             raise HTTPError(
                 400, "Bad Request", f"body: nested deeper than {_json.MAX_DEPTH} objects and arrays"
             ) from None
