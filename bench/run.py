@@ -32,11 +32,13 @@ def main() -> int:
         plain_server,
         server_ingest,
         throughput,
+        ts_hot_path,
         viewer,
     )
 
     results: dict[str, Any] = {}
     _step("hot_path", hot_path.run, results)
+    _step("ts_hot_path", ts_hot_path.run, results)
     _step("server_ingest", lambda: {"server_ingest_eps": server_ingest.run()}, results)
     _step("viewer_ms", lambda: {"viewer_ms": viewer.run()}, results)
     _step("throughput", lambda: {"throughput_eps": throughput.run()}, results)
@@ -54,6 +56,7 @@ def main() -> int:
 
     (ROOT / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n")
     hot = results["hot_path_us"]
+    ts_hot = results["ts_hot_path_us"]
     ingest = results["server_ingest_eps"]
     flow = results["throughput_eps"]
     down = results["outage"]
@@ -68,6 +71,9 @@ def main() -> int:
         ("baseline (direct POST)", f"{hot['baseline']} us", "", None),
         ("ratio baseline/sentrial", f"{hot['ratio']}x", ">= 100x", hot["ratio"] >= 100),
         ("begin_finish_us (median)", f"{results['begin_finish_us']['sentrial']} us", "", None),
+        ("ts_hot_path_us (median)", f"{ts_hot['sentrial']} us", "", None),
+        ("  ts p99", f"{ts_hot['sentrial_p99']} us", "", None),
+        ("  ts all delivered", str(ts_hot["all_delivered"]), "True", ts_hot["all_delivered"]),
         (
             "server_ingest_eps",
             f"{ingest['sentrial']:,} events/s",

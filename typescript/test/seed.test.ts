@@ -1,10 +1,15 @@
 /**
- * The documentation's TypeScript example (examples/seed/manual-tracking.ts)
- * runs unchanged against `sentrial serve`, with `searchDatabase` provided and
- * `openai` pointed at the LLM stand-in; the sessions it made are read back.
+ * The documented TypeScript runs: the documentation's example
+ * (examples/seed/manual-tracking.ts) unchanged against `sentrial serve`, with
+ * `searchDatabase` provided and `openai` pointed at the LLM stand-in, its
+ * sessions read back; README.md's TypeScript blocks as written; and the
+ * package the README tells to install (a tarball of typescript/) installs,
+ * imports by name and type-checks in a project of its own.
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -16,6 +21,19 @@ import { LlmStandIn, PACKAGE_DIR, REPO_DIR, SentrialServer } from "./helpers.js"
 const EXAMPLE = join(PACKAGE_DIR, "examples", "seed", "manual-tracking.ts");
 const DOCS = join(REPO_DIR, "..", "shared", "seed", "manual-tracking.txt");
 const DOCS_KEY = "sentrial_live_xxx"; // any key: the server below accepts this one
+
+const README = readFileSync(join(REPO_DIR, "README.md"), "utf8");
+
+function blocks(language: string): string[] {
+  return [...README.matchAll(/^```(\w+)\n([\s\S]*?)^```/gm)].filter((m) => m[1] === language).map((m) => m[2] as string);
+}
+
+function lines(text: string): string[] {
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+}
 
 type HandleRequest = (userInput: string, userId: string) => Promise<string | null>;
 
@@ -69,11 +87,6 @@ test("the example is the documentation's, verbatim (indentation aside)", (t) => 
     t.skip(`${DOCS} not present`);
     return;
   }
-  const lines = (text: string): string[] =>
-    text
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l !== "");
   const docs = readFileSync(DOCS, "utf8");
   const section = docs.slice(docs.indexOf("TypeScript Example\n") + "TypeScript Example\n".length, docs.indexOf("Best Practices"));
   assert.deepEqual(lines(readFileSync(EXAMPLE, "utf8")), lines(section));
@@ -108,4 +121,85 @@ test("a failing request: the session fails with the error's message, which is re
   assert.equal(session["success"], false);
   assert.equal(session["failureReason"], "search index offline");
   assert.equal(session["eventCount"], 0);
+});
+
+test("the README's first TypeScript block is the documentation's example", () => {
+  const [example] = blocks("ts");
+  assert.deepEqual(lines(example ?? ""), lines(readFileSync(join(PACKAGE_DIR, "examples", "seed", "manual-tracking.ts"), "utf8")));
+});
+
+test("the README's other TypeScript blocks run as written", async () => {
+  const rest = blocks("ts").slice(1);
+  assert.ok(rest.length >= 1);
+  // The environment is the one before() set: SENTRIAL_API_URL/KEY, OPENAI_BASE_URL/KEY.
+  const runDir = join(PACKAGE_DIR, "dist", "readme-run");
+  mkdirSync(runDir, { recursive: true });
+  for (const [index, block] of rest.entries()) {
+    const { outputText } = ts.transpileModule(block, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    });
+    const file = join(runDir, `block${index + 1}.js`);
+    writeFileSync(file, outputText);
+    await import(pathToFileURL(file).href);
+  }
+  const deadline = performance.now() + 15_000;
+  let session: Record<string, unknown> | undefined;
+  while (performance.now() < deadline) {
+    [session] = await server.sessions("agentName=ts-support");
+    if (session?.["status"] === "completed") break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(session?.["status"], "completed");
+  assert.equal(session?.["userInput"], "How do I reset?");
+  const events = await server.events(session?.["id"] as string);
+  assert.deepEqual(
+    events.map((e) => e["eventType"]),
+    ["tool_call", "llm_call"],
+  );
+  assert.ok((events[1]?.["estimatedCost"] as number) > 0);
+});
+
+test("the package installs from its tarball, imports by name and type-checks", (t) => {
+  const work = mkdtempSync(join(tmpdir(), "sentrial-ts-pack-"));
+  t.after(() => rmSync(work, { recursive: true, force: true }));
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  // dist/ is built already (make ts-test): pack without running the build again.
+  execFileSync(npm, ["pack", "--ignore-scripts", "--pack-destination", work], { cwd: PACKAGE_DIR, stdio: "pipe" });
+  const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"));
+  assert.ok(tarball !== undefined);
+  const files = execFileSync("tar", ["-tzf", join(work, tarball)], { encoding: "utf8" }).split("\n");
+  assert.ok(files.includes("package/dist/src/index.js") && files.includes("package/dist/src/index.d.ts"));
+  assert.ok(!files.some((f) => f.includes("/test/") || f.includes("node_modules")), "only the SDK is shipped");
+
+  const project = join(work, "project");
+  mkdirSync(project);
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
+  execFileSync(
+    npm,
+    // @types/node: what a Node project has; the SDK's declarations name Node's types.
+    ["install", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", join(work, tarball), "@types/node@20.19.43"],
+    { cwd: project, stdio: "pipe" },
+  );
+  writeFileSync(
+    join(project, "app.ts"),
+    [
+      'import { SentrialClient, calculateOpenAICost, type EventRecord } from "@sentrial/sdk";',
+      'const client = new SentrialClient({ apiKey: "k", apiUrl: "http://127.0.0.1:9", enabled: false });',
+      'const id: Promise<string> = client.createSession({ name: "n", agentName: "a", userId: "u" });',
+      "const cost: number = calculateOpenAICost(\"gpt-4o\", 1, 1);",
+      "export const checks: [Promise<string>, number, EventRecord | undefined] = [id, cost, undefined];",
+    ].join("\n"),
+  );
+  const tsc = join(PACKAGE_DIR, "node_modules", "typescript", "bin", "tsc");
+  execFileSync(
+    process.execPath,
+    [tsc, "--noEmit", "--strict", "--module", "NodeNext", "--moduleResolution", "NodeNext", "--target", "ES2022", "--skipLibCheck", "app.ts"],
+    { cwd: project, stdio: "pipe" },
+  );
+  const out = execFileSync(
+    process.execPath,
+    ["--input-type=module", "-e", 'import { SentrialClient, VERSION } from "@sentrial/sdk"; console.log(typeof SentrialClient, VERSION);'],
+    { cwd: project, encoding: "utf8" },
+  );
+  assert.equal(out.trim(), "function 0.1.0");
 });
