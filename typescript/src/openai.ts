@@ -204,7 +204,11 @@ function patch(
       call.record({ error });
       throw error;
     }
-    observeResult(result, call, finish);
+    try {
+      observeResult(result, call, finish);
+    } catch {
+      call.record({}); // a result we cannot watch (frozen, exotic): recorded without output
+    }
     return result;
   };
   (wrapper as unknown as Record<symbol, unknown>)[MARK] = true;
@@ -237,7 +241,14 @@ function observeResult(result: unknown, call: Call, finish: (call: Call, value: 
     finish(call, result);
     return;
   }
-  const onValue = (value: unknown): void => finish(call, value);
+  // Never a rejection of our own: these run on a branch the application does not see.
+  const onValue = (value: unknown): void => {
+    try {
+      finish(call, value);
+    } catch {
+      call.record({});
+    }
+  };
   const onError = (error: unknown): void => call.record({ error });
   const lazy = result as { parse?: () => Promise<unknown> };
   if (typeof lazy.parse === "function") {

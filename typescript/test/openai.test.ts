@@ -138,3 +138,24 @@ test("the session: a given sessionId, runInSession, none (not tracked unless ask
   assert.equal((await server.events(session?.["id"] as string)).length, 1);
   await other.shutdown();
 });
+
+test("what the wrapper cannot read never breaks the call it observes", async () => {
+  const sessionId = await sentrial.createSession({ name: "odd", agentName: "a", userId: "u6" });
+  const frozen = Object.freeze({ model: 7, choices: "none", usage: Object.freeze({ prompt_tokens: "x" }) });
+  const fake = { chat: { completions: { create: async (_: object): Promise<unknown> => frozen } } };
+  const wrapped = wrapOpenAI(fake, { sentrial, sessionId });
+  assert.equal(await wrapped.chat.completions.create({ model: "m" }), frozen);
+  const failing = {
+    chat: {
+      completions: {
+        create: (_: object): never => {
+          throw new TypeError("bad arguments");
+        },
+      },
+    },
+  };
+  assert.throws(() => wrapOpenAI(failing, { sentrial, sessionId }).chat.completions.create({ model: "m" }), TypeError);
+  const events = await llmEvents(sessionId);
+  assert.equal(events.length, 2);
+  assert.equal((events[1]?.["toolError"] as Record<string, unknown>)["type"], "TypeError");
+});
