@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TS := typescript
 NPM_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: install generate check-generated lint test demo bench serve lock clean browser ts-build ts-test
+.PHONY: install generate check-generated lint test demo bench mutation serve lock clean browser ts-build ts-test
 
 install: $(STAMP) $(NPM_STAMP)
 
@@ -31,9 +31,9 @@ check-generated: $(STAMP) $(NPM_STAMP)
 
 lint: $(STAMP) $(NPM_STAMP)
 	$(PY) -m openapi_spec_validator openapi/sentrial.yaml
-	$(BIN)/ruff check sentrial tests
-	$(BIN)/ruff format --check sentrial tests
-	$(BIN)/mypy --strict sentrial tests
+	$(BIN)/ruff check sentrial tests bench scripts
+	$(BIN)/ruff format --check sentrial tests bench scripts
+	$(BIN)/mypy --strict sentrial tests bench scripts/mutation.py
 	$(BIN)/mypy --strict -p sentrial_api
 	cd $(TS) && node_modules/.bin/tsc -p tsconfig.json --noEmit && node_modules/.bin/tsc -p tsconfig.examples.json
 
@@ -53,17 +53,31 @@ ts-test: $(STAMP) ts-build
 
 # Debian's Chromium for the viewer's browser test (Playwright drives it; no download
 # of its own browser).
+# apt/dpkg output goes to a log file; the console gets one summary line.
+BROWSER_LOG := test-artifacts/browser-install.log
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+	@command -v chromium >/dev/null 2>&1 && exit 0; \
+	mkdir -p test-artifacts; \
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	if { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	     $$SUDO apt-get install -y -qq --no-install-recommends chromium; } >$(BROWSER_LOG) 2>&1; then \
+	  echo "browser: installed $$(chromium --version 2>/dev/null || echo chromium) (apt log: $(BROWSER_LOG))"; \
+	else \
+	  echo "browser: installing Debian's chromium failed; last lines of $(BROWSER_LOG):" >&2; \
+	  tail -n 15 $(BROWSER_LOG) >&2; exit 1; \
+	fi
 
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
 bench: $(STAMP) ts-build
 	$(PY) -m bench.run
+
+# Mutation testing (mutmut) of the delivery engine, payload capture, cost and the
+# server's storage, each in its own copy of the tree under /tmp/sentrial-mutation
+# with only the tests that cover it; scores per module in test-artifacts/mutation.txt.
+mutation: $(STAMP)
+	$(PY) scripts/mutation.py
 
 serve: $(STAMP)
 	$(BIN)/sentrial serve

@@ -15,11 +15,11 @@ import sentrial
 from bench._common import API_KEY, OUTPUT_1KB, PAYLOAD_1KB, server_process, summarize_ns
 
 
-def _ours(url: str, calls: int) -> dict[str, Any]:
+def _ours(url: str, calls: int, warmup: int = 2000) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as spool:
         client = sentrial.SentrialClient(api_key=API_KEY, api_url=url, spool_dir=spool)
         sid = client.create_session("bench", "bench-agent", "u")
-        for _ in range(2000):  # warm up: thread started, caches filled
+        for _ in range(warmup):  # warm up: thread started, caches filled
             client.track_tool_call(sid, "search", PAYLOAD_1KB, OUTPUT_1KB)
         client.flush(30)
         samples = []
@@ -33,9 +33,11 @@ def _ours(url: str, calls: int) -> dict[str, Any]:
                 samples.append(clock() - start)
         finally:
             gc.enable()
-        delivered = client.flush(60)
+        client.flush(60)
         stats = client.stats()
         client.shutdown(5)
+    # Delivered: what stats() counts as sent, not what flush() returned.
+    delivered = stats["sent"] == stats["tracked"] and not stats["dropped"]
     return {**summarize_ns(samples), "delivered": delivered, "sent": stats["sent"]}
 
 
@@ -46,7 +48,8 @@ def _baseline(url: str, calls: int) -> dict[str, Any]:
             client=api, body=SessionCreate(name="bench", agent_name="bench-agent", user_id="u")
         )
         assert session is not None and not hasattr(session, "error")
-        sid = session.id  # type: ignore[union-attr]
+        sid = session.id
+        assert isinstance(sid, str)
         samples = []
         clock = time.perf_counter_ns
         for i in range(calls + 50):
@@ -83,11 +86,13 @@ def _begin_finish(url: str, rounds: int) -> dict[str, Any]:
     return summarize_ns(samples)
 
 
-def run(calls: int = 20_000, baseline_calls: int = 500) -> dict[str, Any]:
+def run(
+    calls: int = 20_000, baseline_calls: int = 500, warmup: int = 2000, rounds: int = 2000
+) -> dict[str, Any]:
     with server_process() as url:
         baseline = _baseline(url, baseline_calls)
-        ours = _ours(url, calls)
-        begin_finish = _begin_finish(url, 2000)
+        ours = _ours(url, calls, warmup)
+        begin_finish = _begin_finish(url, rounds)
     return {
         "hot_path_us": {
             "sentrial": ours["median_us"],

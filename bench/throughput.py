@@ -25,7 +25,7 @@ def stored_events(url: str, agent: str) -> int:
         page = httpx.get(
             url + "/api/sdk/sessions", params=params, headers=headers, timeout=60
         ).json()
-        total += sum(s["eventCount"] for s in page["data"])
+        total += sum(int(s["eventCount"]) for s in page["data"])
         cursor = page["nextCursor"]
         if cursor is None:
             return total

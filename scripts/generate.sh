@@ -8,6 +8,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$here/generated/sentrial_api}
 ts_out=${2:-$here/typescript/src/generated/schema.ts}
 venv_bin=${VENV_BIN:-$here/.venv/bin}
+ts_bin=${TS_BIN:-$here/typescript/node_modules/.bin}
 export PATH="$venv_bin:$PATH"   # the pinned ruff the post-hooks call
 "$venv_bin/openapi-python-client" generate \
   --path "$here/openapi/sentrial.yaml" \
@@ -18,8 +19,8 @@ rm -rf "$out/.ruff_cache"
 # TypeScript: openapi-typescript, pinned in typescript/package-lock.json
 # (installed by `make generate` / `make check-generated`).
 mkdir -p "$(dirname "$ts_out")"
-"$here/typescript/node_modules/.bin/openapi-typescript" "$here/openapi/sentrial.yaml" \
+"$ts_bin/openapi-typescript" "$here/openapi/sentrial.yaml" \
   --output "$ts_out" >/dev/null 2>&1 || {
-  "$here/typescript/node_modules/.bin/openapi-typescript" "$here/openapi/sentrial.yaml" --output "$ts_out"
+  "$ts_bin/openapi-typescript" "$here/openapi/sentrial.yaml" --output "$ts_out"
   exit 1
 }

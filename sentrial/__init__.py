@@ -58,13 +58,40 @@ if TYPE_CHECKING:
         calculate_google_cost,
         calculate_openai_cost,
     )
+    from .experiment import (
+        Experiment,
+        ExperimentRunResult,
+        ExperimentRunTracker,
+        ExperimentTestCase,
+        ExperimentVariant,
+    )
     from .integrations.anthropic import wrap_anthropic
+    from .integrations.autogen import SentrialAutogenHandler
+    from .integrations.claude_agent import (
+        TrackedClaudeClient,
+        wrap_claude_agent,
+        wrap_claude_client,
+    )
+    from .integrations.crewai import SentrialCrewHandler, track_crew
+    from .integrations.langfuse import LangfuseIntegration, LangfuseTraceContext
     from .integrations.openai import wrap_openai
+    from .langchain import (
+        LANGCHAIN_MAJOR_VERSION,
+        LANGCHAIN_VERSION,
+        SentrialCallbackHandler,
+        create_agent_with_sentrial,
+        get_agent_executor,
+        get_openai_tools_agent_creator,
+        get_react_agent,
+    )
+    from .otel import SentrialSpanProcessor, setup_otel_tracing
     from .wrappers import wrap_google, wrap_llm
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "LANGCHAIN_MAJOR_VERSION",
+    "LANGCHAIN_VERSION",
     "APIError",
     "AsyncInteraction",
     "AsyncSentrialClient",
@@ -75,11 +102,23 @@ __all__ = [
     "DeliveryError",
     "EventBatcher",
     "EventType",
+    "Experiment",
     "ExperimentContext",
+    "ExperimentRunResult",
+    "ExperimentRunTracker",
+    "ExperimentTestCase",
+    "ExperimentVariant",
     "Interaction",
+    "LangfuseIntegration",
+    "LangfuseTraceContext",
+    "SentrialAutogenHandler",
+    "SentrialCallbackHandler",
     "SentrialClient",
+    "SentrialCrewHandler",
     "SentrialError",
+    "SentrialSpanProcessor",
     "SessionContext",
+    "TrackedClaudeClient",
     "ValidationError",
     "begin",
     "begin_async",
@@ -90,12 +129,16 @@ __all__ = [
     "clear_session_context",
     "configure",
     "configure_async",
+    "create_agent_with_sentrial",
     "flush",
+    "get_agent_executor",
     "get_client",
     "get_current",
     "get_current_interaction",
     "get_current_session_id",
     "get_experiment_context",
+    "get_openai_tools_agent_creator",
+    "get_react_agent",
     "get_session_context",
     "get_session_entry_points",
     "get_system_prompt",
@@ -103,8 +146,12 @@ __all__ = [
     "is_experiment_mode",
     "session",
     "set_session_context",
+    "setup_otel_tracing",
     "tool",
+    "track_crew",
     "wrap_anthropic",
+    "wrap_claude_agent",
+    "wrap_claude_client",
     "wrap_google",
     "wrap_llm",
     "wrap_openai",
@@ -120,11 +167,35 @@ _LAZY = {
     "wrap_anthropic": "sentrial.integrations.anthropic",
     "wrap_google": "sentrial.wrappers",
     "wrap_llm": "sentrial.wrappers",
+    # LangChain and OpenTelemetry: imported only when one of these names is used
+    "LANGCHAIN_MAJOR_VERSION": "sentrial.langchain",
+    "LANGCHAIN_VERSION": "sentrial.langchain",
+    "SentrialCallbackHandler": "sentrial.langchain",
+    "create_agent_with_sentrial": "sentrial.langchain",
+    "get_agent_executor": "sentrial.langchain",
+    "get_openai_tools_agent_creator": "sentrial.langchain",
+    "get_react_agent": "sentrial.langchain",
+    "SentrialSpanProcessor": "sentrial.otel",
+    "setup_otel_tracing": "sentrial.otel",
+    # Agent frameworks and Langfuse: none of them imports its framework either
+    "LangfuseIntegration": "sentrial.integrations.langfuse",
+    "LangfuseTraceContext": "sentrial.integrations.langfuse",
+    "SentrialAutogenHandler": "sentrial.integrations.autogen",
+    "SentrialCrewHandler": "sentrial.integrations.crewai",
+    "track_crew": "sentrial.integrations.crewai",
+    "TrackedClaudeClient": "sentrial.integrations.claude_agent",
+    "wrap_claude_agent": "sentrial.integrations.claude_agent",
+    "wrap_claude_client": "sentrial.integrations.claude_agent",
     "ExperimentContext": "sentrial.context",
     "get_experiment_context": "sentrial.context",
     "get_system_prompt": "sentrial.context",
     "get_variant_name": "sentrial.context",
     "is_experiment_mode": "sentrial.context",
+    "Experiment": "sentrial.experiment",
+    "ExperimentRunResult": "sentrial.experiment",
+    "ExperimentRunTracker": "sentrial.experiment",
+    "ExperimentTestCase": "sentrial.experiment",
+    "ExperimentVariant": "sentrial.experiment",
 }
 
 

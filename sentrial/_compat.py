@@ -39,5 +39,5 @@ def compat_options(options: dict[str, Any], *, pii: Any, batching: Any, langfuse
             interval = batching.get("flush_interval")
         if isinstance(interval, (int, float)) and not isinstance(interval, bool) and interval > 0:
             options.setdefault("flush_interval", float(interval))
-    if langfuse is not None:
-        logger.warning("sentrial: langfuse= is not supported by this SDK (ignored)")
+    if langfuse is not None and not callable(getattr(langfuse, "mirror", None)):
+        logger.warning("sentrial: langfuse= expects a LangfuseIntegration (ignored)")

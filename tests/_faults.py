@@ -14,6 +14,7 @@ import random
 import socket
 import struct
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +40,7 @@ class FaultProxy:
         port: int = 0,
         once: dict[tuple[str, str], int] | None = None,
         poison: bytes | None = None,
+        retry_after: str = "0",
     ) -> None:
         self.upstream = upstream
         self.weights = weights or {"ok": 1.0}
@@ -51,6 +53,11 @@ class FaultProxy:
         self.once = dict(once or {})
         # a request whose body contains this is answered 500, every time
         self.poison = poison
+        # the Retry-After header of every 429 (and of a 503 when not "0")
+        self.retry_after = retry_after
+        # per request received: when (time.monotonic()) and the client's port
+        self.received_at: list[float] = []
+        self.client_ports: list[int] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -124,6 +131,8 @@ class FaultProxy:
                         headers[key.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 self.requests.append((method, path, body))
+                self.received_at.append(time.monotonic())
+                self.client_ports.append(writer.get_extra_info("peername")[1])
                 once = self.once.pop((method, path), None)
                 fault = str(once) if once is not None else self._pick()
                 if self.poison is not None and self.poison in body:
@@ -135,7 +144,8 @@ class FaultProxy:
                     writer.close()
                     return
                 if fault.isdigit():
-                    extra = "Retry-After: 0\r\n" if fault == "429" else ""
+                    retry = fault == "429" or (fault == "503" and self.retry_after != "0")
+                    extra = f"Retry-After: {self.retry_after}\r\n" if retry else ""
                     payload = b'{"error":"injected","message":"fault proxy"}'
                     writer.write(
                         f"HTTP/1.1 {fault} Injected\r\nContent-Type: application/json\r\n"

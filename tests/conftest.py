@@ -10,6 +10,12 @@ import pytest
 import sentrial
 from sentrial._server import LocalServer
 
+# pytest runs with --doctest-modules, which imports every module under tests/:
+# the seed snippets (run as scripts by test_seed.py) and the published SDK's
+# workload (run in its own venv; it patches `requests` when imported) are not
+# test modules.
+collect_ignore = ["seed", "_published_sdk_workload.py"]
+
 pytest_plugins = ["sentrial.testing"]
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import sentrial
 from sentrial import SentrialClient
 from sentrial._server import LocalServer
 
@@ -70,8 +73,11 @@ def test_show_prints_the_timeline(env: dict[str, str], recorded: dict[str, str])
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert "good run" in lines[0] and "support" in lines[0] and "120 tokens" in lines[0]
-    assert "tool_call" in lines[1] and "lookup_order" in lines[1] and "12ms" in lines[1]
-    assert "llm_call" in lines[2] and "gpt-4o-mini" in lines[2] and "120 tok" in lines[2]
+    assert recorded["ok"] in lines[1]
+    assert "tool_call" in lines[2] and "lookup_order" in lines[2] and "12ms" in lines[2]
+    assert lines[3].split() == ["│", "input:", '{"id":', "1}"]
+    assert lines[4].split() == ["│", "output:", '{"status":', '"shipped"}']
+    assert "llm_call" in lines[5] and "gpt-4o-mini" in lines[5] and "120 tok" in lines[5]
     bad = _cli("show", recorded["bad"], env=env)
     assert "FAILED" in bad.stdout and "ERROR KeyError" in bad.stdout
 
@@ -97,7 +103,7 @@ def test_doctor(env: dict[str, str], recorded: dict[str, str]) -> None:
     assert "connectivity:      ok" in out.stdout and "auth:              ok" in out.stdout
     assert "spool:" in out.stdout
     wrong = _cli("doctor", "--api-key", "wrong-key-123456", env=env)
-    assert wrong.returncode == 1 and "FAILED (HTTP 401)" in wrong.stdout
+    assert wrong.returncode == 1 and "FAILED (HTTP 401: the server refused the key)" in wrong.stdout
 
 
 def test_flush_spool_delivers_what_a_dead_process_left(
@@ -122,6 +128,7 @@ def test_flush_spool_delivers_what_a_dead_process_left(
         out = _cli("flush-spool", env=spool_env)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "302/302 delivered" in out.stdout
+    assert "\r" not in out.stdout  # not a terminal: plain lines, no redrawing
     (session,) = Reader(sentrial_server).sessions(agentName="spooler")
     assert session["eventCount"] == 300 and session["status"] == "completed"
     assert "nothing to flush" in _cli("flush-spool", env=spool_env).stdout
@@ -151,3 +158,202 @@ def test_flush_spool_lists_and_sends_dead_letters_again(
     (session,) = Reader(sentrial_server).sessions(agentName="dead-letter-agent")
     assert session["eventCount"] == 1 and session["status"] == "completed"
     assert "dead letters" not in _cli("flush-spool", env=spool_env).stdout
+
+
+def _json(out: subprocess.CompletedProcess[str]) -> Any:
+    assert out.returncode == 0, out.stdout + out.stderr
+    return json.loads(out.stdout)
+
+
+def test_version() -> None:
+    out = _cli("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"sentrial {sentrial.__version__}"
+
+
+def test_sessions_json_pages_with_a_cursor_and_all(
+    env: dict[str, str], recorded: dict[str, str]
+) -> None:
+    client = SentrialClient(
+        api_key=env["SENTRIAL_API_KEY"],
+        api_url=env["SENTRIAL_API_URL"],
+        spool_dir=env["SENTRIAL_SPOOL_DIR"],
+    )
+    made = [client.create_session(f"run {i}", "pager", "zed") for i in range(7)]
+    assert client.flush(10)
+    client.close()
+    first = _json(_cli("sessions", "--agent", "pager", "--limit", "3", "--json", env=env))
+    assert [s["id"] for s in first["data"]] == made[::-1][:3] and first["nextCursor"]
+    assert first["data"][0]["agentName"] == "pager" and first["data"][0]["userId"] == "zed"
+    second = _json(
+        _cli(
+            "sessions",
+            "--agent",
+            "pager",
+            "--limit",
+            "3",
+            "--cursor",
+            first["nextCursor"],
+            "--json",
+            env=env,
+        )
+    )
+    assert [s["id"] for s in second["data"]] == made[::-1][3:6]
+    every = _json(_cli("sessions", "--all", "--limit", "3", "--json", env=env))
+    assert len(every["data"]) == 9 and every["nextCursor"] is None
+    assert {recorded["ok"], recorded["bad"], *made} == {s["id"] for s in every["data"]}
+
+    table = _cli("sessions", "--agent", "pager", "--limit", "3", env=env)
+    assert table.returncode == 0 and len(table.stdout.splitlines()) == 2 + 3
+    assert f"--cursor {first['nextCursor']}" in table.stderr
+    listed = _cli("sessions", env=env).stdout
+    assert "$0.000000" not in listed and "e-0" not in listed and "$0.0000" in listed  # ~$0.00003
+
+    recent = _json(_cli("sessions", "--since", "1h", "--json", env=env))
+    assert len(recent["data"]) == 9
+    future = _json(_cli("sessions", "--since", "2999-01-01", "--json", env=env))
+    assert future["data"] == []
+    before = _json(_cli("sessions", "--until", "2000-01-01T00:00:00Z", "--json", env=env))
+    assert before["data"] == []
+
+
+def test_show_truncates_inputs_and_outputs_unless_full(env: dict[str, str]) -> None:
+    client = SentrialClient(
+        api_key=env["SENTRIAL_API_KEY"],
+        api_url=env["SENTRIAL_API_URL"],
+        spool_dir=env["SENTRIAL_SPOOL_DIR"],
+    )
+    sid = client.create_session("long talk", "talker", "ana")
+    client.track_tool_call(sid, "search", {"q": "x" * 500}, {"hits": 1})
+    client.complete_session(sid, user_input="hello " * 100, assistant_output="the end")
+    assert client.flush(10)
+    client.close()
+    out = _cli("show", sid, env=env)
+    assert out.returncode == 0, out.stderr
+    (line,) = [x for x in out.stdout.splitlines() if x.strip().startswith("input: hello")]
+    assert line.endswith("… (399 more characters: --full shows all)")  # 599 on one line
+    assert "output: the end" in out.stdout
+    assert "x" * 500 not in out.stdout and "more characters" in out.stdout
+    full = _cli("show", sid, "--full", env=env)
+    assert ("hello " * 100).strip() in full.stdout and "x" * 500 in full.stdout
+    assert "more characters" not in full.stdout
+    shown = _json(_cli("show", sid, "--json", env=env))
+    assert shown["session"]["userInput"] == "hello " * 100
+    assert [e["toolName"] for e in shown["events"]] == ["search"]
+
+
+def test_tail_follows_new_sessions_and_events(
+    env: dict[str, str], recorded: dict[str, str]
+) -> None:
+    follower = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sentrial",
+            "tail",
+            "--json",
+            "--interval",
+            "0.2",
+            "--timeout",
+            "60",
+            "-n",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+    try:
+        assert follower.stdout is not None
+        first = json.loads(follower.stdout.readline())
+        assert first["kind"] == "session" and first["id"] == recorded["bad"]  # the newest
+        client = SentrialClient(
+            api_key=env["SENTRIAL_API_KEY"],
+            api_url=env["SENTRIAL_API_URL"],
+            spool_dir=env["SENTRIAL_SPOOL_DIR"],
+        )
+        sid = client.create_session("live one", "tailed", "ana")
+        assert client.flush(10)
+        client.track_tool_call(sid, "step", {"n": 1}, {"ok": True})
+        assert client.flush(10)
+        client.complete_session(sid, success=False, failure_reason="gave up")
+        assert client.flush(10)
+        client.close()
+        seen = [json.loads(follower.stdout.readline()) for _ in range(3)]
+    finally:
+        follower.kill()
+        follower.wait()
+    assert [(x["kind"], x.get("id") if x["kind"] != "event" else x["sessionId"]) for x in seen] == [
+        ("session", sid),
+        ("event", sid),
+        ("status", sid),
+    ]
+    assert seen[1]["toolName"] == "step" and seen[2]["failureReason"] == "gave up"
+
+    plain = _cli("tail", "--interval", "0.1", "--timeout", "0.3", env=env)
+    assert plain.returncode == 0, plain.stderr
+    lines = plain.stdout.splitlines()
+    assert len(lines) == 3 and all(" + sess_" in line for line in lines)  # -n 10: all 3
+    assert "live one" in lines[-1] and "agent=tailed user=ana" in lines[-1]
+
+
+def test_export_jsonl_holds_sessions_with_their_events(
+    env: dict[str, str], recorded: dict[str, str], tmp_path: Path
+) -> None:
+    target = tmp_path / "export.jsonl"
+    out = _cli("export", "--format", "jsonl", "--output", str(target), env=env)
+    assert out.returncode == 0, out.stderr
+    assert "exported 2 sessions with 3 events" in out.stderr and "\r" not in out.stderr
+    records = [json.loads(line) for line in target.read_text().splitlines()]
+    by_id = {r["id"]: r for r in records}
+    assert set(by_id) == {recorded["ok"], recorded["bad"]}
+    assert [e["eventType"] for e in by_id[recorded["ok"]]["events"]] == ["tool_call", "llm_call"]
+    assert by_id[recorded["bad"]]["events"][0]["toolError"]["type"] == "KeyError"
+    assert by_id[recorded["bad"]]["status"] == "failed"
+    piped = _cli("export", "--format", "jsonl", "--status", "failed", env=env)
+    assert [json.loads(x)["id"] for x in piped.stdout.splitlines()] == [recorded["bad"]]
+    bad_format = _cli("export", "--format", "csv", env=env)
+    assert bad_format.returncode == 2 and "--format" in bad_format.stderr
+    unwritable = _cli("export", "--output", str(tmp_path / "no" / "such" / "x.jsonl"), env=env)
+    assert unwritable.returncode == 2 and "cannot write" in unwritable.stderr
+
+
+def test_doctor_json_and_what_it_tells_apart(env: dict[str, str], recorded: dict[str, str]) -> None:
+    report = _json(_cli("doctor", "--json", env=env))
+    assert report["ok"] is True and report["connectivity"]["ok"] is True
+    assert report["auth"] == {"ok": True, "detail": "ok"}
+    assert report["config"]["api_key"] == "sent..._dev" and report["spool"]["files"] == 0
+
+    no_key = _cli("doctor", "--json", env={**env, "SENTRIAL_API_KEY": ""})
+    assert no_key.returncode == 1
+    answer = json.loads(no_key.stdout)
+    assert answer["connectivity"]["ok"] is True and answer["auth"]["ok"] is False
+    assert "no API key" in answer["auth"]["detail"]
+
+    down = _cli("doctor", "--json", "--api-url", "http://127.0.0.1:9", env=env)
+    assert down.returncode == 1
+    answer = json.loads(down.stdout)
+    assert answer["connectivity"]["detail"] == "cannot reach http://127.0.0.1:9: connection refused"
+    assert answer["auth"]["ok"] is None and "unreachable" in answer["auth"]["detail"]
+    text = _cli("doctor", "--api-url", "http://127.0.0.1:9", env=env).stdout
+    assert "FAILED (cannot reach http://127.0.0.1:9: connection refused)" in text
+
+    with_path = _cli("doctor", "--api-url", env["SENTRIAL_API_URL"] + "/v1/api", env=env)
+    assert with_path.returncode == 1
+    assert "not a Sentrial API" in with_path.stdout and "'/v1/api'" in with_path.stdout
+    assert f"try {env['SENTRIAL_API_URL']}" in with_path.stdout
+
+
+def test_numeric_options_are_checked(env: dict[str, str]) -> None:
+    for args, message in (
+        (("sessions", "--limit", "0"), "between 1 and 500"),
+        (("sessions", "--limit", "501"), "between 1 and 500"),
+        (("sessions", "--limit", "ten"), "not a whole number"),
+        (("tail", "--interval", "0"), "above 0"),
+        (("tail", "-n", "-1"), "between 0 and 100"),
+        (("tail", "--timeout", "nan"), "above 0"),
+        (("flush-spool", "--timeout", "-5"), "above 0"),
+        (("sessions", "--since", "yesterday"), "ISO date-time"),
+    ):
+        out = _cli(*args, env=env)
+        assert out.returncode == 2 and message in out.stderr, (args, out.stderr)

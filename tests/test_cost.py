@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from types import SimpleNamespace
 
 import pytest
@@ -57,10 +58,12 @@ def test_provider_helpers_and_static_methods() -> None:
 
 
 def test_unknown_model_is_none_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+    # A name of its own: the one warning per model is per process, whatever ran before.
+    model = f"my-finetune-{uuid.uuid4().hex}"
     with caplog.at_level(logging.WARNING, logger="sentrial"):
-        assert calculate_cost("my-finetune-xyz-42", 1000, 1000) is None
-        assert calculate_cost("my-finetune-xyz-42", 5, 5) is None
-    assert caplog.text.count("my-finetune-xyz-42") == 1
+        assert calculate_cost(model, 1000, 1000) is None
+        assert calculate_cost(model, 5, 5) is None
+    assert caplog.text.count(model) == 1
 
 
 def test_usage_from_each_provider() -> None:
@@ -112,3 +115,84 @@ def test_import_sentrial_does_not_load_prices() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_each_kind_of_token_at_its_own_price() -> None:
+    # gpt-4o: $2.50 input, $1.25 cached input, $10.00 output per million tokens
+    assert calculate_cost("gpt-4o", 0, 1_000_000) == pytest.approx(10.0, rel=1e-12)
+    assert calculate_cost("gpt-4o", 1_000_000, 0, provider="openai") == pytest.approx(2.5)
+    assert sentrial.calculate_openai_cost(
+        "gpt-4o", 1_000_000, 0, cached_input_tokens=1_000_000
+    ) == pytest.approx(1.25, rel=1e-12)
+    # claude-haiku-4-5: $1.00 input, $1.25 cache write, $0.10 cache read per million
+    assert sentrial.calculate_anthropic_cost(
+        "claude-haiku-4-5", 1_000_000, 0, cache_write_tokens=1_000_000
+    ) == pytest.approx(1.25, rel=1e-12)
+    assert sentrial.calculate_anthropic_cost(
+        "claude-haiku-4-5", 1_000_000, 0, cached_input_tokens=1_000_000
+    ) == pytest.approx(0.10, rel=1e-12)
+    # gemini-2.0-flash: $0.40 output per million
+    assert sentrial.calculate_google_cost("gemini-2.0-flash", 0, 1_000_000) == pytest.approx(
+        0.4, rel=1e-12
+    )
+
+
+def test_the_warning_names_model_provider_and_reason(caplog: pytest.LogCaptureFixture) -> None:
+    model = f"unpriced-{uuid.uuid4().hex}"
+    with caplog.at_level(logging.WARNING, logger="sentrial"):
+        assert sentrial.calculate_openai_cost(model, 10, 10) == 0.0
+        assert sentrial.calculate_openai_cost(model, 5, 5) == 0.0  # warned once
+        assert calculate_cost(model, 10, 10) is None  # no provider named: "auto"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"sentrial: cost of model {model!r} (provider {provider}) unknown: no price known; "
+        "cost left empty"
+        for provider in ("openai", "auto")
+    ]
+
+
+def test_impossible_token_counts_cost_nothing_and_say_why(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each model's warning is given once per process: start from none given
+    monkeypatch.setattr(sentrial.cost, "_warned", set())
+    model = f"gpt-4o-{uuid.uuid4().hex}"  # a model of its own: warned once per process
+    with caplog.at_level(logging.WARNING, logger="sentrial"):
+        # more cache reads than input tokens: genai-prices refuses the usage
+        assert calculate_cost("gpt-4o", 10, 0, cached_input_tokens=100, provider="openai") is None
+        # a count that is not a number: the published helpers answer 0.0, a float
+        got = sentrial.calculate_anthropic_cost(model, "many", 0)  # type: ignore[arg-type]
+        assert got == 0.0 and type(got) is float
+    assert [r.getMessage() for r in caplog.records] == [
+        "sentrial: cost of model 'gpt-4o' (provider openai) unknown: ValueError: Invalid usage "
+        "data: cache_read_tokens (100) cannot exceed input_tokens (10); cost left empty",
+        f"sentrial: cost of model {model!r} (provider anthropic) unknown: ValueError: invalid "
+        "literal for int() with base 10: 'many'; cost left empty",
+    ]
+
+
+def test_usage_shapes_are_told_apart() -> None:
+    # OpenAI responses: either details object marks it (cached tokens are a part of input)
+    assert usage_from(
+        {
+            "usage": {
+                "input_tokens": 10,
+                "output_tokens": 5,
+                "input_tokens_details": {"cached_tokens": 4},
+            }
+        }
+    ) == TokenUsage(input_tokens=10, output_tokens=5, cached_input_tokens=4)
+    assert usage_from(
+        {
+            "usage": {
+                "input_tokens": 10,
+                "output_tokens": 5,
+                "output_tokens_details": {"reasoning_tokens": 2},
+            }
+        }
+    ) == TokenUsage(input_tokens=10, output_tokens=5, reasoning_tokens=2)
+    # counts that are not numbers count nothing
+    assert usage_from({"usage": {"prompt_tokens": "12", "completion_tokens": True}}) == TokenUsage(
+        input_tokens=0, output_tokens=0
+    )
+    # a usage object of no known shape
+    assert usage_from({"usage": {"total": 3}}) is None

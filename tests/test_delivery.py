@@ -76,6 +76,31 @@ def test_retry_after_is_honoured(sentrial_server: LocalServer, tmp_path: Path) -
     assert _retry_after("2") == 2.0
     assert _retry_after(None) is None
     assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    # a delay of 0 is a delay; negative, NaN and infinite ones are not
+    assert (_retry_after("0"), _retry_after("0.5")) == (0.0, 0.5)
+    assert [_retry_after(v) for v in ("-1", "nan", "inf", "soon")] == [None] * 4
+
+
+def test_the_response_policy_table() -> None:
+    from sentrial._delivery._policy import ItemResult, for_status
+
+    def verdict(status: int, several: bool = False) -> tuple[str, str, float | None]:
+        v = for_status(status, "7", several=several)
+        return v.action, v.reason, v.retry_after
+
+    assert [verdict(s) for s in (200, 201, 299)] == [("ok", "", None)] * 3
+    assert [verdict(s) for s in (408, 425, 429, 500, 502, 503, 504)] == [
+        ("retry", f"http_{s}", 7.0) for s in (408, 425, 429, 500, 502, 503, 504)
+    ]
+    assert verdict(413, several=True) == ("split", "", None)
+    assert [verdict(s) for s in (401, 403)] == [("dead_letter", "unauthorized", None)] * 2
+    assert [verdict(s) for s in (199, 300, 400, 404, 413, 422, 501)] == [
+        ("dead_letter", f"rejected_{s}", None) for s in (199, 300, 400, 404, 413, 422, 501)
+    ]
+    assert for_status(503).retry_after is None  # no header: the usual backoff
+    item = ItemResult(503)
+    assert (item.ok, item.retryable, item.message, item.server_id) == (False, True, "", None)
+    assert (ItemResult(200, "m", "id1").ok, ItemResult(200).retryable) == (True, False)
 
 
 def test_hanging_server_does_not_slow_the_caller(

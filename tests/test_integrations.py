@@ -52,6 +52,19 @@ MESSAGES: Any = [
 
 
 INCLUDE_USAGE: Any = {"include_usage": True}
+
+# Known prices (USD per million tokens, from the providers' price lists), written
+# here rather than computed with sentrial's own cost functions.
+GPT_4O = {"input": 2.50, "output": 10.00}
+GPT_4O_MINI = {"input": 0.15, "output": 0.60}
+SONNET_4_5 = {"input": 3.00, "output": 15.00, "cache_read": 0.30, "cache_write": 3.75}
+HAIKU_4_5 = {"input": 1.00, "output": 5.00}
+
+
+def _usd(price: dict[str, float], **tokens: int) -> float:
+    return sum(price[kind] * count for kind, count in tokens.items()) / 1_000_000
+
+
 RATE_LIMITED: Any = [{"role": "user", "content": "[ratelimit]"}]
 
 
@@ -73,13 +86,14 @@ def test_openai_chat_completion(llm: str, client: sentrial.SentrialClient, reade
     assert event["promptTokens"] == plain.usage.prompt_tokens
     assert event["completionTokens"] == plain.usage.completion_tokens
     assert event["durationMs"] > 0
-    expected = sentrial.calculate_cost(
-        "gpt-4o", plain.usage.prompt_tokens, plain.usage.completion_tokens, provider="openai"
-    )
-    assert event["estimatedCost"] == pytest.approx(expected)
+    # The stand-in's count: 16 + 27 characters of messages, 74 of reply (4 a token).
+    assert (event["promptTokens"], event["completionTokens"]) == (13, 18)
+    expected = _usd(GPT_4O, input=13, output=18)
+    assert expected == pytest.approx(0.0002125)
+    assert event["estimatedCost"] == pytest.approx(expected, rel=1e-9)
     session = reader.session(interaction.session_id)
-    assert session["estimatedCost"] == pytest.approx(expected)
-    assert session["promptTokens"] == plain.usage.prompt_tokens
+    assert session["estimatedCost"] == pytest.approx(expected, rel=1e-9)
+    assert session["promptTokens"] == 13 and session["completionTokens"] == 18
 
 
 def test_openai_streaming_keeps_the_stream(
@@ -99,8 +113,8 @@ def test_openai_streaming_keeps_the_stream(
     assert client.flush(10)
     event = _only_llm_event(reader, interaction.session_id)
     assert event["output"] == text and event["model"] == "gpt-4o-mini"
-    assert event["promptTokens"] > 0 and event["completionTokens"] > 0
-    assert event["estimatedCost"] > 0
+    assert (event["promptTokens"], event["completionTokens"]) == (13, 18)
+    assert event["estimatedCost"] == pytest.approx(_usd(GPT_4O_MINI, input=13, output=18), rel=1e-9)
 
 
 def test_openai_errors_pass_through_and_are_recorded(
@@ -143,7 +157,8 @@ def test_openai_async_and_async_streaming(
     sid = asyncio.run(scenario())
     assert client.flush(10)
     events = [e for e in reader.events(sid) if e["eventType"] == "llm_call"]
-    assert len(events) == 2 and all(e["completionTokens"] > 0 for e in events)
+    assert [(e["promptTokens"], e["completionTokens"]) for e in events] == [(13, 18)] * 2
+    assert [e["estimatedCost"] for e in events] == [pytest.approx(0.0002125, rel=1e-9)] * 2
     assert events[0]["output"] == events[1]["output"].strip()
 
 
@@ -164,19 +179,91 @@ def test_anthropic_messages_with_cache_reads(
     event = _only_llm_event(reader, interaction.session_id)
     usage = message.usage
     cache_read = usage.cache_read_input_tokens or 0
-    assert cache_read > 0
+    assert (usage.input_tokens, cache_read, usage.output_tokens) == (5, 165, 16)
     # Anthropic counts cache reads apart; recorded prompt tokens include them.
-    assert event["promptTokens"] == usage.input_tokens + cache_read
-    assert event["cachedTokens"] == cache_read
+    assert event["promptTokens"] == 170 and event["completionTokens"] == 16
+    assert event["cachedTokens"] == 165
     assert event["input"][0] == {"role": "system", "content": system}
     assert event["output"].startswith("I have started your refund")
-    expected = sentrial.calculate_anthropic_cost(
-        "claude-sonnet-4-5",
-        usage.input_tokens + cache_read,
-        usage.output_tokens,
-        cached_input_tokens=cache_read,
-    )
-    assert event["estimatedCost"] == pytest.approx(expected)
+    expected = _usd(SONNET_4_5, input=5, cache_read=165, output=16)
+    assert expected == pytest.approx(0.0003045)
+    assert event["estimatedCost"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_anthropic_cache_writes_are_priced_as_writes(
+    llm: str, client: sentrial.SentrialClient, reader: Reader
+) -> None:
+    wrapped = sentrial.wrap_anthropic(_anthropic(llm))
+    policies = "Policies: " + "refunds within 30 days. " * 40
+    system: Any = [
+        {"type": "text", "text": policies, "cache_control": {"type": "ephemeral"}},
+        {"type": "text", "text": "Answer briefly."},
+    ]
+    with sentrial.begin(user_id="u", event="claude-agent") as interaction:
+        message = wrapped.messages.create(
+            model="claude-sonnet-4-5",
+            max_tokens=200,
+            system=system,
+            messages=[{"role": "user", "content": "I need a refund"}],
+        )
+    usage = message.usage
+    assert (usage.input_tokens, usage.cache_creation_input_tokens) == (5, 242)
+    assert (usage.cache_read_input_tokens, usage.output_tokens) == (3, 16)
+    assert client.flush(10)
+    event = _only_llm_event(reader, interaction.session_id)
+    assert event["promptTokens"] == 5 + 242 + 3 and event["cachedTokens"] == 3
+    # 242 tokens written at the cache-write price, not the input price.
+    expected = _usd(SONNET_4_5, input=5, cache_write=242, cache_read=3, output=16)
+    assert expected == pytest.approx(0.0011634)
+    assert event["estimatedCost"] == pytest.approx(expected, rel=1e-9)
+    session = reader.session(interaction.session_id)
+    assert session["estimatedCost"] == pytest.approx(expected, rel=1e-9)
+    assert (session["promptTokens"], session["completionTokens"]) == (250, 16)
+
+
+def test_openai_responses_create_records_output_and_cost(
+    llm: str, client: sentrial.SentrialClient, reader: Reader
+) -> None:
+    wrapped = sentrial.wrap_openai(_openai(llm))
+    with sentrial.begin(user_id="u", event="support") as interaction:
+        response = wrapped.responses.create(
+            model="gpt-4o", input="I need a refund", instructions="Be brief."
+        )
+    reply = "I have started your refund; it will arrive within 5 business days."
+    assert response.output_text == reply
+    assert client.flush(10)
+    event = _only_llm_event(reader, interaction.session_id)
+    assert event["input"] == "I need a refund" and event["output"] == reply
+    assert (event["model"], event["provider"]) == ("gpt-4o", "openai")
+    assert (event["promptTokens"], event["completionTokens"]) == (8, 16)
+    assert event["estimatedCost"] == pytest.approx(_usd(GPT_4O, input=8, output=16), rel=1e-9)
+
+
+def test_openai_tool_call_output_is_recorded(
+    llm: str, client: sentrial.SentrialClient, reader: Reader
+) -> None:
+    wrapped = sentrial.wrap_openai(_openai(llm))
+    tools: Any = [
+        {
+            "type": "function",
+            "function": {
+                "name": "search",
+                "parameters": {"type": "object", "properties": {"query": {"type": "string"}}},
+            },
+        }
+    ]
+    asked: Any = [{"role": "user", "content": "Look it up [tool search query=refunds]"}]
+    with sentrial.begin(user_id="u", event="support") as interaction:
+        result = wrapped.chat.completions.create(model="gpt-4o", messages=asked, tools=tools)
+    assert result.choices[0].finish_reason == "tool_calls"
+    assert client.flush(10)
+    event = _only_llm_event(reader, interaction.session_id)
+    assert event["output"] == {
+        "content": None,
+        "tool_calls": [{"name": "search", "arguments": '{"query": "refunds"}'}],
+    }
+    assert (event["promptTokens"], event["completionTokens"]) == (12, 16)
+    assert event["estimatedCost"] == pytest.approx(_usd(GPT_4O, input=12, output=16), rel=1e-9)
 
 
 def test_anthropic_streaming_sync_and_async(
@@ -217,7 +304,9 @@ def test_anthropic_streaming_sync_and_async(
     assert len(events) == 3
     for streamed in events[:2]:
         assert streamed["output"].strip().startswith("Open Settings")
-        assert streamed["completionTokens"] > 1 and streamed["promptTokens"] > 0
+        assert (streamed["promptTokens"], streamed["completionTokens"]) == (4, 18)
+        expected = _usd(HAIKU_4_5, input=4, output=18)
+        assert streamed["estimatedCost"] == pytest.approx(expected, rel=1e-9)
     assert events[2]["toolError"]["type"] == "InternalServerError"
 
 
@@ -231,7 +320,8 @@ def test_outside_a_session_nothing_is_tracked_unless_asked(
     assert client.flush(10)
     (session,) = reader.sessions()
     assert session["agentName"] == "openai-calls" and session["status"] == "completed"
-    assert session["eventCount"] == 1 and session["estimatedCost"] > 0
+    assert session["eventCount"] == 1
+    assert session["estimatedCost"] == pytest.approx(0.0002125, rel=1e-9)
 
 
 def test_tracking_failures_never_reach_the_caller(

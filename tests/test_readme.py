@@ -59,6 +59,8 @@ def env(
         "SENTRIAL_SPOOL_DIR": str(tmp_path_factory.mktemp("spool")),
         "OPENAI_BASE_URL": llm + "/v1",
         "OPENAI_API_KEY": "sk-readme",
+        "GOOGLE_GEMINI_BASE_URL": llm,  # google-genai's base URL: the same stand-in
+        "GEMINI_API_KEY": "readme-key",
         "SENTRIAL_DEMO_PORT": str(_free_port()),
     }
 
@@ -67,12 +69,40 @@ def test_the_readme_has_blocks_to_run() -> None:
     assert len(_blocks("python")) >= 8 and len(_blocks("sh")) >= 4
 
 
+def _strict(env: dict[str, str]) -> dict[str, str]:
+    """The SDK raises instead of swallowing errors: a wrong call in a block fails it."""
+    return {**env, "SENTRIAL_FAIL_SILENTLY": "false"}
+
+
+# What the blocks store, per agent: (status, events, session cost), in any order.
+# The cost of an LLM call is the price list's: gpt-4o 820 input and 95 output
+# tokens = (820 * 2.50 + 95 * 10.00) / 1e6 USD.
+STORED: dict[str, list[tuple[str, int, float | None]]] = {
+    "chat_request": [("completed", 0, 0.023), ("completed", 2, None)],
+    "my-custom-agent": [("completed", 4, 0.003)],
+    "support-agent": [("completed", 1, None)],
+    "async-agent": [("completed", 1, None)],
+    "support": [("completed", 1, None), ("completed", 1, 0.0000117)],
+    "raw-agent": [("active", 0, None)],
+    # gemini-2.5-flash, 3 input and 18 output tokens (the stand-in's counts)
+    "gemini-support": [("completed", 1, 0.0000459)],
+    # gpt-4o-mini: 7 input (with 3 per request) and 16 output tokens
+    "lc-support": [("completed", 1, 0.00001065)],
+    "otel-app": [("completed", 1, 0.003)],
+    "otlp-export": [("completed", 1, None)],
+    # gpt-4o 820 input and 95 output tokens, as for my-custom-agent
+    "langfuse-mirror": [("completed", 2, 0.003)],
+    # gpt-4o-mini through the Agents SDK: an llm_call and the agent's decision
+    "agents-demo": [("completed", 2, 0.00001245)],
+}
+
+
 @pytest.mark.parametrize("index", range(len(_blocks("python"))))
 def test_python_block(index: int, env: dict[str, str], tmp_path: Path) -> None:
     code = _blocks("python")[index]
     result = subprocess.run(
         [sys.executable, "-c", code],
-        env=env,
+        env=_strict(env),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -88,20 +118,30 @@ def test_python_blocks_recorded_what_they_say(
     for index in range(len(_blocks("python"))):
         subprocess.run(
             [sys.executable, "-c", _blocks("python")[index]],
-            env=env,
+            env=_strict(env),
             check=True,
             capture_output=True,
             timeout=120,
         )
-    agents = {s["agentName"] for s in Reader(servers[0]).sessions()}
-    assert {
-        "chat_request",
-        "my-custom-agent",
-        "support-agent",
-        "async-agent",
-        "support",
-        "raw-agent",
-    } <= agents
+    reader = Reader(servers[0])
+    sessions = reader.sessions()
+    stored: dict[str, list[tuple[str, int, float | None]]] = {}
+    for session in sessions:
+        cost = session["estimatedCost"]
+        row = (session["status"], session["eventCount"], None if cost is None else round(cost, 9))
+        stored.setdefault(session["agentName"], []).append(row)
+    # The server saw every block twice (test_python_block ran them first).
+    for agent, rows in STORED.items():
+        assert set(stored.get(agent, [])) == set(rows), agent
+    full = [s for s in sessions if s["agentName"] == "my-custom-agent"]
+    assert full
+    for session in full:
+        events = reader.events(session["id"])
+        kinds = [e["eventType"] for e in events]
+        assert kinds == ["llm_decision", "tool_call", "llm_call", "error"]
+        assert events[1]["toolName"] == "search_database"
+        assert events[1]["toolOutput"] == {"results": ["kb-12"]}
+        assert (events[2]["promptTokens"], events[2]["completionTokens"]) == (820, 95)
 
 
 @pytest.mark.parametrize("index", range(len(_blocks("sh"))))

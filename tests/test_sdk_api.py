@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -67,10 +68,11 @@ def test_full_control_pattern_round_trip(make_client: MakeClient, reader: Reader
     assert session["metadata"] == {"source": "api"}
     assert session["customMetrics"] == {"csat": 5.0}
     assert session["userInput"] == "hi" and session["assistantOutput"] == "hello"
-    # Filled from the events: 0.001 + 0.002 + the gpt-4o call's price.
-    llm_cost = sentrial.calculate_cost("gpt-4o", 100, 20, cached_input_tokens=50)
-    assert llm_cost is not None
-    assert session["estimatedCost"] == pytest.approx(0.003 + llm_cost)
+    # Filled from the events: 0.001 + 0.002 + the gpt-4o call's price at $2.50 per
+    # million input tokens ($1.25 cached) and $10.00 per million output tokens.
+    llm_cost = (50 * 2.50 + 50 * 1.25 + 20 * 10.00) / 1_000_000
+    assert llm_cost == pytest.approx(0.0003875)
+    assert session["estimatedCost"] == pytest.approx(0.003 + llm_cost, rel=1e-9)
     assert session["promptTokens"] == 100 and session["completionTokens"] == 20
     assert session["totalTokens"] == 150  # 120 from the LLM call + 30 of the tool call
 
@@ -85,7 +87,7 @@ def test_full_control_pattern_round_trip(make_client: MakeClient, reader: Reader
     assert error["toolError"]["message"] == "flaky"
     assert "Traceback" in error["toolError"]["stack_trace"] or error["toolError"]["stack_trace"]
     assert llm["model"] == "gpt-4o" and llm["cachedTokens"] == 50
-    assert llm["estimatedCost"] == pytest.approx(llm_cost)
+    assert llm["estimatedCost"] == pytest.approx(llm_cost, rel=1e-9)
     assert llm["input"] == [{"role": "user", "content": "hi"}] and llm["output"] == "hello"
     assert client.stats()["sent"] == 6 and client.stats()["dropped"] == {}
 
@@ -106,6 +108,41 @@ def test_given_totals_are_kept(make_client: MakeClient, reader: Reader) -> None:
     session = reader.session(sid)
     assert session["status"] == "failed" and session["failureReason"] == "nope"
     assert session["estimatedCost"] == 0.5 and session["totalTokens"] == 3
+
+
+def test_given_totals_win_over_the_events_sums(make_client: MakeClient, reader: Reader) -> None:
+    client = make_client()
+    given = client.create_session("given", "a", "u")
+    summed = client.create_session("summed", "a", "u")
+    priced = client.create_session("priced", "a", "u")
+    for sid in (given, summed):
+        client.track_llm_call(sid, "gpt-4o", prompt_tokens=100, completion_tokens=20)
+    client.track_llm_call(summed, "gpt-4o", prompt_tokens=50, completion_tokens=10)
+    for tokens in (30, 12):
+        client.track_tool_call(summed, "t", {}, {}, token_count=tokens)
+    # a cost given with the call is kept, not computed again
+    client.track_llm_call(
+        priced, "gpt-4o", prompt_tokens=100, completion_tokens=20, estimated_cost=0.25
+    )
+    client.complete_session(
+        given, estimated_cost=0.5, prompt_tokens=7, completion_tokens=3, total_tokens=10
+    )
+    client.complete_session(summed)
+    client.complete_session(priced)
+    assert client.flush(10)
+    kept = reader.session(given)
+    assert (kept["estimatedCost"], kept["promptTokens"], kept["completionTokens"]) == (0.5, 7, 3)
+    assert kept["totalTokens"] == 10
+    # gpt-4o: 150 * $2.50 + 30 * $10.00 per million tokens; 42 tokens of tool calls
+    filled = reader.session(summed)
+    assert filled["estimatedCost"] == pytest.approx(0.000675, rel=1e-9)
+    assert (filled["promptTokens"], filled["completionTokens"], filled["totalTokens"]) == (
+        150,
+        30,
+        222,
+    )
+    assert reader.session(priced)["estimatedCost"] == 0.25
+    assert [e["estimatedCost"] for e in reader.events(priced)] == [0.25]
 
 
 def test_close_session_alias_and_context_manager(
@@ -295,3 +332,32 @@ def test_env_configuration(
     assert client.flush(10)
     assert reader.session(sid)["agentName"] == "env"
     client.close()
+
+
+def test_without_a_price_list_events_arrive_without_cost(
+    make_client: MakeClient,
+    reader: Reader,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """genai-prices missing (None in sys.modules: its import fails): the event is
+    delivered with its tokens, without a cost, and one warning says why."""
+    import sys
+
+    from sentrial._delivery import _rollup
+
+    monkeypatch.setitem(sys.modules, "genai_prices", None)
+    monkeypatch.setattr(_rollup, "_warned", set())
+    client = make_client()
+    sid = client.create_session("n", "a", "u")
+    client.track_llm_call(sid, "gpt-4o", prompt_tokens=10, completion_tokens=2)
+    client.track_llm_call(sid, "gpt-4o", prompt_tokens=20, completion_tokens=4)
+    client.complete_session(sid)
+    with caplog.at_level(logging.WARNING, logger="sentrial"):
+        assert client.flush(10)
+    events = reader.events(sid)
+    assert [(e["promptTokens"], e.get("estimatedCost")) for e in events] == [(10, None), (20, None)]
+    assert [r.getMessage() for r in caplog.records] == [
+        "sentrial: LLM costs not computed (ModuleNotFoundError: import of genai_prices halted; "
+        "None in sys.modules)"
+    ]

@@ -162,13 +162,19 @@ def test_bad_bodies_name_the_field(schema: str, body: dict[str, Any], field: str
 def _copy_project(root: Path, dest: Path) -> None:
     for name in ("openapi", "generated", "scripts"):
         shutil.copytree(root / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+    generated_ts = Path("typescript", "src", "generated")
+    shutil.copytree(root / generated_ts, dest / generated_ts)
 
 
 def test_drift_check_fails_when_spec_changes_without_regenerating(
     root: Path, tmp_path: Path
 ) -> None:
     _copy_project(root, tmp_path)
-    env_bin = {**os.environ, "VENV_BIN": str(root / ".venv" / "bin")}
+    env_bin = {
+        **os.environ,
+        "VENV_BIN": str(root / ".venv" / "bin"),
+        "TS_BIN": str(root / "typescript" / "node_modules" / ".bin"),
+    }
     check = [str(tmp_path / "scripts" / "check-generated.sh")]
     clean = subprocess.run(check, capture_output=True, text=True, env=env_bin, check=False)
     assert clean.returncode == 0, clean.stdout + clean.stderr

@@ -301,9 +301,14 @@ def create_app(
         resource("/api/sdk/events", post=endpoint(create_event)),
         resource("/api/sdk/batch", post=endpoint(submit_batch)),
     ]
+    from ._experiments import experiment_routes
+
+    routes += experiment_routes(storage, check_key)
     if viewer:
+        from ._experiment_page import experiment_page_routes
         from ._viewer import viewer_routes
 
+        routes += experiment_page_routes(storage, host)  # before the viewer's catch-all
         routes += viewer_routes(storage, host)
 
     async def http_exception(request: Request, exc: Exception) -> Response:

@@ -81,6 +81,11 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS sessions_by_duration ON sessions (agent_name, duration_ms)"
     " WHERE duration_ms IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, ts_us, seq)",
+    # Child sessions of a session (the viewer's nesting): partial, so a session
+    # without a parent costs its insert one json_extract and no index entry.
+    "CREATE INDEX IF NOT EXISTS sessions_by_parent"
+    " ON sessions (json_extract(create_body, '$.parentSessionId'), started_us, seq)"
+    " WHERE json_extract(create_body, '$.parentSessionId') IS NOT NULL",
 )
 _VERSION = 1  # PRAGMA user_version of the layout above
 
@@ -577,6 +582,116 @@ class Storage:
             (agent, offset),
         ).fetchone()
         return None if found is None else float(found[0])
+
+    # -- read-only views for the viewer and the CLI ---------------------------
+
+    def child_sessions(self, parent_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Sessions whose ``parentSessionId`` is ``parent_id``, oldest first (an index range)."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT * FROM sessions INDEXED BY sessions_by_parent"
+                " WHERE json_extract(create_body, '$.parentSessionId') = ?"
+                " ORDER BY started_us, seq LIMIT ?",
+                (parent_id, limit),
+            ).fetchall()
+        return [self._session_record(row) for row in rows]
+
+    def search_sessions(
+        self,
+        text: str,
+        *,
+        agent_name: str | None = None,
+        user_id: str | None = None,
+        status: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        scan: int = 10_000,
+    ) -> tuple[list[dict[str, Any]], str | None, bool]:
+        """Sessions newest first whose id, name, user, input or output contains
+        ``text`` (case-insensitive), among at most ``scan`` sessions from the
+        cursor on (an index range: the cost of a page is bounded, whatever the
+        store holds). Returns the page, the cursor to go on from, and whether
+        the page stopped at the end of the window rather than at ``limit``.
+        """
+        where: list[str] = []
+        args: list[Any] = []
+        for column, value in (("agent_name", agent_name), ("user_id", user_id), ("status", status)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if since is not None:
+            where.append("started_us >= ?")
+            args.append(_to_us(since, "since"))
+        if until is not None:
+            where.append("started_us < ?")
+            args.append(_to_us(until, "until"))
+        if cursor is not None:
+            started, seq = _decode_cursor(cursor, 2)
+            where.append("(started_us, seq) < (?, ?)")
+            args.extend([started, seq])
+        filters = " AND ".join(where) or "1"
+        order = " ORDER BY started_us DESC, seq DESC"
+        haystack = (
+            "lower(id || char(31) || user_id || char(31)"
+            " || coalesce(json_extract(create_body, '$.name'), '') || char(31)"
+            " || coalesce(json_extract(outcome, '$.userInput'), '') || char(31)"
+            " || coalesce(json_extract(outcome, '$.assistantOutput'), ''))"
+        )
+        with self._reading() as db:
+            edge = db.execute(
+                f"SELECT started_us, seq FROM sessions WHERE {filters}{order} LIMIT 1 OFFSET ?",
+                [*args, scan - 1],
+            ).fetchone()
+            window = filters
+            window_args = list(args)
+            if edge is not None:
+                window += " AND (started_us, seq) >= (?, ?)"
+                window_args += [edge["started_us"], edge["seq"]]
+            rows = db.execute(
+                f"SELECT * FROM sessions WHERE {window} AND instr({haystack}, ?) > 0"
+                f"{order} LIMIT ?",
+                [*window_args, text.lower(), limit + 1],
+            ).fetchall()
+        page = [self._session_record(row) for row in rows[:limit]]
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            return page, _encode_cursor(last["started_us"], last["seq"]), False
+        if edge is not None:
+            return page, _encode_cursor(edge["started_us"], edge["seq"]), True
+        return page, None, False
+
+    def get_event(self, event_id: str) -> dict[str, Any]:
+        """One event by id (NotFound, 404, when there is none)."""
+        with self._reading() as db:
+            row = db.execute("SELECT * FROM events WHERE id = ?", (event_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"eventId: no event {event_id!r}")
+        return self._event_record(row)
+
+    def agent_history(self, agent_name: str, limit: int = 2000) -> list[dict[str, Any]]:
+        """The agent's latest ``limit`` sessions, oldest first, as the overview's
+        charts need them: start (µs), status, duration, cost and tokens."""
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT started_us, status, duration_ms,"
+                " json_extract(outcome, '$.estimatedCost') AS cost,"
+                " json_extract(outcome, '$.totalTokens') AS tokens"
+                " FROM sessions INDEXED BY sessions_by_agent_start WHERE agent_name = ?"
+                " ORDER BY started_us DESC, seq DESC LIMIT ?",
+                (agent_name, limit),
+            ).fetchall()
+        return [
+            {
+                "startedUs": row["started_us"],
+                "status": row["status"],
+                "durationMs": row["duration_ms"],
+                "cost": _json.number(row["cost"]),
+                "tokens": _json.number(row["tokens"]),
+            }
+            for row in reversed(rows)
+        ]
 
     # -- events -----------------------------------------------------------
 

@@ -20,12 +20,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import math
+import re
+import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import orjson
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
@@ -35,24 +40,99 @@ from . import _json
 from ._storage import Storage, StorageError
 
 _STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem;color:#1d2330;background:#fafbfc}
-h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
-table{border-collapse:collapse;width:100%;background:#fff}
-th,td{border-bottom:1px solid #e3e6ea;padding:.4rem .6rem;text-align:left;font-size:.9rem;
-vertical-align:top}
-th{background:#f0f2f5}a{color:#2155c4;text-decoration:none}
-.failed{color:#b3261e;font-weight:600}.completed{color:#1a7f37}.active{color:#8a6d00}
-tr.error td{background:#fdecea}
-form{margin:1rem 0;display:flex;gap:.5rem;flex-wrap:wrap}
-input,select{padding:.3rem}pre{white-space:pre-wrap;max-width:60rem;margin:.3rem 0}
-.num{text-align:right;font-variant-numeric:tabular-nums}
+:root{color-scheme:light dark;--bg:#fafbfc;--fg:#1d2330;--card:#fff;--line:#e3e6ea;
+--head:#f0f2f5;--link:#2155c4;--muted:#5f6b7a;--bad:#b3261e;--ok:#1a7f37;--warn:#8a6d00;
+--errbg:#fdecea;--bar:#6b7c99;--tool:#2f8f5b;--llm:#7a4fd0;--dec:#c27c0e;--child:#2a6fdb;
+--user:#eef3fd;--asst:#f1f7ee;--sys:#f4f4f4}
+@media (prefers-color-scheme:dark){:root{--bg:#11151b;--fg:#dde2ea;--card:#181d25;
+--line:#2a313c;--head:#1f2630;--link:#8ab4ff;--muted:#97a2b3;--bad:#ff8a80;--ok:#6fd08c;
+--warn:#e6c15a;--errbg:#3a1d1d;--bar:#8592a8;--tool:#4cc38a;--llm:#a98bf0;--dec:#f0a93a;
+--child:#6ea2ff;--user:#1b2740;--asst:#1c2b1f;--sys:#242424}}
+body{font-family:system-ui,sans-serif;margin:2rem;color:var(--fg);background:var(--bg)}
+main,.page{max-width:90rem;margin:0 auto}
+h1{font-size:1.4rem;overflow-wrap:anywhere}h2{font-size:1.1rem;margin-top:2rem}
+table{border-collapse:collapse;width:100%;background:var(--card)}
+th,td{border-bottom:1px solid var(--line);padding:.4rem .6rem;text-align:left;font-size:.9rem;
+vertical-align:top;overflow-wrap:anywhere}
+th{background:var(--head)}a{color:var(--link);text-decoration:none}a:hover{text-decoration:underline}
+.failed{color:var(--bad);font-weight:600}.completed{color:var(--ok)}.active{color:var(--warn)}
+tr.error td{background:var(--errbg)}
+form{margin:1rem 0;display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
+input,select,button{padding:.3rem;font:inherit;color:inherit;background:var(--card);
+border:1px solid var(--line);border-radius:4px}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;max-width:100%;margin:.3rem 0;
+background:var(--head);padding:.4rem;border-radius:4px}
+.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.muted{color:var(--muted)}nav{display:flex;gap:1rem;margin-bottom:1rem}
+dl.summary{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.5rem;
+margin:1rem 0}dl.summary div{background:var(--card);border:1px solid var(--line);
+border-radius:6px;padding:.4rem .6rem}dt{font-size:.75rem;color:var(--muted)}
+dd{margin:0;font-weight:600;overflow-wrap:anywhere}
+.io{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
+button.copy{font-size:.75rem;padding:.1rem .4rem;cursor:pointer}
+table.waterfall td{padding:.15rem .5rem}td.track{width:55%;min-width:8rem}
+td.track svg{width:100%;height:.9rem;display:block}td.track rect{fill:var(--bar)}
+tr.tool_call rect{fill:var(--tool)}tr.llm_call rect{fill:var(--llm)}
+tr.llm_decision rect{fill:var(--dec)}tr.error rect{fill:var(--bad)}tr.child rect{fill:var(--child)}
+tr.trace rect{fill:var(--muted);opacity:.35}tr.session rect{fill:var(--muted);opacity:.5}
+#events td.at,#events td.kind{white-space:nowrap}#events td.name{min-width:7rem}
+#events td.detail{width:60%}.d1{padding-left:1.4rem}.d2{padding-left:2.6rem}.d3{padding-left:3.8rem}
+.d4{padding-left:5rem}.kv code{overflow-wrap:anywhere}.actions{margin-top:.2rem}
+.chat{display:flex;flex-direction:column;gap:.4rem;max-width:60rem}
+.msg{border:1px solid var(--line);border-radius:6px;padding:.3rem .6rem;background:var(--sys)}
+.msg.user{background:var(--user)}.msg.assistant{background:var(--asst)}
+.msg .role{font-size:.75rem;font-weight:600;color:var(--muted);text-transform:uppercase}
+.msg pre{background:transparent;padding:0}.tag{font-size:.75rem;color:var(--muted)}
+ul.alts{margin:.2rem 0}.charts{display:grid;
+grid-template-columns:repeat(auto-fill,minmax(16rem,1fr));gap:1rem}
+figure{margin:0;background:var(--card);border:1px solid var(--line);border-radius:6px;
+padding:.5rem}figcaption{font-size:.8rem;color:var(--muted)}
+svg.chart{width:100%;height:4rem;display:block}svg.chart polyline{fill:none;
+stroke:var(--link);stroke-width:2;vector-effect:non-scaling-stroke}
+svg.chart polyline.p95{stroke:var(--dec)}svg.chart rect{fill:var(--link)}
+"""
+
+# The one script: copy buttons, and live updates of the element marked
+# data-live (the page is fetched again and that element swapped when its
+# data-stamp changed). Allowed by its hash: the CSP runs nothing else.
+_SCRIPT = """
+(function(){
+document.addEventListener('click',function(e){
+var b=e.target.closest('button.copy');if(!b||!navigator.clipboard)return;
+var t=document.getElementById(b.dataset.for||''),a=b.previousElementSibling;
+var text=a&&a.classList.contains('json')?fetch(a.href).then(function(r){return r.text();}):
+Promise.resolve(t?t.textContent:'');
+navigator.clipboard.write([new ClipboardItem({'text/plain':text.then(function(x){
+return new Blob([x],{type:'text/plain'});})})]).then(function(){b.textContent='copied';
+setTimeout(function(){b.textContent='copy';},1200);});});
+var live=document.querySelector('[data-live]');if(!live)return;
+var every=parseInt(live.dataset.live,10)||2000,busy=false;
+setInterval(function(){
+if(busy||document.hidden)return;busy=true;
+fetch(location.href,{cache:'no-store'}).then(function(r){return r.ok?r.text():null;})
+.then(function(text){
+var now=document.querySelector('[data-live]');if(!text||!now)return;
+var fresh=new DOMParser().parseFromString(text,'text/html').querySelector('[data-live]');
+if(!fresh||fresh.dataset.stamp===now.dataset.stamp)return;
+var open=[].map.call(now.querySelectorAll('details[open][id]'),function(d){return d.id;});
+now.replaceWith(document.adoptNode(fresh));
+open.forEach(function(id){var d=document.getElementById(id);if(d)d.open=true;});
+}).catch(function(){}).finally(function(){busy=false;});
+},every);
+})();
 """
 
 
-_STYLE_HASH = base64.b64encode(hashlib.sha256(_STYLE.encode()).digest()).decode()
+def _sha256(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+_STYLE_HASH = _sha256(_STYLE)
+_SCRIPT_HASH = _sha256(_SCRIPT)
 HEADERS = {
     "Content-Security-Policy": (
-        f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; img-src 'none'; "
+        f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; "
+        f"script-src 'sha256-{_SCRIPT_HASH}'; connect-src 'self'; img-src 'none'; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
@@ -64,10 +144,34 @@ HEADERS = {
 
 def _page(title: Any, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{_e(title)}</title>"
-        f"<style>{_STYLE}</style></head><body>{body}</body></html>",
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
+        f"<title>{_e(title)}</title><style>{_STYLE}</style></head>"
+        f"<body><div class='page'>{body}</div><script>{_SCRIPT}</script></body></html>",
         status_code=status,
         headers=HEADERS,
+    )
+
+
+_TIME_TEXT = re.compile(r"(<time [^>]*>)[^<]*</time>")
+
+
+def _live(body: str, every_ms: int = 2000) -> str:
+    """``body`` in the element the script refreshes: stamped with a digest of its markup."""
+    # Relative times ("5 s ago") age by themselves: only a change of the data counts.
+    data = _TIME_TEXT.sub(r"\1</time>", body)
+    stamp = hashlib.sha1(data.encode(), usedforsecurity=False).hexdigest()[:16]
+    return f"<div id='live' data-live='{every_ms}' data-stamp='{stamp}'>{body}</div>"
+
+
+def _not_found(message: Any) -> HTMLResponse:
+    """The viewer's 404: what was not found, and the way back."""
+    return _page(
+        "Not found",
+        "<h1>Not found</h1>"
+        f"<p>{_e(message)}</p>"
+        "<p><a id='home' href='/'>&larr; all sessions</a></p>",
+        404,
     )
 
 
@@ -94,13 +198,30 @@ def _number(value: Any) -> float | None:
 
 
 def _money(value: Any) -> str:
+    """A cost in dollars with the digits that matter ('' when there is none)."""
     number = _number(value)
-    return "" if number is None else f"${number:.6f}"
+    if number is None:
+        return ""
+    if number == 0:
+        return "$0"
+    if abs(number) >= 1:
+        return f"${number:,.2f}"
+    # Four significant digits, never in exponent form: $0.0123, $0.0000123.
+    digits = min(12, max(2, 3 - math.floor(math.log10(abs(number)))))
+    return "$" + (f"{number:.{digits}f}".rstrip("0").rstrip(".") or "0")
 
 
 def _ms(value: Any) -> str:
+    """A duration in ms as people read it: 850 ms, 2.4 s, 3 min 5 s ('' when there is none)."""
     number = _number(value)
-    return "" if number is None else f"{number:,.0f} ms"
+    if number is None:
+        return ""
+    if abs(number) < 1000:
+        return f"{number:,.0f} ms"
+    if abs(number) < 60_000:
+        return f"{number / 1000:.1f} s"
+    minutes, seconds = divmod(number / 1000, 60)
+    return f"{minutes:,.0f} min {seconds:.0f} s"
 
 
 def _rate(value: Any) -> str:
@@ -127,6 +248,57 @@ def _tokens(event: dict[str, Any]) -> Any:
         return total
     count = event.get("tokenCount")
     return count if _number(count) is not None else ""
+
+
+def _us(value: Any) -> int | None:
+    """Microseconds since the epoch of a stored RFC 3339 time (None if it is none)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 0:
+        return "in the future"
+    for size, unit in ((86400 * 365, "y"), (86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{seconds // size:.0f} {unit} ago"
+    return "just now" if seconds < 5 else f"{seconds:.0f} s ago"
+
+
+def _when(value: Any) -> str:
+    """A stored time as relative text ('3 min ago'), the exact time on hover."""
+    us = _us(value)
+    if us is None:
+        return _e(value)
+    exact = _e(f"{value[:10]} {value[11:19]} UTC")  # the store writes UTC times ("...Z")
+    ago = _ago(time.time() - us / 1e6)
+    return f"<time datetime='{_e(value)}' title='{exact}'>{ago}</time>"
+
+
+def _href(*parts: Any) -> str:
+    """A path of the viewer (escaped for an attribute): each part percent-encoded."""
+    return _e("/" + "/".join(quote(_text(p), safe="") for p in parts))
+
+
+def _copyable(element_id: str, value: Any, label: str = "JSON") -> str:
+    """``value`` as indented JSON (strings as they are) with a button copying it."""
+    text = value if isinstance(value, str) else _json.dumps(value, option=orjson.OPT_INDENT_2)
+    shown = text if isinstance(text, str) else text.decode()
+    return (
+        f"<div class='copyable'><span class='tag'>{_e(label)}</span> "
+        f"<button type='button' class='copy' data-for='{_e(element_id)}'>copy</button>"
+        f"<pre id='{_e(element_id)}'>{html.escape(shown)}</pre></div>"
+    )
 
 
 def _host_name(header: str) -> str:
@@ -174,138 +346,44 @@ def viewer_routes(storage: Storage, host: str | None = None) -> list[Route]:
     answering meanwhile), each from indexed queries: a page of sessions or
     events at a time, the next one linked by a cursor (keyset pagination).
     """
+    from ._viewer_list import overview_page, sessions_page
+    from ._viewer_session import event_json, session_page
 
-    async def sessions(request: Request) -> Response:
-        return await run_in_threadpool(sessions_page, request)
+    def route(path: str, render: Callable[[Storage, Request], Response]) -> Route:
+        async def handler(request: Request) -> Response:
+            return await run_in_threadpool(render, storage, request)
 
-    async def session(request: Request) -> Response:
-        return await run_in_threadpool(session_page, request)
+        return Route(path, _only_for_this_machine(handler, host), methods=["GET"])
 
-    def sessions_page(request: Request) -> Response:
-        q = request.query_params
-        filters = {
-            "agent_name": q.get("agent") or None,
-            "user_id": q.get("user") or None,
-            "status": q.get("status") or None,
-        }
-        if filters["status"] not in (None, "active", "completed", "failed"):
-            filters["status"] = None
-        try:
-            page, cursor = storage.list_sessions(
-                **filters, limit=SESSIONS_PER_PAGE, cursor=q.get("cursor") or None
-            )
-        except StorageError as exc:
-            return _bad_cursor(exc)
-        agents = storage.agent_stats()
-        agent_rows = "".join(
-            f"<tr><td><a href='/?agent={_e(quote(_text(a['agentName']), safe=''))}'>"
-            f"{_e(a['agentName'])}</a></td>"
-            f"<td class='num'>{_count(a['sessions'])}</td>"
-            f"<td class='num'>{_rate(a['successRate'])}</td>"
-            f"<td class='num'>{_ms(a['p50DurationMs'])}</td>"
-            f"<td class='num'>{_ms(a['p95DurationMs'])}</td>"
-            f"<td class='num'>{_money(a['cost'])}</td>"
-            f"<td class='num'>{_e(format(a['tokens'], ',.0f'))}</td></tr>"
-            for a in agents
-        )
-        session_rows = "".join(
-            f"<tr class='session'><td><a href='/sessions/{_e(quote(_text(s.get('id')), safe=''))}'>"
-            f"{_e(s.get('name'))}</a></td>"
-            f"<td>{_e(s.get('agentName'))}</td><td>{_e(s.get('userId'))}</td>"
-            f"<td class='{_e(s.get('status'))}'>{_e(s.get('status'))}</td>"
-            f"<td class='num'>{_ms(s.get('durationMs'))}</td>"
-            f"<td class='num'>{_count(s.get('totalTokens'))}</td>"
-            f"<td class='num'>{_money(s.get('estimatedCost'))}</td>"
-            f"<td class='num'>{_count(s.get('eventCount'))}</td>"
-            f"<td>{_e(s.get('startedAt'))}</td></tr>"
-            for s in page
-        )
-        status_options = "".join(
-            f"<option value='{v}'{' selected' if filters['status'] == v else ''}>{v or 'any'}"
-            "</option>"
-            for v in ("", "active", "completed", "failed")
-        )
-        body = (
-            "<h1>Sentrial sessions</h1>"
-            "<h2>Agents</h2><table id='agents'><tr><th>agent</th><th>sessions</th>"
-            "<th>success rate</th><th>p50 duration</th><th>p95 duration</th><th>cost</th>"
-            f"<th>tokens</th></tr>{agent_rows}</table>"
-            "<h2>Sessions</h2><form method='get' action='/'>"
-            f"<input name='agent' placeholder='agent' value='{_e(filters['agent_name'])}'>"
-            f"<input name='user' placeholder='user' value='{_e(filters['user_id'])}'>"
-            f"<select name='status'>{status_options}</select>"
-            "<button type='submit'>Filter</button></form>"
-            "<table id='sessions'><tr><th>session</th><th>agent</th><th>user</th>"
-            "<th>status</th><th>duration</th><th>tokens</th><th>cost</th><th>events</th>"
-            f"<th>started</th></tr>{session_rows}</table>"
-        )
-        if cursor is not None:
-            kept = {k: v for k, v in (("agent", q.get("agent")), ("user", q.get("user"))) if v}
-            if filters["status"]:
-                kept["status"] = filters["status"]
-            link = "/?" + urlencode({**kept, "cursor": cursor})
-            body += f"<p><a id='next' href='{_e(link)}'>older sessions &rarr;</a></p>"
-        return _page("Sentrial sessions", body)
+    async def no_page(request: Request) -> Response:
+        return _not_found(f"There is no page at {request.url.path}.")
 
-    def session_page(request: Request) -> Response:
-        try:
-            s = storage.get_session(request.path_params["id"])
-        except StorageError as exc:
-            return _page("Not found", f"<h1>Not found</h1><p>{_e(exc.message)}</p>", 404)
-        try:
-            events, cursor = storage.list_events(
-                s["id"], limit=EVENTS_PER_PAGE, cursor=request.query_params.get("after") or None
-            )
-        except StorageError as exc:
-            return _bad_cursor(exc)
-        rows = []
-        for ev in events:
-            error = ev.get("toolError")
-            name = ev.get("toolName") or ev.get("model") or ""
-            tokens = _tokens(ev)
-            details = []
-            for label, key in (
-                ("input", "toolInput"),
-                ("output", "toolOutput"),
-                ("input", "input"),
-                ("output", "output"),
-                ("reasoning", "reasoning"),
-                ("error", "toolError"),
-            ):
-                if ev.get(key) not in (None, {}, ""):
-                    details.append(
-                        f"<details><summary>{label}</summary>"
-                        f"<pre>{_pretty(ev[key])}</pre></details>"
-                    )
-            rows.append(
-                f"<tr class='event{' error' if error else ''}'><td>{_e(ev.get('timestamp'))}</td>"
-                f"<td>{_e(ev.get('eventType'))}</td><td>{_e(name)}</td>"
-                f"<td class='num'>{_ms(ev.get('durationMs'))}</td>"
-                f"<td class='num'>{_e(tokens)}</td>"
-                f"<td class='num'>{_money(ev.get('estimatedCost'))}</td>"
-                f"<td>{''.join(details)}</td></tr>"
-            )
-        body = (
-            f"<p><a href='/'>&larr; all sessions</a></p><h1>{_e(s.get('name'))}</h1>"
-            f"<p>agent <b>{_e(s.get('agentName'))}</b> &middot; user {_e(s.get('userId'))} "
-            f"&middot; <span class='{_e(s.get('status'))}' id='status'>{_e(s.get('status'))}"
-            f"</span> &middot; {_ms(s.get('durationMs'))} &middot; "
-            f"{_count(s.get('totalTokens')) or 0} tokens &middot; "
-            f"{_money(s.get('estimatedCost'))}</p>"
-            + (
-                f"<p class='failed'>{_e(s.get('failureReason'))}</p>"
-                if s.get("failureReason")
-                else ""
-            )
-            + "<table id='events'><tr><th>time</th><th>type</th><th>name</th><th>duration</th>"
-            "<th>tokens</th><th>cost</th><th>details</th></tr>" + "".join(rows) + "</table>"
-        )
-        if cursor is not None:
-            link = f"/sessions/{quote(_text(s.get('id')), safe='')}?" + urlencode({"after": cursor})
-            body += f"<p><a id='next' href='{_e(link)}'>later events &rarr;</a></p>"
-        return _page(s.get("name"), body)
+    checked_no_page = _only_for_this_machine(no_page, host)
+
+    async def anything_else(request: Request) -> Response:
+        # The API's paths, and methods but GET, keep the API's JSON answers.
+        if request.url.path.startswith("/api/") or request.method not in ("GET", "HEAD"):
+            raise HTTPException(404, "Not Found")
+        return await checked_no_page(request)
 
     return [
-        Route("/", _only_for_this_machine(sessions, host), methods=["GET"]),
-        Route("/sessions/{id}", _only_for_this_machine(session, host), methods=["GET"]),
+        route("/", sessions_page),
+        route("/overview", overview_page),
+        route("/sessions/{id}", session_page),
+        route("/sessions/{id}/events/{event_id}", event_json),
+        Route(
+            "/{path:path}",
+            anything_else,
+            methods=[
+                "GET",
+                "HEAD",
+                "POST",
+                "PATCH",
+                "PUT",
+                "DELETE",
+                "OPTIONS",
+                "TRACE",
+                "CONNECT",
+            ],
+        ),
     ]

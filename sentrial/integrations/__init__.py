@@ -2,5 +2,7 @@
 
 Each integration lives in its own module and imports its provider SDK only
 when used (``pip install "sentrial[openai]"``, ``"sentrial[anthropic]"``,
-``"sentrial[langchain]"``).
+``"sentrial[langchain]"``, ``"sentrial[google]"``). OpenTelemetry both ways:
+``otel`` (``"sentrial[otel]"``). Agent frameworks: ``openai_agents``,
+``claude_agent``, ``autogen``, ``crewai``; dual-write: ``langfuse``.
 """

@@ -10,6 +10,24 @@ from .event import Event
 from .event_create import EventCreate
 from .event_page import EventPage
 from .event_type import EventType
+from .experiment import Experiment
+from .experiment_config import ExperimentConfig
+from .experiment_create import ExperimentCreate
+from .experiment_reset import ExperimentReset
+from .experiment_response import ExperimentResponse
+from .experiment_results import ExperimentResults
+from .experiment_run import ExperimentRun
+from .experiment_run_create import ExperimentRunCreate
+from .experiment_run_outcome import ExperimentRunOutcome
+from .experiment_run_response import ExperimentRunResponse
+from .experiment_run_status_update import ExperimentRunStatusUpdate
+from .experiment_run_update import ExperimentRunUpdate
+from .experiment_session_source import ExperimentSessionSource
+from .experiment_test_case import ExperimentTestCase
+from .experiment_test_case_create import ExperimentTestCaseCreate
+from .experiment_variant import ExperimentVariant
+from .experiment_variant_create import ExperimentVariantCreate
+from .experiment_variant_result import ExperimentVariantResult
 from .health import Health
 from .json_object import JsonObject
 from .pii_builtin_patterns import PiiBuiltinPatterns
@@ -37,6 +55,24 @@ __all__ = (
     "EventCreate",
     "EventPage",
     "EventType",
+    "Experiment",
+    "ExperimentConfig",
+    "ExperimentCreate",
+    "ExperimentReset",
+    "ExperimentResponse",
+    "ExperimentResults",
+    "ExperimentRun",
+    "ExperimentRunCreate",
+    "ExperimentRunOutcome",
+    "ExperimentRunResponse",
+    "ExperimentRunStatusUpdate",
+    "ExperimentRunUpdate",
+    "ExperimentSessionSource",
+    "ExperimentTestCase",
+    "ExperimentTestCaseCreate",
+    "ExperimentVariant",
+    "ExperimentVariantCreate",
+    "ExperimentVariantResult",
     "Health",
     "JsonObject",
     "PiiBuiltinPatterns",

@@ -155,6 +155,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create an experiment (extension).
+         * @description An experiment compares variants (each a system prompt) on test cases
+         *     (each a user input taken from a recorded session). Test cases are
+         *     given as `testCases`, or picked by the server with `fromSessions`:
+         *     the newest finished sessions of one agent that recorded a
+         *     `userInput`, one per distinct input, leaving out sessions of
+         *     experiment runs (`experimentId` in their metadata), at most `limit`
+         *     of them (422 when there is none).
+         *     Variant names are unique within an experiment.
+         */
+        post: operations["createExperiment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/experiments/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * An experiment's configuration and its runs so far.
+         * @description What the published Sentrial SDK reads to run an experiment:
+         *     `experiment` with `name`, `status`, `variants` and `testCases`.
+         *     `runs` (extension) lists the runs recorded so far, oldest first.
+         */
+        get: operations["getExperimentRuns"];
+        put?: never;
+        /**
+         * Start one run (a variant on a test case).
+         * @description With a client-chosen `id` (extension, capability `client_ids`)
+         *     creation is idempotent, so a retried request never makes a second
+         *     run: the same id with the same body returns the stored run, with a
+         *     different body it is 409.
+         */
+        post: operations["createExperimentRun"];
+        /**
+         * Delete every run of the experiment, to run it again.
+         * @description The sessions the runs recorded are kept.
+         */
+        delete: operations["resetExperimentRuns"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/experiments/{id}/runs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Finish a run (completed or failed), link its session, record its error. */
+        patch: operations["updateExperimentRun"];
+        trace?: never;
+    };
+    "/api/experiments/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * The variants compared on their runs.
+         * @description Per variant: runs, success rate, mean and p95 duration, total cost and
+         *     tokens, and the mean of each custom metric, read from the sessions the
+         *     runs recorded. A run succeeds when it completed and its session did
+         *     not fail. `winner` is the variant with the best success rate (ties:
+         *     lower mean cost, then shorter mean duration), null before any run
+         *     finished.
+         */
+        get: operations["getExperimentResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -451,6 +560,137 @@ export interface components {
             /** @description A regular expression (Python `re` syntax). */
             pattern: string;
             label: string;
+        };
+        ExperimentVariantCreate: {
+            name: string;
+            systemPrompt: string;
+            description?: string | null;
+        };
+        ExperimentTestCaseCreate: {
+            sessionId: string;
+            userInput: string;
+        };
+        /** @description Pick test cases from an agent's recorded sessions, newest first. */
+        ExperimentSessionSource: {
+            agentName: string;
+            /** @default 20 */
+            limit: number;
+        };
+        /** @description `null` in an optional field means absent. */
+        ExperimentCreate: {
+            name: string;
+            description?: string | null;
+            /** @description The agent the runs record their sessions under (default, the `fromSessions` agent). */
+            agentName?: string | null;
+            variants: components["schemas"]["ExperimentVariantCreate"][];
+            testCases?: components["schemas"]["ExperimentTestCaseCreate"][] | null;
+            fromSessions?: components["schemas"]["ExperimentSessionSource"] | null;
+        };
+        ExperimentVariant: {
+            name?: string;
+            systemPrompt?: string;
+            description?: string | null;
+        };
+        ExperimentTestCase: {
+            sessionId?: string;
+            userInput?: string;
+        };
+        Experiment: {
+            id?: string;
+            name?: string;
+            description?: string | null;
+            agentName?: string | null;
+            /** @description `draft` (no run yet), `running`, or `completed` (every variant ran on every test case); new values may appear. */
+            status?: string;
+            variants?: components["schemas"]["ExperimentVariant"][];
+            testCases?: components["schemas"]["ExperimentTestCase"][];
+            /** Format: date-time */
+            createdAt?: string;
+        };
+        ExperimentResponse: {
+            experiment: components["schemas"]["Experiment"];
+        };
+        ExperimentRun: {
+            id?: string;
+            experimentId?: string;
+            variantName?: string;
+            baseSessionId?: string;
+            /** @description `running`, `completed` or `failed`; new values may appear. */
+            status?: string;
+            resultSessionId?: string | null;
+            errorMessage?: string | null;
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            completedAt?: string | null;
+        };
+        ExperimentConfig: {
+            experiment: components["schemas"]["Experiment"];
+            runs?: components["schemas"]["ExperimentRun"][];
+        };
+        /** @description Client-chosen run id (extension), `run_` then 1-64 URL-safe characters. */
+        ExperimentRunId: string;
+        ExperimentRunCreate: {
+            /** @description Client-chosen run id (extension); creation is idempotent. */
+            id?: components["schemas"]["ExperimentRunId"] | null;
+            variantName: string;
+            baseSessionId: string;
+        };
+        ExperimentRunResponse: {
+            run: components["schemas"]["ExperimentRun"];
+        };
+        /** @enum {string} */
+        ExperimentRunStatusUpdate: "completed" | "failed";
+        /** @description `null` in a field means absent (the stored value stays). */
+        ExperimentRunUpdate: {
+            status?: components["schemas"]["ExperimentRunStatusUpdate"] | null;
+            resultSessionId?: string | null;
+            errorMessage?: string | null;
+        };
+        ExperimentReset: {
+            /** @description How many runs were deleted. */
+            deleted: number;
+        };
+        ExperimentVariantResult: {
+            name?: string;
+            /** @description Runs recorded. */
+            runs?: number;
+            finished?: number;
+            succeeded?: number;
+            failed?: number;
+            /** @description succeeded / finished. */
+            successRate?: number | null;
+            meanDurationMs?: number | null;
+            p95DurationMs?: number | null;
+            /** @description USD. */
+            totalCost?: number;
+            totalTokens?: number;
+            /** @description The mean of each numeric custom metric over the runs' sessions. */
+            customMetrics?: components["schemas"]["JsonObject"];
+        };
+        /** @description A run with what its session recorded. */
+        ExperimentRunOutcome: {
+            id?: string;
+            variantName?: string;
+            baseSessionId?: string;
+            status?: string;
+            resultSessionId?: string | null;
+            errorMessage?: string | null;
+            success?: boolean | null;
+            durationMs?: number | null;
+            estimatedCost?: number | null;
+            totalTokens?: number | null;
+            customMetrics?: components["schemas"]["JsonObject"];
+            /** Format: date-time */
+            createdAt?: string;
+            /** Format: date-time */
+            completedAt?: string | null;
+        };
+        ExperimentResults: {
+            experiment: components["schemas"]["Experiment"];
+            variants?: components["schemas"]["ExperimentVariantResult"][];
+            runs?: components["schemas"]["ExperimentRunOutcome"][];
+            winner?: string | null;
         };
     };
     responses: {
@@ -804,6 +1044,177 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+        };
+    };
+    createExperiment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentCreate"];
+            };
+        };
+        responses: {
+            /** @description The new experiment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["TooLarge"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getExperimentRuns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The experiment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentConfig"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createExperimentRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentRunCreate"];
+            };
+        };
+        responses: {
+            /** @description The run (new, with status `running`, or the stored one for a repeated id). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentRunResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    resetExperimentRuns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How many runs were deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentReset"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateExperimentRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentRunUpdate"];
+            };
+        };
+        responses: {
+            /** @description The updated run. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentRunResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getExperimentResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The comparison. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentResults"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
 }

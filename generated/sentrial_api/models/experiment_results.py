@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.experiment import Experiment
+    from ..models.experiment_run_outcome import ExperimentRunOutcome
+    from ..models.experiment_variant_result import ExperimentVariantResult
+
+
+T = TypeVar("T", bound="ExperimentResults")
+
+
+@_attrs_define
+class ExperimentResults:
+    """
+    Attributes:
+        experiment (Experiment):
+        variants (list[ExperimentVariantResult] | Unset):
+        runs (list[ExperimentRunOutcome] | Unset):
+        winner (None | str | Unset):
+    """
+
+    experiment: Experiment
+    variants: list[ExperimentVariantResult] | Unset = UNSET
+    runs: list[ExperimentRunOutcome] | Unset = UNSET
+    winner: None | str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        experiment = self.experiment.to_dict()
+
+        variants: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.variants, Unset):
+            variants = []
+            for variants_item_data in self.variants:
+                variants_item = variants_item_data.to_dict()
+                variants.append(variants_item)
+
+        runs: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.runs, Unset):
+            runs = []
+            for runs_item_data in self.runs:
+                runs_item = runs_item_data.to_dict()
+                runs.append(runs_item)
+
+        winner: None | str | Unset
+        if isinstance(self.winner, Unset):
+            winner = UNSET
+        else:
+            winner = self.winner
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "experiment": experiment,
+            }
+        )
+        if variants is not UNSET:
+            field_dict["variants"] = variants
+        if runs is not UNSET:
+            field_dict["runs"] = runs
+        if winner is not UNSET:
+            field_dict["winner"] = winner
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.experiment import Experiment  # noqa: PLC0415
+        from ..models.experiment_run_outcome import ExperimentRunOutcome  # noqa: PLC0415
+        from ..models.experiment_variant_result import ExperimentVariantResult  # noqa: PLC0415
+
+        d = dict(src_dict)
+        experiment = Experiment.from_dict(d.pop("experiment"))
+
+        _variants = d.pop("variants", UNSET)
+        variants: list[ExperimentVariantResult] | Unset = UNSET
+        if _variants is not UNSET:
+            variants = []
+            for variants_item_data in _variants:
+                variants_item = ExperimentVariantResult.from_dict(variants_item_data)
+
+                variants.append(variants_item)
+
+        _runs = d.pop("runs", UNSET)
+        runs: list[ExperimentRunOutcome] | Unset = UNSET
+        if _runs is not UNSET:
+            runs = []
+            for runs_item_data in _runs:
+                runs_item = ExperimentRunOutcome.from_dict(runs_item_data)
+
+                runs.append(runs_item)
+
+        def _parse_winner(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        winner = _parse_winner(d.pop("winner", UNSET))
+
+        experiment_results = cls(
+            experiment=experiment,
+            variants=variants,
+            runs=runs,
+            winner=winner,
+        )
+
+        experiment_results.additional_properties = d
+        return experiment_results
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

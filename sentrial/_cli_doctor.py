@@ -1,0 +1,147 @@
+"""``sentrial doctor``: the configuration in effect, and whether it can work.
+
+Each check names what failed: an unreachable server (and why), a URL that
+answers but is no Sentrial API (often a path too many), a missing key, a key
+the server refuses; and the spool waiting on disk. ``--json`` for scripts.
+Exit code 0 when every check passed, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from sentrial._cli import EXIT_API, EXIT_OK, _config
+
+SETTINGS = (
+    "api_url",
+    "api_key",
+    "enabled",
+    "sample_rate",
+    "delivery",
+    "shutdown_timeout",
+    "max_queue_size",
+    "redact",
+)
+
+
+def unreachable(url: str, exc: Exception) -> str:
+    """``cannot reach <url>: connection refused`` (or the reason the socket gave)."""
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException):
+        reason = "timed out"
+    else:
+        reason = str(exc) or type(exc).__name__
+        if reason.startswith("[Errno"):
+            reason = reason.split("]", 1)[-1].strip()
+        reason = reason[:1].lower() + reason[1:]
+    return f"cannot reach {url}: {reason}"
+
+
+def _root(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+
+
+def _connectivity(http: Any, url: str) -> dict[str, Any]:
+    import httpx
+
+    health = url.rstrip("/") + "/api/sdk/health"
+    try:
+        answer = http.get(health)
+    except httpx.HTTPError as exc:
+        return {"ok": False, "reachable": False, "detail": unreachable(url, exc)}
+    try:
+        body = answer.json()
+    except ValueError:
+        body = None
+    if answer.status_code == 200 and isinstance(body, dict) and body.get("status") == "ok":
+        version = body.get("version")
+        return {"ok": True, "reachable": True, "detail": "ok", "serverVersion": version}
+    detail = f"{health} answered HTTP {answer.status_code}: not a Sentrial API"
+    path = urlsplit(url).path
+    if path not in ("", "/"):
+        detail += (
+            f" (the URL has the path {path!r}; the API is at the server's root: try {_root(url)})"
+        )
+    return {"ok": False, "reachable": True, "detail": detail}
+
+
+def _auth(http: Any, url: str, key: str | None, reachable: bool) -> dict[str, Any]:
+    import httpx
+
+    if not key:
+        return {"ok": False, "detail": "no API key: pass --api-key or set SENTRIAL_API_KEY"}
+    if not reachable:
+        return {"ok": None, "detail": "not checked (server unreachable)"}
+    try:
+        answer = http.get(
+            url.rstrip("/") + "/api/sdk/sessions",
+            params={"limit": 1},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+    except httpx.HTTPError as exc:
+        return {"ok": False, "detail": unreachable(url, exc)}
+    if answer.status_code == 200:
+        return {"ok": True, "detail": "ok"}
+    if answer.status_code in (401, 403):
+        return {"ok": False, "detail": f"HTTP {answer.status_code}: the server refused the key"}
+    return {"ok": False, "detail": f"HTTP {answer.status_code}"}
+
+
+def _spool(config: Any) -> dict[str, Any]:
+    from sentrial._delivery._spool import spool_directory
+
+    directory = spool_directory(config)
+    files = list(directory.glob("*.spool")) if directory.is_dir() else []
+    return {
+        "directory": str(directory),
+        "files": len(files),
+        "bytes": sum(f.stat().st_size for f in files),
+    }
+
+
+def doctor(args: argparse.Namespace) -> int:
+    import httpx
+
+    from sentrial._config import mask_key
+
+    config = _config(args)
+    settings = {
+        name: mask_key(config.api_key) if name == "api_key" else getattr(config, name)
+        for name in SETTINGS
+    }
+    with httpx.Client(timeout=httpx.Timeout(5.0)) as http:
+        connectivity = _connectivity(http, config.api_url)
+        auth = _auth(http, config.api_url, config.api_key, connectivity["reachable"])
+    spool = _spool(config)
+    ok = bool(connectivity["ok"] and auth["ok"])
+    if args.json:
+        report = {
+            "ok": ok,
+            "config": settings,
+            "connectivity": connectivity,
+            "auth": auth,
+            "spool": spool,
+        }
+        print(json.dumps(report, default=str))
+        return EXIT_OK if ok else EXIT_API
+    print("configuration in effect:")
+    for name, value in settings.items():
+        print(f"  {name:<17} {value}")
+    verdict = "ok" if connectivity["ok"] else f"FAILED ({connectivity['detail']})"
+    if connectivity.get("serverVersion"):
+        verdict += f" (server {connectivity['serverVersion']})"
+    print(f"connectivity:      {verdict}")
+    shown = auth["detail"] if auth["ok"] is not False else f"FAILED ({auth['detail']})"
+    print(f"auth:              {shown}")
+    print(
+        f"spool:             {spool['directory']}  ({spool['files']} file(s),"
+        f" {spool['bytes']:,} bytes waiting)"
+    )
+    if spool["files"]:
+        print("                   run `sentrial flush-spool` to deliver them now")
+    return EXIT_OK if ok else EXIT_API

@@ -1,0 +1,457 @@
+"""``sentrial sessions|show|tail|export``: reading what the API holds.
+
+Records are handled as on the wire (camelCase JSON, the generated client's
+``to_dict()``), so ``--json`` prints exactly what the API answered. Progress
+goes to stderr: redrawn in place on a terminal, plain lines anywhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any
+
+from sentrial._cli import EXIT_OK, EXIT_USAGE, CLIError, _api, _call
+
+PAGE_MAX = 500  # the API's largest page of sessions
+EVENTS_PAGE = 1000
+
+
+# -- option types ---------------------------------------------------------------------
+
+
+def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < low or (high is not None and value > high):
+            limits = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"{value} is out of range: {limits}")
+        return value
+
+    return parse
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is out of range: a number above 0")
+    return value
+
+
+_AGO = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)$")
+_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def moment(text: str) -> datetime:
+    """An ISO date-time (UTC when it names no zone), or a time ago: 30m, 2h, 7d, 1w."""
+    ago = _AGO.match(text.strip().lower())
+    if ago:
+        return datetime.now(UTC) - timedelta(seconds=float(ago[1]) * _UNITS[ago[2]])
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an ISO date-time or a time ago (30m, 2h, 7d): {text!r}"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# -- formatting -----------------------------------------------------------------------
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def fmt_ms(value: Any) -> str:
+    number = _number(value)
+    if number is None:
+        return "-"
+    return f"{number:.0f}ms" if number < 1000 else f"{number / 1000:.2f}s"
+
+
+def fmt_cost(value: Any) -> str:
+    number = _number(value)
+    if number is None:
+        return "-"
+    if number == 0 or abs(number) >= 1:
+        return f"${number:,.2f}" if number else "$0"
+    digits = min(12, max(2, 3 - math.floor(math.log10(abs(number)))))  # never 1e-05
+    return "$" + (f"{number:.{digits}f}".rstrip("0").rstrip(".") or "0")
+
+
+def fmt_tokens(value: Any) -> str:
+    number = _number(value)
+    return "-" if number is None else f"{number:,.0f}"
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def sessions_table(sessions: list[dict[str, Any]]) -> str:
+    rows = [
+        [
+            str(s.get("id")),
+            str(s.get("agentName")),
+            str(s.get("userId")),
+            str(s.get("status")),
+            fmt_ms(s.get("durationMs")),
+            fmt_tokens(s.get("totalTokens")),
+            fmt_cost(s.get("estimatedCost")),
+            str(s.get("startedAt") or "-")[:19].replace("T", " "),
+        ]
+        for s in sessions
+    ]
+    headers = ["session", "agent", "user", "status", "duration", "tokens", "cost", "started (UTC)"]
+    return table(headers, rows)
+
+
+def short(value: Any, full: bool, width: int = 200) -> str:
+    """A value on one line, cut at ``width`` characters unless ``full``."""
+    if full:
+        return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    return f"{text[:width]}… ({len(text) - width:,} more characters: --full shows all)"
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# -- reading --------------------------------------------------------------------------
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any]:
+    from sentrial_api.models import SessionStatusFilter
+
+    found = {
+        "agent_name": args.agent,
+        "user_id": args.user,
+        "convo_id": getattr(args, "convo", None),
+        "status": SessionStatusFilter(args.status) if args.status else None,
+        "since": args.since,
+        "until": args.until,
+    }
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def session_pages(
+    api: Any, filters: dict[str, Any], limit: int, cursor: str | None, every: bool
+) -> Iterator[tuple[list[dict[str, Any]], str | None]]:
+    """Pages of sessions (wire records) and the cursor after each; all pages if ``every``."""
+    from sentrial_api.api.default import list_sessions
+
+    while True:
+        extra: dict[str, str] = {"cursor": cursor} if cursor else {}
+        page = _call(list_sessions.sync_detailed, client=api, limit=limit, **filters, **extra)
+        answer = page.to_dict()
+        cursor = answer.get("nextCursor") or None
+        yield answer["data"], cursor
+        if not every or cursor is None:
+            return
+
+
+def all_events(api: Any, session_id: str) -> list[dict[str, Any]]:
+    from sentrial_api.api.default import list_session_events
+
+    events: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        extra: dict[str, str] = {"cursor": cursor} if cursor else {}
+        page = _call(
+            list_session_events.sync_detailed, session_id, client=api, limit=EVENTS_PAGE, **extra
+        )
+        answer = page.to_dict()
+        events += answer["data"]
+        cursor = answer.get("nextCursor")
+        if not cursor:
+            return events
+
+
+# -- sessions -------------------------------------------------------------------------
+
+
+def _sessions(args: argparse.Namespace) -> int:
+    limit = args.limit or (PAGE_MAX if args.all else 50)
+    found: list[dict[str, Any]] = []
+    cursor = None
+    with _api(args) as api:
+        for data, after in session_pages(api, _filters(args), limit, args.cursor, args.all):
+            found += data
+            cursor = after
+    if args.json:
+        print(dumps({"data": found, "nextCursor": cursor}))
+        return EXIT_OK
+    print(sessions_table(found) if found else "no sessions")
+    if cursor:
+        print(f"more: sentrial sessions --cursor {cursor}  (or --all)", file=sys.stderr)
+    return EXIT_OK
+
+
+# -- show -----------------------------------------------------------------------------
+
+
+def _event_line(event: dict[str, Any], branch: str) -> str:
+    name = event.get("toolName") or event.get("model") or ""
+    tokens = sum(_number(event.get(k)) or 0 for k in ("promptTokens", "completionTokens"))
+    tokens = tokens or _number(event.get("tokenCount")) or 0
+    parts = [f"{branch} {event.get('eventType') or ''!s:<13} {name}".rstrip()]
+    if _number(event.get("durationMs")) is not None:
+        parts.append(fmt_ms(event["durationMs"]))
+    if tokens:
+        parts.append(f"{tokens:,.0f} tok")
+    if _number(event.get("estimatedCost")):
+        parts.append(fmt_cost(event["estimatedCost"]))
+    error = event.get("toolError")
+    if isinstance(error, dict) and error:
+        parts.append(f"ERROR {error.get('type') or ''}: {error.get('message') or ''}")
+    elif event.get("reasoning"):
+        parts.append(f"— {short(event['reasoning'], False, 80)}")
+    return "  ".join(parts)
+
+
+def _show(args: argparse.Namespace) -> int:
+    from sentrial_api.api.default import get_session
+
+    with _api(args) as api:
+        session = _call(get_session.sync_detailed, args.session_id, client=api).to_dict()
+        events = all_events(api, args.session_id)
+    if args.json:
+        print(dumps({"session": session, "events": events}))
+        return EXIT_OK
+    mark = {"completed": "ok", "failed": "FAILED"}.get(session.get("status"), session.get("status"))
+    print(
+        f"{session.get('name')}  [{session.get('agentName')}, user {session.get('userId')}]  "
+        f"{mark}  {fmt_ms(session.get('durationMs'))}  "
+        f"{fmt_tokens(session.get('totalTokens') or 0)} tokens  "
+        f"{fmt_cost(session.get('estimatedCost'))}"
+    )
+    print(f"  id {session.get('id')}, started {session.get('startedAt')}")
+    if session.get("parentSessionId"):
+        print(f"  parent: {session['parentSessionId']}")
+    if session.get("failureReason"):
+        print(f"  failure: {session['failureReason']}")
+    for label, key in (("input", "userInput"), ("output", "assistantOutput")):
+        if session.get(key) not in (None, ""):
+            print(f"  {label}: {short(session[key], args.full)}")
+    for index, event in enumerate(events):
+        last = index == len(events) - 1
+        print(_event_line(event, "└─" if last else "├─"))
+        for label, keys in (
+            ("input", ("toolInput", "input")),
+            ("output", ("toolOutput", "output")),
+        ):
+            value = next((event[k] for k in keys if event.get(k) not in (None, "", {})), None)
+            if value is not None:
+                print(f"{'  ' if last else '│ '}   {label}: {short(value, args.full, 120)}")
+    return EXIT_OK
+
+
+# -- tail -----------------------------------------------------------------------------
+
+
+class _Follow:
+    """What ``tail`` knows of each session it saw: event count, printed event ids, status."""
+
+    def __init__(self, api: Any, as_json: bool, out: IO[str]) -> None:
+        self.api, self.as_json, self.out = api, as_json, out
+        self.known: dict[str, tuple[int, str]] = {}
+        self.printed: dict[str, set[str]] = {}
+
+    def emit(self, kind: str, record: dict[str, Any], text: str) -> None:
+        line = dumps({"kind": kind, **record}) if self.as_json else text
+        print(line, file=self.out, flush=True)
+
+    def session_line(self, s: dict[str, Any]) -> str:
+        return (
+            f"{str(s.get('startedAt'))[:19]}  + {s.get('id')}  {s.get('name')!r}  "
+            f"agent={s.get('agentName')} user={s.get('userId')}"
+        )
+
+    def see(self, sessions: list[dict[str, Any]], quiet: bool) -> None:
+        """Print what is new in ``sessions`` (newest first); ``quiet``: only list them."""
+        for s in reversed(sessions):  # oldest first
+            sid = str(s.get("id"))
+            count = int(_number(s.get("eventCount")) or 0)
+            status = str(s.get("status"))
+            before = self.known.get(sid)
+            if before is None:
+                self.emit("session", s, self.session_line(s))
+                if quiet:
+                    self.known[sid] = (count, status)
+                    continue
+                before = (0, "active")
+            if count > before[0]:
+                self.new_events(sid, already=before[0])
+            if status != before[1] and status != "active":
+                mark = "✓" if status == "completed" else "✗"
+                reason = f": {s['failureReason']}" if s.get("failureReason") else ""
+                self.emit(
+                    "status",
+                    s,
+                    f"{str(s.get('completedAt'))[:19]}  {mark} {sid} {status}{reason}  "
+                    f"{fmt_ms(s.get('durationMs'))}  {fmt_cost(s.get('estimatedCost'))}",
+                )
+            self.known[sid] = (count, status)
+
+    def new_events(self, sid: str, already: int) -> None:
+        """Print the session's events not printed yet (the first ``already`` were
+        there before tail looked: not news)."""
+        events = all_events(self.api, sid)
+        printed = self.printed.get(sid)
+        if printed is None:
+            printed = self.printed[sid] = {str(e.get("id")) for e in events[:already]}
+        for event in events:
+            if str(event.get("id")) not in printed:
+                printed.add(str(event.get("id")))
+                line = f"{str(event.get('timestamp'))[:19]}    {sid}  {_event_line(event, '')}"
+                self.emit("event", event, line)
+
+
+NEWEST = 100  # sessions tail looks at on each poll
+
+
+def _tail(args: argparse.Namespace) -> int:
+    filters = _filters(args)
+    deadline = time.monotonic() + args.timeout if args.timeout else None
+    with _api(args) as api:
+        follow = _Follow(api, args.json, sys.stdout)
+        first, _ = next(session_pages(api, filters, NEWEST, None, False))
+        for s in first[args.lines :]:  # known, not shown
+            count = int(_number(s.get("eventCount")) or 0)
+            follow.known[str(s.get("id"))] = (count, str(s.get("status")))
+        follow.see(first[: args.lines], quiet=True)
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(args.interval)
+                page, _ = next(session_pages(api, filters, NEWEST, None, False))
+                follow.see(page, quiet=False)
+        except KeyboardInterrupt:
+            pass
+    return EXIT_OK
+
+
+# -- export ---------------------------------------------------------------------------
+
+
+class Progress:
+    """A count on stderr: redrawn in place on a terminal, a plain line every
+    ``every`` items elsewhere (CI logs, pipes)."""
+
+    def __init__(self, label: str, every: int = 1000, stream: IO[str] | None = None) -> None:
+        self.label, self.every = label, every
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+
+    def update(self, done: int) -> None:
+        if self.tty:
+            print(f"\r{self.label}: {done:,}", end="", file=self.stream, flush=True)
+        elif done and done % self.every == 0:
+            print(f"{self.label}: {done:,}", file=self.stream, flush=True)
+
+    def done(self, text: str) -> None:
+        print(("\r" if self.tty else "") + text, file=self.stream, flush=True)
+
+
+def _export(args: argparse.Namespace) -> int:
+    out: IO[str] = sys.stdout
+    if args.output and args.output != "-":
+        try:
+            out = open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise CLIError(f"cannot write {args.output}: {exc.strerror}", EXIT_USAGE) from None
+    sessions = events = 0
+    progress = Progress("sessions exported")
+    try:
+        with _api(args) as api:
+            for page, _ in session_pages(api, _filters(args), PAGE_MAX, None, True):
+                for session in page:
+                    session_events = all_events(api, str(session["id"]))
+                    out.write(dumps({**session, "events": session_events}) + "\n")
+                    sessions += 1
+                    events += len(session_events)
+                    progress.update(sessions)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    where = args.output if args.output and args.output != "-" else "stdout"
+    progress.done(f"exported {sessions:,} sessions with {events:,} events to {where}")
+    return EXIT_OK
+
+
+# -- parser ---------------------------------------------------------------------------
+
+
+def _filter_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--agent", help="only this agent's sessions")
+    parser.add_argument("--user", help="only this user's sessions")
+    parser.add_argument("--status", choices=["active", "completed", "failed"])
+    parser.add_argument(
+        "--since", type=moment, help="started at or after: ISO date-time, or 30m, 2h, 7d ago"
+    )
+    parser.add_argument("--until", type=moment, help="started before (same forms as --since)")
+
+
+def add_read_commands(
+    commands: Any, api_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    sessions = commands.add_parser("sessions", help="list sessions, newest first")
+    api_options(sessions)
+    _filter_options(sessions)
+    sessions.add_argument("--convo", help="only this conversation's sessions")
+    sessions.add_argument(
+        "--limit", type=bounded_int(1, PAGE_MAX), help="sessions per page (default 50; 1-500)"
+    )
+    sessions.add_argument("--cursor", help="go on from a page: the nextCursor printed last")
+    sessions.add_argument("--all", action="store_true", help="every page, not only the first")
+    sessions.add_argument("--json", action="store_true", help="print {data, nextCursor} as JSON")
+    sessions.set_defaults(func=_sessions)
+
+    show = commands.add_parser("show", help="a session: its input, output and event timeline")
+    api_options(show)
+    show.add_argument("session_id")
+    show.add_argument("--full", action="store_true", help="inputs and outputs in full")
+    show.add_argument("--json", action="store_true", help="print {session, events} as JSON")
+    show.set_defaults(func=_show)
+
+    tail = commands.add_parser("tail", help="follow new sessions and events as they arrive")
+    api_options(tail)
+    _filter_options(tail)
+    tail.add_argument(
+        "-n", "--lines", type=bounded_int(0, 100), default=10, help="latest sessions shown first"
+    )
+    tail.add_argument(
+        "--interval", type=positive_float, default=1.0, help="seconds between polls (default 1)"
+    )
+    tail.add_argument("--timeout", type=positive_float, help="stop after this many seconds")
+    tail.add_argument("--json", action="store_true", help="one JSON object per line")
+    tail.set_defaults(func=_tail)
+
+    export = commands.add_parser("export", help="sessions with their events, one per line")
+    api_options(export)
+    _filter_options(export)
+    export.add_argument("--format", choices=["jsonl"], default="jsonl")
+    export.add_argument("--output", "-o", help="file to write (default: stdout)")
+    export.set_defaults(func=_export)

@@ -1,0 +1,271 @@
+"""Claude Agent SDK: the real ``claude_agent_sdk.query`` and ``ClaudeSDKClient``
+driven through the SDK's public custom ``Transport`` (no Claude Code CLI
+here): a scripted CLI answers the control protocol and emits the JSON lines
+the CLI would, which the SDK parses into its own message objects."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from claude_agent_sdk import (
+    AssistantMessage,
+    ClaudeSDKClient,
+    ResultMessage,
+    Transport,
+    UserMessage,
+    query,
+)
+
+import sentrial
+import sentrial.claude_code
+from sentrial._server import LocalServer
+from sentrial.integrations.claude_agent import (
+    TrackedClaudeClient,
+    wrap_claude_agent,
+    wrap_claude_client,
+)
+
+from .conftest import Reader
+
+MODEL = "claude-sonnet-4-5"
+
+
+def _assistant(msg_id: str, content: list[dict[str, Any]], usage: dict[str, int]) -> dict[str, Any]:
+    return {
+        "type": "assistant",
+        "message": {"id": msg_id, "model": MODEL, "content": content, "usage": usage},
+        "parent_tool_use_id": None,
+        "session_id": "cc-1",
+    }
+
+
+USAGE_1 = {
+    "input_tokens": 1200,
+    "output_tokens": 40,
+    "cache_read_input_tokens": 300,
+    "cache_creation_input_tokens": 50,
+}
+USAGE_2 = {"input_tokens": 1300, "output_tokens": 25}
+
+
+def turn(result: str = "The bug is fixed.", is_error: bool = False) -> list[dict[str, Any]]:
+    """What the CLI prints for one prompt: init, a response with text and a
+    tool use (two lines, one API message), the tool's result, the answer, the result."""
+    return [
+        {"type": "system", "subtype": "init", "session_id": "cc-1", "model": MODEL, "tools": []},
+        _assistant("msg_1", [{"type": "text", "text": "Let me look. "}], USAGE_1),
+        _assistant(
+            "msg_1",
+            [{"type": "tool_use", "id": "toolu_1", "name": "Read", "input": {"path": "a.py"}}],
+            USAGE_1,
+        ),
+        {
+            "type": "user",
+            "message": {
+                "role": "user",
+                "content": [
+                    {"type": "tool_result", "tool_use_id": "toolu_1", "content": "print(1)"}
+                ],
+            },
+            "parent_tool_use_id": None,
+            "session_id": "cc-1",
+        },
+        _assistant("msg_2", [{"type": "text", "text": result}], USAGE_2),
+        {
+            "type": "result",
+            "subtype": "success",
+            "duration_ms": 2300,
+            "duration_api_ms": 2000,
+            "is_error": is_error,
+            "num_turns": 2,
+            "session_id": "cc-1",
+            "total_cost_usd": 0.0123,
+            "usage": {"input_tokens": 2500, "output_tokens": 65},
+            "result": result,
+            "errors": ["API error 529"] if is_error else None,
+        },
+    ]
+
+
+class ScriptedCLI(Transport):
+    """Speaks the CLI's stdin/stdout protocol: answers control requests, and
+    each user message with the next scripted turn."""
+
+    def __init__(self, *turns: list[dict[str, Any]]) -> None:
+        self.turns = list(turns)
+        self.prompts: list[Any] = []
+        self.queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self.ready = False
+
+    async def connect(self) -> None:
+        self.ready = True
+
+    async def write(self, data: str) -> None:
+        for line in data.splitlines():
+            message = json.loads(line)
+            if message.get("type") == "control_request":
+                await self.queue.put(
+                    {
+                        "type": "control_response",
+                        "response": {
+                            "subtype": "success",
+                            "request_id": message["request_id"],
+                            "response": {},
+                        },
+                    }
+                )
+            elif message.get("type") == "user":
+                self.prompts.append(message["message"]["content"])
+                for line_out in self.turns.pop(0):
+                    await self.queue.put(line_out)
+
+    async def read_messages(self) -> AsyncIterator[dict[str, Any]]:
+        while True:
+            message = await self.queue.get()
+            if message is None:
+                return
+            yield message
+
+    async def close(self) -> None:
+        self.ready = False
+        await self.queue.put(None)
+
+    def is_ready(self) -> bool:
+        return self.ready
+
+    async def end_input(self) -> None:
+        await self.queue.put(None)  # the CLI exits once its stdin is closed
+
+
+@pytest.fixture
+def client(sentrial_server: LocalServer, tmp_path: Path) -> Iterator[sentrial.SentrialClient]:
+    made = sentrial.SentrialClient(
+        sentrial_server.url, sentrial_server.api_key, spool_dir=str(tmp_path)
+    )
+    yield made
+    made.close()
+
+
+def _check_turn(reader: Reader, session_id: str) -> None:
+    events = reader.events(session_id)
+    assert [(e["eventType"], e.get("toolName")) for e in events] == [
+        ("llm_call", None),
+        ("tool_call", "Read"),
+        ("llm_call", None),
+    ]
+    first, tool, second = events
+    # The two CLI lines of msg_1 are one API call: tokens counted once.
+    assert (first["promptTokens"], first["completionTokens"]) == (1200, 40)
+    assert (first["cachedTokens"], first["cacheWriteTokens"]) == (300, 50)
+    assert first["model"] == MODEL and first["provider"] == "anthropic"
+    assert first["output"] == {
+        "text": "Let me look. ",
+        "tool_uses": [{"id": "toolu_1", "name": "Read", "input": {"path": "a.py"}}],
+    }
+    assert tool["toolInput"] == {"path": "a.py"}
+    assert tool["toolOutput"] == {"value": "print(1)"}
+    assert (second["promptTokens"], second["completionTokens"]) == (1300, 25)
+    assert second["output"] == "The bug is fixed."
+    expected = sentrial.calculate_cost(
+        MODEL, 1200, 40, cached_input_tokens=300, cache_write_tokens=50, provider="anthropic"
+    )
+    assert first["estimatedCost"] == pytest.approx(expected)
+
+
+def test_wrapped_query_records_a_session(client: sentrial.SentrialClient, reader: Reader) -> None:
+    tracked = wrap_claude_agent(query, client=client, default_agent="coder", user_id="dev_1")
+    cli = ScriptedCLI(turn())
+
+    async def run() -> list[Any]:
+        return [m async for m in tracked(prompt="Fix the bug in a.py", transport=cli)]
+
+    messages = asyncio.run(run())
+    assert cli.prompts == ["Fix the bug in a.py"]
+    assert [type(m).__name__ for m in messages] == [
+        "SystemMessage",
+        "AssistantMessage",
+        "AssistantMessage",
+        "UserMessage",
+        "AssistantMessage",
+        "ResultMessage",
+    ]
+    assert isinstance(messages[-1], ResultMessage) and isinstance(messages[3], UserMessage)
+    assert client.flush(10)
+    (session,) = reader.sessions()
+    assert session["name"] == "Fix the bug in a.py" and session["agentName"] == "coder"
+    assert session["userId"] == "dev_1" and session["status"] == "completed"
+    # Claude's own total is the session's cost; its usage the session's tokens.
+    assert session["estimatedCost"] == pytest.approx(0.0123)
+    assert (session["promptTokens"], session["completionTokens"]) == (2500, 65)
+    assert session["durationMs"] == 2300
+    assert session["assistantOutput"] == "The bug is fixed."
+    assert session["customMetrics"] == {"num_turns": 2.0}
+    _check_turn(reader, session["id"])
+
+
+def test_an_error_result_fails_the_session(client: sentrial.SentrialClient, reader: Reader) -> None:
+    tracked = sentrial.claude_code.wrap_claude_agent(query, client=client)
+    cli = ScriptedCLI(turn(result="", is_error=True))
+
+    async def run() -> None:
+        async for _ in tracked(prompt="Go", transport=cli):
+            pass
+
+    asyncio.run(run())
+    assert client.flush(10)
+    (session,) = reader.sessions()
+    assert session["status"] == "failed" and session["failureReason"] == "API error 529"
+    assert session["agentName"] == "claude-agent" and session["userId"] == "anonymous"
+
+
+def test_tracked_client_records_each_turn(client: sentrial.SentrialClient, reader: Reader) -> None:
+    cli = ScriptedCLI(turn(), turn(result="Done twice."))
+
+    async def run() -> list[str]:
+        answers = []
+        sdk_client = ClaudeSDKClient(transport=cli)
+        tracked = wrap_claude_client(sdk_client, sentrial_client=client, convo_id="conv_1")
+        assert isinstance(tracked, TrackedClaudeClient)
+        async with tracked:
+            for prompt in ("Fix it", "Again"):
+                await tracked.query(prompt)
+                async for message in tracked.receive_response():
+                    if isinstance(message, AssistantMessage):
+                        continue
+                    if isinstance(message, ResultMessage):
+                        answers.append(message.result or "")
+        return answers
+
+    assert asyncio.run(run()) == ["The bug is fixed.", "Done twice."]
+    assert client.flush(10)
+    sessions = sorted(reader.sessions(), key=lambda s: s["name"])
+    assert [s["name"] for s in sessions] == ["Again", "Fix it"]
+    assert all(s["status"] == "completed" for s in sessions)
+    assert [s["assistantOutput"] for s in sessions] == ["Done twice.", "The bug is fixed."]
+    assert all(s["estimatedCost"] == pytest.approx(0.0123) for s in sessions)
+    _check_turn(reader, sessions[1]["id"])
+
+
+def test_inside_a_sentrial_session_records_into_it(
+    client: sentrial.SentrialClient, reader: Reader
+) -> None:
+    tracked = wrap_claude_agent(query, client=client)
+
+    async def run() -> str:
+        with client.begin(user_id="u5", event="triage") as interaction:
+            async for message in tracked(prompt="Fix", transport=ScriptedCLI(turn())):
+                if isinstance(message, ResultMessage):
+                    interaction.set_output(message.result)
+            return interaction.session_id
+
+    session_id = asyncio.run(run())
+    assert client.flush(10)
+    (session,) = reader.sessions()
+    assert session["id"] == session_id and session["agentName"] == "triage"
+    assert session["assistantOutput"] == "The bug is fixed."
+    _check_turn(reader, session_id)
