@@ -43,6 +43,26 @@ def json_response(data: Any, status: int = 200) -> Response:
     return Response(_json.dumps(data), status_code=status, media_type="application/json")
 
 
+EVERY_METHOD = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
+
+
+def resource(path: str, **methods: Handler) -> Route:
+    """One route per path, so a 405 lists every method of the resource."""
+    allowed = ", ".join(sorted(m.upper() for m in methods))
+
+    async def dispatch(request: Request) -> Response:
+        handler = methods.get(request.method.lower())
+        if handler is None:
+            response = error_response(
+                405, "Method Not Allowed", f"{request.method} {path}: allowed {allowed}"
+            )
+            response.headers["Allow"] = allowed
+            return response
+        return await handler(request)
+
+    return Route(path, dispatch, methods=EVERY_METHOD)
+
+
 def error_response(status: int, title: str, message: str) -> Response:
     response = json_response({"error": title, "message": message}, status)
     # Messages quote what the client sent: never let a browser sniff it as HTML.
@@ -259,36 +279,6 @@ def create_app(
             else:
                 results[index] = {"index": index, "status": 200, "id": outcome}
         return json_response({"results": results})
-
-    def resource(path: str, **methods: Handler) -> Route:
-        """One route per path, so a 405 lists every method of the resource."""
-        allowed = ", ".join(sorted(m.upper() for m in methods))
-
-        async def dispatch(request: Request) -> Response:
-            handler = methods.get(request.method.lower())
-            if handler is None:
-                response = error_response(
-                    405, "Method Not Allowed", f"{request.method} {path}: allowed {allowed}"
-                )
-                response.headers["Allow"] = allowed
-                return response
-            return await handler(request)
-
-        return Route(
-            path,
-            dispatch,
-            methods=[
-                "GET",
-                "HEAD",
-                "POST",
-                "PATCH",
-                "PUT",
-                "DELETE",
-                "OPTIONS",
-                "TRACE",
-                "CONNECT",
-            ],
-        )
 
     routes = [
         resource("/api/sdk/health", get=endpoint(health, auth=False)),

@@ -447,7 +447,7 @@ def _winner(variants: list[dict[str, Any]]) -> str | None:
 def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) -> list[Route]:
     """The ``/api/experiments`` routes over ``storage``, with the API's bearer-key
     check and its error bodies (``{"error", "message"}``, 400 naming the field)."""
-    from ._app import HTTPError, _read_json, error_response, json_response
+    from ._app import HTTPError, _read_json, error_response, json_response, resource
 
     store = ExperimentStore(storage)
     body_limit = _spec.request_limit("maxBodyBytes")
@@ -505,23 +505,6 @@ def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) ->
 
     async def results(request: Request) -> Response:
         return json_response(await run_in_threadpool(store.results, request.path_params["id"]))
-
-    def resource(path: str, **methods: Handler) -> Route:
-        allowed = ", ".join(sorted(m.upper() for m in methods))
-
-        async def dispatch(request: Request) -> Response:
-            handler = methods.get(request.method.lower())
-            if handler is None:
-                response = error_response(
-                    405, "Method Not Allowed", f"{request.method} {path}: allowed {allowed}"
-                )
-                response.headers["Allow"] = allowed
-                return response
-            result: Response = await handler(request)
-            return result
-
-        every = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
-        return Route(path, dispatch, methods=every)
 
     return [
         resource("/api/experiments", post=endpoint(create)),

@@ -37,6 +37,7 @@ from starlette.routing import Route
 
 from .._serve import is_loopback
 from . import _json
+from ._app import EVERY_METHOD
 from ._storage import Storage, StorageError
 
 _STYLE = """
@@ -371,19 +372,5 @@ def viewer_routes(storage: Storage, host: str | None = None) -> list[Route]:
         route("/overview", overview_page),
         route("/sessions/{id}", session_page),
         route("/sessions/{id}/events/{event_id}", event_json),
-        Route(
-            "/{path:path}",
-            anything_else,
-            methods=[
-                "GET",
-                "HEAD",
-                "POST",
-                "PATCH",
-                "PUT",
-                "DELETE",
-                "OPTIONS",
-                "TRACE",
-                "CONNECT",
-            ],
-        ),
+        Route("/{path:path}", anything_else, methods=EVERY_METHOD),
     ]
