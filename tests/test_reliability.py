@@ -186,7 +186,10 @@ def test_deleted_spool_directory_loses_nothing(
         )
         first = _sessions(client, 3, 30)
         assert client.stats()["spool_pending"] > 50
-        shutil.rmtree(tmp_path)  # someone cleans the cache meanwhile
+        # Someone cleans the cache meanwhile. The delivery thread may write a new
+        # segment while the tree is being removed (rmtree then finds the
+        # directory not empty): that race is part of what is tested, not an error.
+        shutil.rmtree(tmp_path, ignore_errors=True)
         second = _sessions(client, 2, 10)
         proxy.start()
         assert client.flush(60) is True, client.stats()
