@@ -37,7 +37,11 @@ lint: $(STAMP) $(NPM_STAMP)
 	$(BIN)/mypy --strict -p sentrial_api
 	cd $(TS) && node_modules/.bin/tsc -p tsconfig.json --noEmit && node_modules/.bin/tsc -p tsconfig.examples.json
 
+# .venv-legacy (tests/_venvs.py: protobuf 5.29 packages for tests/test_legacy_integrations.py)
+# takes 35-55 s to build (295 MB), so it builds in the background while the checks run;
+# pytest waits on its file lock if it is not done yet (and reports pip's error if it failed).
 test: $(STAMP) browser
+	mkdir -p test-artifacts && $(PY) -m tests._venvs legacy >test-artifacts/legacy-venv.log 2>&1 &
 	$(MAKE) check-generated
 	$(MAKE) lint
 	$(MAKE) ts-test
@@ -88,4 +92,4 @@ lock:
 
 clean:
 	rm -rf $(TS)/node_modules $(TS)/dist
-	rm -rf $(VENV) .venv-published .venv-published.lock dist build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-published .venv-published.lock .venv-legacy .venv-legacy.lock dist build .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,9 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -265,3 +268,57 @@ def test_a_langfuse_client_of_the_caller_stays_usable(
     assert set(spans) == {"never completed", "after close"}
     assert _attr(spans["never completed"], "session.id") == sid
     own.shutdown()
+
+
+# A process that mirrors to Langfuse and ends without flush(), close() or shutdown().
+EXITS_WITHOUT_FLUSH = """
+import sys
+import sentrial
+from sentrial.integrations.langfuse import LangfuseIntegration
+
+url, key, host, spool, own = sys.argv[1:6]
+if own == "own":  # the caller's Langfuse client, made before the integration
+    from langfuse import Langfuse
+
+    integration = LangfuseIntegration(Langfuse(public_key="pk", secret_key="sk", host=host))
+else:
+    integration = LangfuseIntegration(public_key="pk", secret_key="sk", host=host)
+client = sentrial.SentrialClient(url, key, langfuse=integration, spool_dir=spool)
+done = client.create_session("completed", "agent", "u")
+client.track_tool_call(done, "lookup", {"q": 1}, {"ok": True})
+client.complete_session(done, success=True, assistant_output="found")
+left = client.create_session("left open", "agent", "u")
+print(done, left)
+"""
+
+
+@pytest.mark.parametrize("own", ["made", "own"])
+def test_interpreter_exit_flushes_the_mirror(
+    langfuse_server: tuple[LangfuseStandIn, str],
+    sentrial_server: LocalServer,
+    reader: Reader,
+    tmp_path: Path,
+    own: str,
+) -> None:
+    """Exit hooks deliver both sides: Sentrial's queue, and Langfuse's spans,
+    the trace of the session never completed included (ended at exit)."""
+    stand_in, url = langfuse_server
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRIAL_", "LANGFUSE_"))}
+    command = [sys.executable, "-c", EXITS_WITHOUT_FLUSH, sentrial_server.url]
+    command += [sentrial_server.api_key, url, str(tmp_path), own]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0 and done.stderr == "", done.stderr[-3000:]
+    completed, left_open = done.stdout.split()
+    # The process has ended: whatever it sent has been received.
+    spans = {s["name"]: s for s in stand_in.spans}
+    assert sorted(spans) == ["completed", "left open", "lookup"]
+    assert _attr(spans["completed"], "session.id") == completed
+    assert _attr(spans["completed"], "langfuse.observation.output") == "found"
+    assert _attr(spans["left open"], "session.id") == left_open
+    assert spans["lookup"]["parent_span_id"] == spans["completed"]["span_id"]
+    assert [(s["traceId"], s["name"]) for s in stand_in.scores] == [
+        (spans["completed"]["trace_id"], "success")
+    ]
+    assert reader.session(completed)["status"] == "completed"
+    assert [e["toolName"] for e in reader.events(completed)] == ["lookup"]
+    assert reader.session(left_open)["name"] == "left open"

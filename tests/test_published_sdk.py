@@ -10,12 +10,9 @@ request-making method of that SDK; everything it sent must have been answered
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import shutil
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,35 +23,27 @@ import pytest
 from sentrial._server import LocalServer
 from sentrial._server._pii import pii_config
 
+from . import _venvs
 from .conftest import ROOT, Reader
 
 PUBLISHED = "sentrial[async]==0.6.0"
 VENV = ROOT / ".venv-published"
-STAMP = VENV / ".installed"
 WORKLOAD = Path(__file__).with_name("_published_sdk_workload.py")
 
 
-def _create_venv() -> None:
-    """``.venv-published`` with exactly PUBLISHED (kept while the stamp says so)."""
-    shutil.rmtree(VENV, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=300)
-    python = str(VENV / "bin" / "python")
-    install = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    install += ["-c", str(ROOT / "requirements" / "dev.lock"), PUBLISHED]
-    done = subprocess.run(install, capture_output=True, text=True, timeout=600, check=False)
-    if done.returncode != 0:
-        pytest.fail(f"cannot install {PUBLISHED} from the package index:\n{done.stderr[-2000:]}")
-    STAMP.write_text(PUBLISHED + "\n")
+def _install(python: str) -> None:
+    """Exactly PUBLISHED, with the dependency versions of the dev lock."""
+    _venvs.pip_install(python, "-c", str(ROOT / "requirements" / "dev.lock"), PUBLISHED)
 
 
 @pytest.fixture(scope="session")
 def published_python() -> Iterator[str]:
     """The Python of the venv holding the published SDK, created if missing."""
-    with open(ROOT / ".venv-published.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # two pytest processes: one creates it
-        if not STAMP.is_file() or STAMP.read_text().strip() != PUBLISHED:
-            _create_venv()
-    yield str(VENV / "bin" / "python")
+    try:
+        python = _venvs.ensure(VENV.name, PUBLISHED + "\n", _install)
+    except _venvs.VenvError as error:
+        pytest.fail(f"cannot install {PUBLISHED} from the package index: {error}")
+    yield python
 
 
 # The server's PII settings: the defaults plus a pattern of its own, so the

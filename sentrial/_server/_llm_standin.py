@@ -334,7 +334,8 @@ def _google_text(content: Any) -> str:
 
 async def google_generate(request: Request) -> Response:
     """Gemini's REST ``models/{model}:generateContent`` and ``:streamGenerateContent``
-    (``?alt=sse``), as ``google-genai`` calls them. A system instruction is
+    (``?alt=sse``, as ``google-genai`` calls it, or else a JSON array, as the
+    legacy ``google-generativeai`` REST transport reads it). A system instruction is
     reported as implicitly cached (``cachedContentTokenCount``, part of the
     prompt count, as Gemini does); a thinking budget adds ``thoughtsTokenCount``."""
     model, _, method = request.path_params["target"].partition(":")
@@ -398,7 +399,20 @@ async def google_generate(request: Request) -> Response:
         # Gemini repeats the usage so far on every chunk; the last one is final.
         so_far = output_tokens if last else _tokens(" ".join(words[: i + 1]))
         events.append((None, chunk(text, so_far, last)))
+    if request.query_params.get("alt") != "sse":
+        # Without ``alt=sse`` Gemini streams one JSON array of the chunks (the
+        # legacy ``google-generativeai`` REST transport reads it that way).
+        return _json_array([data for _, data in events])
     return _sse(events)
+
+
+def _json_array(items: list[Any]) -> StreamingResponse:
+    async def body() -> AsyncIterator[bytes]:
+        for i, item in enumerate(items):
+            yield (("[" if i == 0 else ",\r\n") + json.dumps(item)).encode()
+        yield b"]" if items else b"[]"
+
+    return StreamingResponse(body(), media_type="application/json")
 
 
 async def responses(request: Request) -> Response:

@@ -184,6 +184,32 @@ def _canonical(body: dict[str, Any]) -> str:
         raise StorageError(str(exc)) from None
 
 
+def _session_filters(
+    equal: dict[str, str | None], since: str | None, until: str | None, cursor: str | None
+) -> tuple[list[str], list[Any]]:
+    """The WHERE terms (and their arguments) of a sessions list, newest first:
+    columns equal to the given values, startedAt in [since, until), and past
+    ``cursor``."""
+    where: list[str] = []
+    args: list[Any] = []
+    for column, value in equal.items():
+        if value is not None:
+            where.append(f"{column} = ?")
+            args.append(value)
+    if since is not None:
+        where.append("started_us >= ?")
+        args.append(_to_us(since, "since"))
+    if until is not None:
+        where.append("started_us < ?")
+        args.append(_to_us(until, "until"))
+    if cursor is not None:
+        started, seq = _decode_cursor(cursor, 2)
+        # A row value: the index seeks to the cursor instead of filtering up to it.
+        where.append("(started_us, seq) < (?, ?)")
+        args.extend([started, seq])
+    return where, args
+
+
 def _rank(count: int, q: float) -> int:
     """The index in ``count`` ordered values of the ``q`` quantile (nearest rank)."""
     return min(count - 1, round(q * (count - 1)))
@@ -481,28 +507,12 @@ class Storage:
         cursor: str | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Newest first; since/until compare to startedAt (or createdAt)."""
-        where: list[str] = []
-        args: list[Any] = []
-        for column, value in (
-            ("agent_name", agent_name),
-            ("user_id", user_id),
-            ("status", status),
-            ("convo_id", convo_id),
-        ):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if since is not None:
-            where.append("started_us >= ?")
-            args.append(_to_us(since, "since"))
-        if until is not None:
-            where.append("started_us < ?")
-            args.append(_to_us(until, "until"))
-        if cursor is not None:
-            started, seq = _decode_cursor(cursor, 2)
-            # A row value: the index seeks to the cursor instead of filtering up to it.
-            where.append("(started_us, seq) < (?, ?)")
-            args.extend([started, seq])
+        where, args = _session_filters(
+            {"agent_name": agent_name, "user_id": user_id, "status": status, "convo_id": convo_id},
+            since,
+            until,
+            cursor,
+        )
         sql = "SELECT * FROM sessions"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -615,22 +625,9 @@ class Storage:
         store holds). Returns the page, the cursor to go on from, and whether
         the page stopped at the end of the window rather than at ``limit``.
         """
-        where: list[str] = []
-        args: list[Any] = []
-        for column, value in (("agent_name", agent_name), ("user_id", user_id), ("status", status)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if since is not None:
-            where.append("started_us >= ?")
-            args.append(_to_us(since, "since"))
-        if until is not None:
-            where.append("started_us < ?")
-            args.append(_to_us(until, "until"))
-        if cursor is not None:
-            started, seq = _decode_cursor(cursor, 2)
-            where.append("(started_us, seq) < (?, ?)")
-            args.extend([started, seq])
+        where, args = _session_filters(
+            {"agent_name": agent_name, "user_id": user_id, "status": status}, since, until, cursor
+        )
         filters = " AND ".join(where) or "1"
         order = " ORDER BY started_us DESC, seq DESC"
         haystack = (

@@ -7,12 +7,14 @@
 Works on the current ``google-genai`` SDK (``genai.Client``: ``models.
 generate_content``, ``models.generate_content_stream`` and the same under
 ``client.aio``, chats included since they call these; an ``AsyncClient``
-alone works too). Same contract as :func:`sentrial.wrap_openai`: the same
-object comes back, calls return exactly what they returned and raise exactly
-what they raised. The legacy ``google-generativeai`` ``GenerativeModel``
-(what the published SDK wrapped) is deprecated by Google and left unchanged
-with a warning saying so: its install (grpcio, protobuf < 6, about 220 MB)
-is too heavy to keep it tested here.
+alone works too). The legacy ``google-generativeai`` ``GenerativeModel``
+(what the published SDK wrapped; deprecated by Google) is tracked too:
+``generate_content`` (``stream=True`` included), ``generate_content_async``
+and its chats (``start_chat().send_message``, which call these), with the
+model's ``system_instruction`` recorded first. Same contract as
+:func:`sentrial.wrap_openai`: the same object comes back, calls return
+exactly what they returned and raise exactly what they raised (a legacy
+stream is the SDK's own response object; it is recorded once iterated).
 
 Tokens come from ``usage_metadata``: the prompt count (implicitly cached
 tokens included, as Gemini counts them, and recorded as cached so they are
@@ -54,16 +56,11 @@ def wrap_google(
     # track_without_session: the published SDK's name for track_outside_session
     outside = track_outside_session or track_without_session
     target = make_target("google", sentrial_client, session_id, outside)
-    if (type(client).__module__ or "").startswith("google.generativeai"):
-        logger.warning(
-            "sentrial: wrap_google: %s is from google-generativeai, which Google has "
-            "deprecated; it is left unchanged and not tracked. Move to google-genai "
-            "(genai.Client), which wrap_google tracks",
-            type(client).__name__,
-        )
-        return client
     wrapped = False
     try:
+        if _is_legacy_model(client):
+            _patch_legacy(client, target)
+            wrapped = True
         for models in _genai_models(client):
             _patch_genai(models, "generate_content", target, stream=False)
             _patch_genai(models, "generate_content_stream", target, stream=True)
@@ -73,8 +70,8 @@ def wrap_google(
         wrapped = False
     if not wrapped:
         logger.warning(
-            "sentrial: wrap_google: %s is not a google-genai Client "
-            "(left unchanged, its calls are not tracked)",
+            "sentrial: wrap_google: %s is not a google-genai Client nor a "
+            "google-generativeai GenerativeModel (left unchanged, its calls are not tracked)",
             type(client).__name__,
         )
     return client
@@ -84,6 +81,114 @@ def is_google_client(client: Any) -> bool:
     """Whether ``client`` looks like a client :func:`wrap_google` handles."""
     module = type(client).__module__ or ""
     return module.startswith(("google.genai", "google.generativeai"))
+
+
+def _is_legacy_model(client: Any) -> bool:
+    """A ``google.generativeai.GenerativeModel`` (the legacy SDK)."""
+    module = type(client).__module__ or ""
+    return module.startswith("google.generativeai") and callable(
+        getattr(client, "generate_content", None)
+    )
+
+
+def _patch_legacy(model: Any, target: Target) -> None:
+    """Wrap the legacy model's ``generate_content`` and ``generate_content_async``
+    on the instance (its ``ChatSession`` calls them through ``self.model``)."""
+    name = _model_name(getattr(model, "model_name", None))
+    # The SDK keeps the instruction given to the constructor here (as a Content).
+    system = getattr(model, "_system_instruction", None)
+
+    def begin(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Call | None:
+        contents = kwargs["contents"] if "contents" in kwargs else (args[0] if args else None)
+        return start(target, name, _legacy_input(contents, system))
+
+    def observe_stream(result: Any, call: Call, is_async: bool) -> None:
+        """The response object stays the SDK's own: its remaining chunks are read
+        through an observer, which records the call when the stream ends."""
+        first = getattr(result, "_result", None)  # the chunk already read
+        rest = getattr(result, "_iterator", None)
+
+        def summary(chunks: list[Any]) -> tuple[Any, TokenUsage | None, str | None]:
+            return _stream_summary([first, *chunks] if first is not None else chunks)
+
+        try:
+            if rest is not None and is_async:
+                result._iterator = observe_async_iterator(rest, call, summary)
+                return
+            if rest is not None:
+                result._iterator = observe_iterator(rest, call, summary)
+                return
+        except Exception:  # a different response object: record what there is now
+            logger.debug("sentrial: observing a legacy Gemini stream failed", exc_info=True)
+        _record_response(call, result)
+
+    original = getattr(model, "generate_content", None)
+    if original is not None and not getattr(original, _MARK, False):
+
+        @functools.wraps(original)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            call = begin(args, kwargs)
+            if call is None:
+                return original(*args, **kwargs)
+            try:
+                result = original(*args, **kwargs)
+            except BaseException as exc:
+                call.record(error=exc)
+                raise
+            if kwargs.get("stream"):
+                observe_stream(result, call, is_async=False)
+            else:
+                _record_response(call, result)
+            return result
+
+        setattr(wrapper, _MARK, True)
+        model.generate_content = wrapper
+
+    original_async = getattr(model, "generate_content_async", None)
+    if original_async is not None and not getattr(original_async, _MARK, False):
+
+        @functools.wraps(original_async)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            call = begin(args, kwargs)
+            if call is None:
+                return await original_async(*args, **kwargs)
+            try:
+                result = await original_async(*args, **kwargs)
+            except BaseException as exc:
+                call.record(error=exc)
+                raise
+            if kwargs.get("stream"):
+                observe_stream(result, call, is_async=True)
+            else:
+                _record_response(call, result)
+            return result
+
+        setattr(async_wrapper, _MARK, True)
+        model.generate_content_async = async_wrapper
+
+
+def _legacy_input(contents: Any, system: Any) -> Any:
+    """The legacy SDK's ``contents`` as chat messages, its system instruction first.
+
+    As the SDK reads them: a list of turns (dicts or ``Content`` with parts) is
+    the conversation; any other list is the parts of one user turn."""
+    try:
+        if isinstance(contents, list) and not all(_is_turn(c) for c in contents):
+            contents = {"role": "user", "parts": contents}
+        turns = contents if isinstance(contents, list) else [contents]
+        messages = [_message(c) for c in turns if c is not None]
+        if system is not None:
+            text = system if isinstance(system, str) else _message(system)["content"]
+            messages.insert(0, {"role": "system", "content": text})
+        return messages
+    except Exception:
+        return _jsonable(contents)
+
+
+def _is_turn(content: Any) -> bool:
+    if isinstance(content, dict):
+        return "parts" in content
+    return not isinstance(content, str) and hasattr(content, "parts")
 
 
 def _genai_models(client: Any) -> list[Any]:
@@ -190,6 +295,9 @@ def _jsonable(value: Any) -> Any:
 def _text_of_parts(parts: Any) -> str:
     out = []
     for part in parts or []:
+        if isinstance(part, str):  # the legacy SDK takes plain strings as parts
+            out.append(part)
+            continue
         text = part.get("text") if isinstance(part, dict) else getattr(part, "text", None)
         if isinstance(text, str):
             out.append(text)

@@ -13,6 +13,12 @@ session id (``Langfuse.create_trace_id(seed=session_id)``), so events of a
 session created in another process still land in the same trace; the session
 id is also the trace's Langfuse ``session.id``.
 
+Nothing is lost when the process ends without ``flush``/``close``: an
+integration's exit hook, registered after its Langfuse client exists (so it
+runs before Langfuse's own, exit hooks running last-registered first), ends
+the traces of sessions still open and flushes, as ``SentrialClient.shutdown``
+does through ``shutdown()``.
+
 ``langfuse`` is imported only when an integration is used
 (``pip install "sentrial[langfuse]"``); without it, one warning is logged and
 the integration does nothing.
@@ -20,8 +26,10 @@ the integration does nothing.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
+import weakref
 from collections import OrderedDict
 from typing import Any
 
@@ -71,6 +79,9 @@ class LangfuseIntegration:
         self._host = host
         self._lock = threading.Lock()
         self._traces: OrderedDict[str, Any] = OrderedDict()  # open session roots
+        self._exit_hook: Any = None
+        if langfuse_client is not None:
+            self._shutdown_at_exit()
 
     # -- the Langfuse client --------------------------------------------------
 
@@ -91,7 +102,26 @@ class LangfuseIntegration:
             self._client = Langfuse(
                 public_key=self._public_key, secret_key=self._secret_key, host=self._host
             )
+            self._shutdown_at_exit()
         return self._client if self.enabled else None
+
+    def _shutdown_at_exit(self) -> None:
+        """``shutdown()`` at interpreter exit, before the Langfuse client's own
+        exit hook (registered when that client was made, so it runs later)."""
+        if self._exit_hook is not None:
+            return
+        integration = weakref.ref(self)  # the hook must not keep it alive
+
+        def at_exit() -> None:
+            alive = integration()
+            if alive is not None:
+                try:
+                    alive.shutdown()
+                except Exception:  # never raise from an exit hook
+                    logger.debug("sentrial: Langfuse shutdown at exit failed", exc_info=True)
+
+        self._exit_hook = at_exit
+        atexit.register(at_exit)
 
     def _failed(self, what: str, exc: Exception) -> None:
         if not self.fail_silently:
@@ -236,7 +266,10 @@ class LangfuseIntegration:
     def shutdown(self) -> None:
         """Ends traces still open (sessions never completed) and flushes; shuts
         the Langfuse client down only if this integration made it (one passed
-        in stays usable by its owner)."""
+        in stays usable by its owner). Also run at interpreter exit."""
+        hook, self._exit_hook = self._exit_hook, None
+        if hook is not None:
+            atexit.unregister(hook)
         with self._lock:
             open_roots = list(self._traces.values())
             self._traces.clear()
