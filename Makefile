@@ -13,10 +13,11 @@ NPM_STAMP := $(TS)/node_modules/.installed
 
 install: $(STAMP) $(NPM_STAMP)
 
-$(STAMP): pyproject.toml requirements/dev.lock
+$(STAMP): pyproject.toml requirements/dev.lock requirements/crewai-nodeps.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check pip==25.3
 	$(PY) -m pip install -q --disable-pip-version-check -c requirements/dev.lock -e '.[dev]'
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements/crewai-nodeps.txt
 	touch $(STAMP)
 
 $(NPM_STAMP): $(TS)/package.json $(TS)/package-lock.json
@@ -45,7 +46,7 @@ test: $(STAMP) browser
 	$(MAKE) check-generated
 	$(MAKE) lint
 	$(MAKE) ts-test
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 # The TypeScript SDK's tests (Node's test runner) against a real `sentrial serve`
 # and the LLM stand-in from .venv.

@@ -7,7 +7,9 @@ with AutoGen's public class names and fields (``TextMessage``,
 ``ToolCallRequestEvent``, ``ToolCallExecutionEvent``, ``HandoffMessage``,
 ``TaskResult``, ``RequestUsage``, ``FunctionCall``, ``FunctionExecutionResult``,
 as listed by ``model_fields`` of 0.7.5) and a team whose ``run_stream`` yields
-them; the handler is the real one, recording into a real local server.
+them; the handler is the real one, recording into a real local server. The
+real package runs in tests/test_legacy_integrations.py (a test-only venv on
+protobuf 5.29): a group chat with a tool on the LLM stand-in.
 """
 
 from __future__ import annotations

@@ -62,6 +62,9 @@ def env(
         "GOOGLE_GEMINI_BASE_URL": llm,  # google-genai's base URL: the same stand-in
         "GEMINI_API_KEY": "readme-key",
         "SENTRIAL_DEMO_PORT": str(_free_port()),
+        # CrewAI keeps a key file and a database under the home directory: a
+        # scratch home keeps the user's clean.
+        "HOME": str(tmp_path_factory.mktemp("home")),
     }
 
 
@@ -94,6 +97,10 @@ STORED: dict[str, list[tuple[str, int, float | None]]] = {
     "langfuse-mirror": [("completed", 2, 0.003)],
     # gpt-4o-mini through the Agents SDK: an llm_call and the agent's decision
     "agents-demo": [("completed", 2, 0.00001245)],
+    # gpt-4o-mini through CrewAI: 71 input and 51 output tokens = (71 * 0.15 + 51 * 0.60) / 1e6;
+    # the wrapped crew also records its final answer
+    "research-crew": [("completed", 2, 0.00004125)],
+    "research-crew-fn": [("completed", 1, 0.00004125)],
 }
 
 

@@ -2,18 +2,29 @@
 
 CrewAI reports progress through two public callbacks of ``Crew``:
 ``step_callback`` (an ``AgentAction``: thought, tool, tool input, result; or
-an ``AgentFinish``) and ``task_callback`` (a ``TaskOutput``), and returns a
-``CrewOutput`` whose ``token_usage`` sums the run's model calls.
+an ``AgentFinish``) and ``task_callback`` (a ``TaskOutput``), through its
+event bus (``crewai.events.crewai_event_bus``: LLM calls and tool usage), and
+returns a ``CrewOutput`` whose ``token_usage`` sums the run's model calls.
 ``SentrialCrewHandler.wrap_crew(crew)`` installs both callbacks (chained
-with any already set) and wraps ``kickoff``; ``track_crew`` does it around a
-function that runs a crew. Recorded: a ``tool_call`` per tool step, a
-decision per final answer, a ``tool_call`` named ``task: ...`` per finished
-task, and the run's tokens as one ``llm_call`` (priced from the agents'
-model) so the session carries tokens and cost.
+with any already set), listens on the bus while ``kickoff`` runs, and wraps
+``kickoff``; ``track_crew`` does it around a function that runs a crew.
 
-Objects are read through their public attributes only; nothing here imports
-``crewai`` (``pip install "sentrial[crewai]"``), and anything unexpected is
-skipped with a debug log, never raised into the crew.
+Recorded: an ``llm_call`` per model call of the crew's agents (model,
+messages, response, tokens, duration; priced from the model), a ``tool_call``
+per tool use (with native function calling CrewAI reports tools on the bus
+only, never to ``step_callback``), a decision per final answer, a
+``tool_call`` named ``task: ...`` per finished task, and whatever part of the
+crew's ``token_usage`` no bus event reported (all of it without the bus) as
+one more ``llm_call``, so the session carries all tokens and cost once.
+
+Bus events are handled by an async listener, which CrewAI runs on its one
+event loop in emission order; the bus is flushed before a step, a task or the
+end of ``kickoff`` is recorded, so the session's events keep the crew's order.
+
+Objects are read through their public attributes only; ``crewai``
+(``pip install "sentrial[crewai]"``) is imported only for a crew whose agents
+have ids, and anything unexpected is skipped with a debug log (a ``crewai``
+without the expected bus: one warning), never raised into the crew.
 """
 
 from __future__ import annotations
@@ -82,6 +93,8 @@ class SentrialCrewHandler:
         self._usage = {"prompt_tokens": 0, "completion_tokens": 0, "steps": 0, "tasks": 0}
         self._cost = 0.0
         self._on_bus = False
+        self._bus_tokens = [0, 0]  # prompt, completion: reported by the bus's LLM events
+        self._llm_started: dict[str, Any] = {}  # call_id -> LLMCallStartedEvent.timestamp
 
     def _log(self, message: str) -> None:
         if self.verbose:
@@ -98,9 +111,13 @@ class SentrialCrewHandler:
 
     def on_step(self, step_output: Any) -> None:
         """``Crew(step_callback=...)``: an ``AgentAction`` or ``AgentFinish``."""
+        if self._finished:  # CrewAI keeps callbacks on agents reused by later crews
+            return
         try:
             kind = type(step_output).__name__
             self._log(f"step {kind}")
+            if self._on_bus:
+                _flush_bus()  # the bus's events of this step come first
             self._usage["steps"] += 1
             if kind == "AgentAction" or hasattr(step_output, "tool"):
                 if self._on_bus:  # the event bus records this tool call, with its timing
@@ -123,7 +140,11 @@ class SentrialCrewHandler:
 
     def on_task_complete(self, task_output: Any) -> None:
         """``Crew(task_callback=...)``: a finished ``TaskOutput``."""
+        if self._finished:  # and on tasks
+            return
         try:
+            if self._on_bus:
+                _flush_bus()
             self._usage["tasks"] += 1
             name = getattr(task_output, "name", None) or getattr(task_output, "summary", None)
             failures = getattr(task_output, "tool_failures", None)
@@ -170,6 +191,54 @@ class SentrialCrewHandler:
         except Exception:
             logger.debug("sentrial: recording a CrewAI tool event failed", exc_info=True)
 
+    def on_llm_event(self, event: Any) -> None:
+        """An ``LLMCallStartedEvent``, ``LLMCallCompletedEvent`` or
+        ``LLMCallFailedEvent`` of CrewAI's event bus: one model call."""
+        try:
+            call_id = str(getattr(event, "call_id", None))
+            if type(event).__name__ == "LLMCallStartedEvent":
+                self._llm_started[call_id] = getattr(event, "timestamp", None)
+                return
+            started = self._llm_started.pop(call_id, None)
+            finished = getattr(event, "timestamp", None)
+            duration = None
+            if started is not None and finished is not None:
+                duration = max(0.0, (finished - started).total_seconds() * 1000)
+            model = str(getattr(event, "model", None) or self.model or "unknown")
+            usage = getattr(event, "usage", None) or {}
+            prompt = _count(usage, "prompt_tokens", "input_tokens")
+            completion = _count(usage, "completion_tokens", "output_tokens")
+            cached = _count(usage, "cached_prompt_tokens", "cached_tokens")
+            cost = None
+            if model != "unknown" and (prompt or completion):
+                cost = calculate_cost(model, prompt, completion, cached_input_tokens=cached)
+            error = getattr(event, "error", None)
+            call_type = getattr(getattr(event, "call_type", None), "value", None)
+            self.client.track_llm_call(
+                self.session_id,
+                model,
+                input=getattr(event, "messages", None),
+                output=None if error is not None else getattr(event, "response", None),
+                prompt_tokens=prompt if usage else None,
+                completion_tokens=completion if usage else None,
+                cached_tokens=cached or None,
+                duration_ms=duration,
+                estimated_cost=cost,
+                error=None if error is None else {"message": str(error)},
+                metadata={
+                    "agent": getattr(event, "agent_role", None),
+                    "task": getattr(event, "task_name", None),
+                    **({"call_type": call_type} if call_type else {}),
+                },
+            )
+            self._bus_tokens[0] += prompt
+            self._bus_tokens[1] += completion
+            self._usage["prompt_tokens"] += prompt
+            self._usage["completion_tokens"] += completion
+            self._cost += cost or 0.0
+        except Exception:
+            logger.debug("sentrial: recording a CrewAI LLM event failed", exc_info=True)
+
     def add_token_usage(
         self, prompt_tokens: int, completion_tokens: int, model: str | None = None
     ) -> None:
@@ -188,14 +257,18 @@ class SentrialCrewHandler:
             self._cost += calculate_cost(model, int(prompt_tokens), int(completion_tokens)) or 0.0
 
     def record_result(self, result: Any) -> None:
-        """A ``CrewOutput``: its text and ``token_usage``."""
+        """A ``CrewOutput``: its text, and the part of its ``token_usage`` that
+        the bus's LLM events did not report (all of it without the bus)."""
         try:
             self.assistant_output = str(_output_text(result))
             usage = getattr(result, "token_usage", None)
             prompt = getattr(usage, "prompt_tokens", None)
             completion = getattr(usage, "completion_tokens", None)
-            if isinstance(prompt, int) and isinstance(completion, int) and (prompt or completion):
-                self.add_token_usage(prompt, completion)
+            if isinstance(prompt, int) and isinstance(completion, int):
+                prompt = max(0, prompt - self._bus_tokens[0])
+                completion = max(0, completion - self._bus_tokens[1])
+                if prompt or completion:
+                    self.add_token_usage(prompt, completion)
         except Exception:
             logger.debug("sentrial: reading a CrewAI result failed", exc_info=True)
 
@@ -274,47 +347,81 @@ class SentrialCrewHandler:
 # handler of the crew that agent belongs to while its kickoff runs.
 _handlers: dict[str, SentrialCrewHandler] = {}
 _listening = False
+_warned = False
 _lock = threading.Lock()
+_TOOL_EVENTS = ("ToolUsageFinishedEvent", "ToolUsageErrorEvent")
+_LLM_EVENTS = ("LLMCallStartedEvent", "LLMCallCompletedEvent", "LLMCallFailedEvent")
+
+
+def _count(usage: Any, *names: str) -> int:
+    """The first of ``names`` that ``usage`` (a dict) holds as an int, else 0."""
+    if isinstance(usage, Mapping):
+        for name in names:
+            value = usage.get(name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return max(0, value)
+    return 0
+
+
+async def _dispatch(source: Any, event: Any) -> None:
+    """The bus's listener. Async on purpose: CrewAI runs async listeners on its
+    one event loop in emission order (sync ones race on a pool of threads)."""
+    target = _handlers.get(str(getattr(event, "agent_id", None)))
+    if target is None:
+        return
+    if type(event).__name__ in _LLM_EVENTS:
+        target.on_llm_event(event)
+    else:
+        target.on_tool_event(event)
 
 
 def _listen(agent_ids: list[str], handler: SentrialCrewHandler) -> bool:
-    """Route tool events of these agents to ``handler``; False without the bus."""
-    global _listening
+    """Route bus events of these agents to ``handler``; False without the bus."""
+    global _listening, _warned
     if not agent_ids:
         return False
     with _lock:
         if not _listening:
             try:
-                from crewai.events import (  # type: ignore[import-not-found, unused-ignore]
-                    ToolUsageErrorEvent,
-                    ToolUsageFinishedEvent,
-                    crewai_event_bus,
-                )
+                import crewai  # type: ignore[import-not-found, unused-ignore]
             except Exception:
+                return False  # not a real crew
+            try:
+                import crewai.events as events  # type: ignore[import-not-found, unused-ignore]
+
+                bus = events.crewai_event_bus
+                for name in _TOOL_EVENTS + _LLM_EVENTS:
+                    bus.on(getattr(events, name))(_dispatch)
+            except Exception:
+                if not _warned:
+                    _warned = True
+                    logger.warning(
+                        "sentrial: crewai %s has no event bus sentrial knows; its LLM calls "
+                        "and native tool calls are not recorded (the crew runs as usual)",
+                        getattr(crewai, "__version__", "?"),
+                    )
+                logger.debug("sentrial: listening on CrewAI's event bus failed", exc_info=True)
                 return False
-
-            def dispatch(source: Any, event: Any) -> None:
-                target = _handlers.get(str(getattr(event, "agent_id", None)))
-                if target is not None:
-                    target.on_tool_event(event)
-
-            crewai_event_bus.on(ToolUsageFinishedEvent)(dispatch)
-            crewai_event_bus.on(ToolUsageErrorEvent)(dispatch)
             _listening = True
         for agent_id in agent_ids:
             _handlers[agent_id] = handler
     return True
 
 
+def _flush_bus() -> None:
+    """Wait (at most 10 s) for the bus's listeners to handle the events so far."""
+    try:
+        from crewai.events import crewai_event_bus  # type: ignore[import-not-found, unused-ignore]
+
+        crewai_event_bus.flush(timeout=10)
+    except Exception:
+        logger.debug("sentrial: flushing CrewAI's event bus failed", exc_info=True)
+
+
 def _unlisten(agent_ids: list[str]) -> None:
     if not _listening:
         return
-    try:  # handlers run on the bus's threads: let them finish first
-        from crewai.events import crewai_event_bus
-
-        crewai_event_bus.flush()
-    except Exception:
-        logger.debug("sentrial: flushing CrewAI's event bus failed", exc_info=True)
+    _flush_bus()  # listeners run on the bus's event loop: let them finish first
     with _lock:
         for agent_id in agent_ids:
             _handlers.pop(agent_id, None)
