@@ -39,6 +39,9 @@ ANSWER = "Open Settings > Security and choose Reset password; the link lasts 1 h
 REFUND = "I have started your refund; it will arrive within 5 business days."
 GEMINI_IN, GEMINI_OUT, GEMINI_CACHED = 0.10e-6, 0.40e-6, 0.025e-6  # gemini-2.0-flash, per token
 MINI_IN, MINI_OUT = 0.15e-6, 0.60e-6  # gpt-4o-mini, per token
+# The README AutoGen block: the stand-in counts 36 prompt tokens in what AutoGen sends
+# (its default system message and the task) and 5 in its reply.
+EXPECTED_README_TOKENS = (36, 5)
 
 
 @pytest.fixture(scope="session")
@@ -228,7 +231,7 @@ def test_autogen_team_with_a_tool(autogen: tuple[dict[str, Any], Reader]) -> Non
 
 def test_readme_block_for_the_legacy_sdk(legacy_python: str, tmp_path: Path) -> None:
     """README's ``python legacy`` block, as written, in the legacy venv."""
-    (code,) = re.findall(r"^```python legacy\n(.*?)^```", README.read_text(), re.S | re.M)
+    (code,) = [block for block in _readme_legacy_blocks() if "google.generativeai" in block]
     with LocalServer(":memory:") as server, llm_stand_in(set_environment=False) as llm:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRIAL_", "GEMINI_"))}
         env |= {
@@ -250,3 +253,36 @@ def test_readme_block_for_the_legacy_sdk(legacy_python: str, tmp_path: Path) -> 
         (event,) = _calls(reader, session["id"])
         assert _tokens(event) == (3, 18, 0)  # "password reset?" is 3 tokens
         assert session["estimatedCost"] == pytest.approx(3 * GEMINI_IN + 18 * GEMINI_OUT, rel=1e-9)
+
+
+def _readme_legacy_blocks() -> list[str]:
+    return re.findall(r"^```python legacy\n(.*?)^```", README.read_text(), re.S | re.M)
+
+
+def test_readme_block_for_autogen(legacy_python: str, tmp_path: Path) -> None:
+    """README's AutoGen block, as written, in the legacy venv: one model reply."""
+    (code,) = [block for block in _readme_legacy_blocks() if "autogen_agentchat" in block]
+    with LocalServer(":memory:") as server, llm_stand_in(set_environment=False) as llm:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRIAL_", "OPENAI_"))}
+        env |= {
+            "SENTRIAL_API_URL": server.url,
+            "SENTRIAL_API_KEY": server.api_key,
+            "SENTRIAL_SPOOL_DIR": str(tmp_path),
+            "SENTRIAL_FAIL_SILENTLY": "false",
+            "OPENAI_API_KEY": "sk-readme",
+            "OPENAI_BASE_URL": llm + "/v1",
+        }
+        done = subprocess.run(
+            [legacy_python, "-c", code], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        reader = Reader(server)
+        (session,) = reader.sessions()
+        assert (session["agentName"], session["status"]) == ("autogen-team", "completed")
+        (event,) = _calls(reader, session["id"])
+        assert event["model"] == "gpt-4o-mini"
+        tokens = (event["promptTokens"], event["completionTokens"])
+        assert tokens == EXPECTED_README_TOKENS
+        assert event["estimatedCost"] == pytest.approx(
+            tokens[0] * MINI_IN + tokens[1] * MINI_OUT, rel=1e-9
+        )
