@@ -1,8 +1,9 @@
 """``first_call_ms`` and ``cpu_us_per_event``: what tracking costs a process.
 
 ``first_call_ms``: the first ``sentrial.begin()`` of a fresh process (the
-engine starts; httpx and the generated client are imported on the delivery
-thread, not the caller's), median over fresh processes, against the same
+engine starts; httpx and the generated client were imported by
+``configure()``, on the caller's thread: a library of the app must never find
+them half-imported by ours), median over fresh processes, against the same
 process's first direct ``httpx.post`` (import included: what the published
 SDK's first call costs at least).
 

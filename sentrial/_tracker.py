@@ -50,6 +50,12 @@ class Tracker:
         self._plain = self._mask is None and self._redact is None
         # Sees every operation too (LangfuseIntegration: SentrialClient(langfuse=...))
         self.mirror: Any = None
+        if self._sends:
+            # httpx is imported here, on the caller's thread, not by the delivery
+            # thread: a module another thread is still importing already stands in
+            # sys.modules, and libraries that look there (openai's client checks
+            # sys.modules["httpx"]) then fail on it, "partially initialized module".
+            from ._delivery import _transport  # noqa: F401
 
     @property
     def delivery(self) -> Delivery:

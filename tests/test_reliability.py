@@ -552,3 +552,49 @@ def test_an_operation_that_cannot_be_encoded_is_isolated(
     assert _stored_ns(reader, sid) == list(range(10))
     (entry,) = _dead_letters(client)
     assert entry["reason"] == "internal_error" and entry["op"][2]["id"] == "'evt_broken'"
+
+
+_PEEKS_AT_HTTPX = """
+import sys, threading, time
+import sentrial
+client = sentrial.SentrialClient(api_key=sys.argv[3], api_url=sys.argv[1], spool_dir=sys.argv[2])
+# The host app from here on: its libraries may look at sys.modules["httpx"] at any
+# moment (openai's client does, to accept that module's Response type too).
+seen = set()
+def peek():
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        module = sys.modules.get("httpx")
+        seen.add("absent" if module is None else
+                 "complete" if hasattr(module, "Response") else "half-imported")
+peeker = threading.Thread(target=peek)
+peeker.start()
+client.track_tool_call(client.create_session("s", "peek", "u"), "search", {"q": 1})
+peeker.join()
+print(sorted(seen), client.flush(10))
+client.shutdown(5)
+"""
+
+
+def test_the_delivery_thread_never_half_imports_httpx_under_the_app(
+    sentrial_server: LocalServer, tmp_path: Path
+) -> None:
+    """A library of the host app looking at sys.modules["httpx"] never finds it
+    half-imported by our delivery thread (reproduced with AutoGen's OpenAI
+    client: "partially initialized module 'httpx' has no attribute 'Response'"):
+    the client imports it on the caller's thread when it is made."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _PEEKS_AT_HTTPX,
+            sentrial_server.url,
+            str(tmp_path),
+            sentrial_server.api_key,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert out.split() == ["['complete']", "True"]
