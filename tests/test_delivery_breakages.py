@@ -125,6 +125,33 @@ def test_shutdown_keeps_what_it_could_not_send_on_disk(
     assert not list(tmp_path.rglob("*.spool"))
 
 
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_quick_shutdown_keeps_the_batch_being_handed_over(
+    sentrial_server: LocalServer, reader: Reader, tmp_path: Path, attempt: int
+) -> None:
+    # The sender is stuck in a request with one batch, the next waits in the
+    # hand-off, and the delivery thread holds a third, retrying the hand-off
+    # every 0.1 s. A shutdown shorter than that must still keep the third on
+    # disk (it once went nowhere: neither queued, nor handed over, nor sent).
+    with FaultProxy(sentrial_server.url, {"stall": 1}, stall_seconds=30) as proxy:
+        client = _client(
+            proxy.url, sentrial_server.api_key, tmp_path, request_timeout=5, batch_size=20
+        )
+        sid = client.create_session("s", "agent", "u")
+        for n in range(99):
+            client.track_tool_call(sid, "step", {"n": n}, {})
+        time.sleep(0.3)  # the three batches are where the comment says
+        client.shutdown(timeout=0.05)
+        stats = client.stats()
+    assert stats["tracked"] == 100 and stats["spooled"] == 100 and stats["dropped"] == {}
+    again = _client(proxy.url, sentrial_server.api_key, tmp_path)
+    with FaultProxy(sentrial_server.url, {"ok": 1}, port=proxy.port):
+        again.create_session("trigger", "agent", "u")
+        assert again.flush(30), again.stats()
+        again.shutdown(2)
+    assert _event_ns(reader, sid) == list(range(99))
+
+
 def test_replay_of_operations_the_server_already_stored_adds_nothing(
     sentrial_server: LocalServer, reader: Reader, tmp_path: Path
 ) -> None:

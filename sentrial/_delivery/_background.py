@@ -381,9 +381,9 @@ class BackgroundDelivery:
                     self._insure_in_flight()
                 self._flush_spool()  # within flush_interval or so, spooled is on disk
                 if self._stopping.is_set():  # give it back, before newer ones
-                    self._queue.extendleft(reversed(batch))
-                    self._holding = None
-                    with self._lock:
+                    with self._lock:  # shutdown() sees it held or queued, not both
+                        self._queue.extendleft(reversed(batch))
+                        self._holding = None
                         self._batches -= 1
                     return False
 
@@ -613,7 +613,9 @@ class BackgroundDelivery:
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
             return min(retry_after, RETRY_AFTER_CAP)
-        return self._random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+        # The exponent is bounded: past attempt ~1030 (hours of outage) 2**attempt
+        # no longer fits a float, and the OverflowError dead-lettered the batch.
+        return self._random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2 ** min(attempt, 16)))
 
     def _sleep(self, seconds: float) -> bool:
         """Wait unless stopping; False means give up now."""
@@ -710,23 +712,34 @@ class BackgroundDelivery:
             if thread is not None:
                 thread.join(left() / 2)
         # In order: what the lanes hold, the sender's batch, what it gave up
-        # on, the encoded batch waiting for it, then the queue. All of it is
-        # older than what was spooled before: a fresh segment sorts first.
+        # on, the encoded batch waiting for it, the batch being handed over,
+        # then the queue. All of it is older than what was spooled before: a
+        # fresh segment sorts first.
         leftover = self._lanes.stop(left() / 2) if self._ready else []
+        collected: list[list[Operation]] = []
         current = self._current
         if self._sender is not None and self._sender.is_alive() and current:
             # Stuck in a request: keep a copy on disk; if that request does
             # succeed after all, the replay is an idempotent repeat.
-            leftover.extend(current)
-        leftover.extend(self._unsent)
+            collected.append(current)
+        collected.append(self._unsent)
         self._unsent = []
         while self._ready:
             try:
-                leftover.extend(self._handoff.get_nowait()[0])
+                collected.append(self._handoff.get_nowait()[0])
             except queue.Empty:
                 break
-        leftover.extend(self._queue)
-        self._queue.clear()
+        with self._lock:
+            # A batch the delivery thread took and is still handing over (it
+            # notices the stop at its next try, 0.1 s at most): neither queued
+            # nor with the sender, it would be nowhere.
+            holding = self._holding
+            if holding is not None and all(holding is not batch for batch in collected):
+                collected.append(holding)
+            for batch in collected:
+                leftover.extend(batch)
+            leftover.extend(self._queue)
+            self._queue.clear()
         if leftover:
             self._to_spool(leftover, fresh=True)
             self._settled(leftover)  # saved again: the segments they came from can go
