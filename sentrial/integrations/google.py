@@ -122,6 +122,13 @@ def _patch_legacy(model: Any, target: Target) -> None:
             logger.debug("sentrial: observing a legacy Gemini stream failed", exc_info=True)
         _record_response(call, result)
 
+    def settle(call: Call, result: Any, kwargs: dict[str, Any], *, is_async: bool) -> None:
+        """Record a returned response now, a stream once it has been iterated."""
+        if kwargs.get("stream"):
+            observe_stream(result, call, is_async=is_async)
+        else:
+            _record_response(call, result)
+
     original = getattr(model, "generate_content", None)
     if original is not None and not getattr(original, _MARK, False):
 
@@ -135,10 +142,7 @@ def _patch_legacy(model: Any, target: Target) -> None:
             except BaseException as exc:
                 call.record(error=exc)
                 raise
-            if kwargs.get("stream"):
-                observe_stream(result, call, is_async=False)
-            else:
-                _record_response(call, result)
+            settle(call, result, kwargs, is_async=False)
             return result
 
         setattr(wrapper, _MARK, True)
@@ -157,10 +161,7 @@ def _patch_legacy(model: Any, target: Target) -> None:
             except BaseException as exc:
                 call.record(error=exc)
                 raise
-            if kwargs.get("stream"):
-                observe_stream(result, call, is_async=True)
-            else:
-                _record_response(call, result)
+            settle(call, result, kwargs, is_async=True)
             return result
 
         setattr(async_wrapper, _MARK, True)
