@@ -18,13 +18,18 @@ Kind = Literal["create_session", "create_event", "update_session"]
 class Operation:
     """One create-session, create-event or update-session, in call order."""
 
-    __slots__ = ("attempts", "fields", "kind", "segment", "session_id")
+    __slots__ = ("accepted_then", "attempts", "fields", "kind", "proofs", "segment", "session_id")
 
     def __init__(self, kind: Kind, session_id: str, fields: dict[str, Any]) -> None:
         self.kind = kind
         self.session_id = session_id
         self.fields = fields
         self.attempts = 0  # failed deliveries so far (not kept on disk)
+        # Failures after which the server had accepted other operations since
+        # the previous one (evidence that it is this one), and the count of
+        # accepted operations at its last failure. Neither is kept on disk.
+        self.proofs = 0
+        self.accepted_then = 0
         self.segment: Any = None  # the spool segment it was read from, until settled
 
     @property

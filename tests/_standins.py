@@ -70,7 +70,8 @@ class Behaviour:
     latency: float = 0.0
     # (status, Retry-After) answered to the first requests, one per entry
     faults: list[tuple[int, str | None]] = field(default_factory=list)
-    poison: bytes | None = None  # a body containing it is answered 500, every time
+    poison: bytes | None = None  # a body containing it is answered poison_status, every time
+    poison_status: int = 500
 
 
 class StandIn:
@@ -188,7 +189,7 @@ class StandIn:
                 response.headers["Retry-After"] = retry_after
             return response
         if b.poison is not None and b.poison in raw:
-            return answer(500, {"error": "Internal Server Error", "message": "poison"})
+            return answer(b.poison_status, {"error": "Failing", "message": "poison"})
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:

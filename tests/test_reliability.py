@@ -97,6 +97,52 @@ def test_poison_operation_on_a_plain_server_blocks_only_its_session(tmp_path: Pa
         assert ns == [e for e in range(5) if s * 5 + e != 7]
 
 
+def test_an_outage_behind_a_live_router_dead_letters_nothing(tmp_path: Path) -> None:
+    # The hosted API has no health check: its router answers 404 there while
+    # the backend is down and every operation gets a 503. That is an outage,
+    # not a poison operation: everything waits and goes through afterwards.
+    standin = StandIn(Behaviour(faults=[(503, "0")] * 40))
+    with serve_app(standin.app()) as url:
+        client = SentrialClient(api_key="k", api_url=url, spool_dir=str(tmp_path))
+        _sessions(client, 2, 3)
+        assert client.flush(60) is True, client.stats()
+        stats = client.stats()
+        client.shutdown(2)
+    assert standin.behaviour.faults == []  # all 40 were answered
+    assert stats["dead_lettered"] == {} and stats["dropped"] == {}
+    assert stats["sent"] == stats["tracked"] == 2 * 5
+    for session in standin.sessions.values():
+        assert session["status"] == "completed"
+        assert [e["toolInput"]["n"] for e in standin.events_of(session["id"])] == [0, 1, 2]
+
+
+def test_a_503_poison_is_told_from_an_outage_by_the_operations_that_pass(
+    tmp_path: Path,
+) -> None:
+    # One body is answered 503 every time by a server without a health check,
+    # while another session's operations keep going through between its
+    # tries: that is evidence against this operation, so it is dead-lettered.
+    standin = StandIn(Behaviour(poison=b"POISON", poison_status=503))
+    with serve_app(standin.app()) as url:
+        client = SentrialClient(api_key="k", api_url=url, spool_dir=str(tmp_path))
+        _sessions(client, 1, 3, poison_at=1)
+        busy = client.create_session("busy", "agent", "u")
+        n = 0
+        while not client.stats()["dead_lettered"] and n < 2000:
+            client.track_tool_call(busy, "step", {"n": n}, {})
+            n += 1
+            time.sleep(0.01)
+        client.complete_session(busy)
+        assert client.flush(30) is False  # the poison operation is not delivered
+        stats = client.stats()
+        client.shutdown(2)
+    assert stats["dead_lettered"] == {"poison_503": 1} and stats["dropped"] == {}
+    assert stats["sent"] == stats["tracked"] - 1
+    by_name = {session["name"]: session for session in standin.sessions.values()}
+    assert [e["toolInput"]["n"] for e in standin.events_of(by_name["s0"]["id"])] == [0, 2]
+    assert len(standin.events_of(by_name["busy"]["id"])) == n
+
+
 def test_dead_letters_can_be_sent_again(
     sentrial_server: LocalServer, reader: Reader, tmp_path: Path
 ) -> None:

@@ -153,6 +153,7 @@ class BackgroundDelivery:
         self._idle = threading.Event()
         self._spooling = False
         self._current: list[Operation] | None = None  # the batch being sent
+        self._accepted = 0  # operations the server accepted (see _server_answers)
         # The last batch taken from the memory queue (set under _lock, so a
         # spill always sees it: see _insure_in_flight).
         self._holding: list[Operation] | None = None
@@ -468,6 +469,7 @@ class BackgroundDelivery:
         lanes of a server without batches); returns what is left only when
         asked to stop while the API keeps failing."""
         attempt = 0
+        proofs = accepted_then = 0
         while ops:
             try:
                 caps = self._caps.get(self._transport.probe)
@@ -504,10 +506,11 @@ class BackgroundDelivery:
                 self._fail(ops, "internal_error", f"{type(exc).__name__}: {exc}")
                 return []
             attempt += 1
+            proofs, accepted_then = self._proofs(attempt, proofs, accepted_then)
             self._note_retry(error)
             if error.splits and len(ops) > 1 and attempt >= SPLIT_AFTER:
                 return self._deliver_halves(ops)
-            if len(ops) == 1 and attempt >= POISON_ATTEMPTS and self._is_poison(error):
+            if len(ops) == 1 and attempt >= POISON_ATTEMPTS and self._is_poison(error, proofs):
                 self._fail(ops, f"poison_{error.status_code}", str(error))
                 return []
             if not self._sleep(self._backoff(attempt, error.retry_after)):
@@ -521,18 +524,32 @@ class BackgroundDelivery:
             return left + ops[half:]
         return self._deliver(ops[half:])
 
-    def _is_poison(self, error: RetryableError) -> bool:
+    def _is_poison(self, error: RetryableError, proofs: int) -> bool:
         """After POISON_ATTEMPTS failures of one operation: is it the operation
         (the server answers other requests) or the server (down)? A poison
         operation goes to the dead-letter file."""
-        return error.status_code is not None and self._server_answers()
+        status = error.status_code
+        return status is not None and self._server_answers(status, proofs)
 
-    def _server_answers(self) -> bool:
+    def _server_answers(self, status: int, proofs: int) -> bool:
+        """Its health check answers. A server without one (the hosted API
+        documents none) answers if the error is its own 500 (this body broke
+        it), or if it accepted other operations between this one's failures at
+        least twice (once can be the end of an outage, raced by another lane).
+        So an outage behind a live router (502/503/504 to every operation, 404
+        to the health path) dead-letters nothing."""
         try:
-            self._transport.probe()
+            if self._transport.has_health():
+                return True
         except RetryableError:
             return False
-        return True
+        return status == 500 or proofs >= 2
+
+    def _proofs(self, attempts: int, proofs: int, accepted_then: int) -> tuple[int, int]:
+        """After a failure: (proofs, accepted_then) updated (see Operation)."""
+        if attempts > 1 and self._accepted > accepted_then:
+            proofs += 1
+        return proofs, self._accepted
 
     def _batch_still_advertised(self) -> bool:
         """Asked after a 404/405 from the batch endpoint: is it a plain server,
@@ -567,7 +584,8 @@ class BackgroundDelivery:
             result = self._transport.send_one(op, self._ids.get(op.session_id), caps)
         except RetryableError as exc:
             op.attempts += 1
-            if op.attempts >= POISON_ATTEMPTS and exc.splits and self._is_poison(exc):
+            op.proofs, op.accepted_then = self._proofs(op.attempts, op.proofs, op.accepted_then)
+            if op.attempts >= POISON_ATTEMPTS and exc.splits and self._is_poison(exc, op.proofs):
                 self._fail([op], f"poison_{exc.status_code}", str(exc))
                 return
             raise
@@ -589,6 +607,7 @@ class BackgroundDelivery:
             verdict = for_status(result.status)
             if verdict.action == Action.OK:
                 self.counters.add_sent()
+                self._accepted += 1
                 if op.kind == "create_session" and result.server_id not in (None, op.session_id):
                     self._ids.remember(op.session_id, str(result.server_id))
             elif verdict.action == Action.RETRY or (

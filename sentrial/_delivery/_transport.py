@@ -154,12 +154,21 @@ class Transport:
         server, 401, HTML) means none; network trouble, 429 and 5xx raise
         RetryableError: nothing can be concluded from them.
         """
-        response = self._post(self._request(get_health))
-        if response.status_code in RETRYABLE_STATUSES:
-            raise_for_status(response)
+        response = self._health()
         if not is_success(response.status_code):
             return PLAIN
         return from_health(_json_body(response))
+
+    def has_health(self) -> bool:
+        """Whether ``GET /api/sdk/health`` answers 2xx (False: the server has
+        no such check, a plain server's 404); RetryableError when it is down."""
+        return is_success(self._health().status_code)
+
+    def _health(self) -> httpx.Response:
+        response = self._post(self._request(get_health))
+        if response.status_code in RETRYABLE_STATUSES:
+            raise_for_status(response)
+        return response
 
     def pii_config(self) -> dict[str, Any] | None:
         """The server's PII settings (``GET /api/sdk/pii-config``), or None when
