@@ -20,7 +20,7 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -229,60 +229,63 @@ def test_autogen_team_with_a_tool(autogen: tuple[dict[str, Any], Reader]) -> Non
     assert usage["tool_calls"] == 1 and usage["estimated_cost"] == pytest.approx(cost, rel=1e-9)
 
 
-def test_readme_block_for_the_legacy_sdk(legacy_python: str, tmp_path: Path) -> None:
-    """README's ``python legacy`` block, as written, in the legacy venv."""
-    (code,) = [block for block in _readme_legacy_blocks() if "google.generativeai" in block]
-    with LocalServer(":memory:") as server, llm_stand_in(set_environment=False) as llm:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRIAL_", "GEMINI_"))}
-        env |= {
-            "SENTRIAL_API_URL": server.url,
-            "SENTRIAL_API_KEY": server.api_key,
-            "SENTRIAL_SPOOL_DIR": str(tmp_path),
-            "SENTRIAL_FAIL_SILENTLY": "false",
-            "GEMINI_API_KEY": "readme-key",
-            "GEMINI_ENDPOINT": llm,
-        }
-        done = subprocess.run(
-            [legacy_python, "-c", code], env=env, capture_output=True, text=True, timeout=120
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        reader = Reader(server)
-        (session,) = reader.sessions()
-        assert session["agentName"] == "legacy-gemini" and session["status"] == "completed"
-        assert session["assistantOutput"] == ANSWER
-        (event,) = _calls(reader, session["id"])
-        assert _tokens(event) == (3, 18, 0)  # "password reset?" is 3 tokens
-        assert session["estimatedCost"] == pytest.approx(3 * GEMINI_IN + 18 * GEMINI_OUT, rel=1e-9)
-
-
 def _readme_legacy_blocks() -> list[str]:
     return re.findall(r"^```python legacy\n(.*?)^```", README.read_text(), re.S | re.M)
 
 
-def test_readme_block_for_autogen(legacy_python: str, tmp_path: Path) -> None:
-    """README's AutoGen block, as written, in the legacy venv: one model reply."""
-    (code,) = [block for block in _readme_legacy_blocks() if "autogen_agentchat" in block]
+def _run_readme_block(
+    python: str, marker: str, tmp: Path, llm_env: Callable[[str], dict[str, str]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """README's ``python legacy`` block holding ``marker``, as written, in the
+    legacy venv against a fresh server and the stand-in (``llm_env(url)``
+    points the framework at it): its one session and that session's events."""
+    (code,) = [block for block in _readme_legacy_blocks() if marker in block]
     with LocalServer(":memory:") as server, llm_stand_in(set_environment=False) as llm:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRIAL_", "OPENAI_"))}
+        extra = llm_env(llm)
+        prefixes = ("SENTRIAL_", *{name.split("_")[0] + "_" for name in extra})
+        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
         env |= {
             "SENTRIAL_API_URL": server.url,
             "SENTRIAL_API_KEY": server.api_key,
-            "SENTRIAL_SPOOL_DIR": str(tmp_path),
+            "SENTRIAL_SPOOL_DIR": str(tmp),
             "SENTRIAL_FAIL_SILENTLY": "false",
-            "OPENAI_API_KEY": "sk-readme",
-            "OPENAI_BASE_URL": llm + "/v1",
+            **extra,
         }
         done = subprocess.run(
-            [legacy_python, "-c", code], env=env, capture_output=True, text=True, timeout=120
+            [python, "-c", code], env=env, capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 0, done.stderr[-3000:]
         reader = Reader(server)
         (session,) = reader.sessions()
-        assert (session["agentName"], session["status"]) == ("autogen-team", "completed")
-        (event,) = _calls(reader, session["id"])
-        assert event["model"] == "gpt-4o-mini"
-        tokens = (event["promptTokens"], event["completionTokens"])
-        assert tokens == EXPECTED_README_TOKENS
-        assert event["estimatedCost"] == pytest.approx(
-            tokens[0] * MINI_IN + tokens[1] * MINI_OUT, rel=1e-9
-        )
+        return session, _calls(reader, session["id"])
+
+
+def test_readme_block_for_the_legacy_sdk(legacy_python: str, tmp_path: Path) -> None:
+    """README's legacy Gemini block: one generate_content."""
+    session, (event,) = _run_readme_block(
+        legacy_python,
+        "google.generativeai",
+        tmp_path,
+        lambda llm: {"GEMINI_API_KEY": "readme-key", "GEMINI_ENDPOINT": llm},
+    )
+    assert session["agentName"] == "legacy-gemini" and session["status"] == "completed"
+    assert session["assistantOutput"] == ANSWER
+    assert _tokens(event) == (3, 18, 0)  # "password reset?" is 3 tokens
+    assert session["estimatedCost"] == pytest.approx(3 * GEMINI_IN + 18 * GEMINI_OUT, rel=1e-9)
+
+
+def test_readme_block_for_autogen(legacy_python: str, tmp_path: Path) -> None:
+    """README's AutoGen block: one model reply."""
+    session, (event,) = _run_readme_block(
+        legacy_python,
+        "autogen_agentchat",
+        tmp_path,
+        lambda llm: {"OPENAI_API_KEY": "sk-readme", "OPENAI_BASE_URL": llm + "/v1"},
+    )
+    assert (session["agentName"], session["status"]) == ("autogen-team", "completed")
+    assert event["model"] == "gpt-4o-mini"
+    tokens = (event["promptTokens"], event["completionTokens"])
+    assert tokens == EXPECTED_README_TOKENS
+    assert event["estimatedCost"] == pytest.approx(
+        tokens[0] * MINI_IN + tokens[1] * MINI_OUT, rel=1e-9
+    )
