@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from .._client import SentrialClient
@@ -122,50 +123,16 @@ def _patch_legacy(model: Any, target: Target) -> None:
             logger.debug("sentrial: observing a legacy Gemini stream failed", exc_info=True)
         _record_response(call, result)
 
-    def settle(call: Call, result: Any, kwargs: dict[str, Any], *, is_async: bool) -> None:
+    def settle(call: Call, result: Any, kwargs: dict[str, Any], is_async: bool) -> Any:
         """Record a returned response now, a stream once it has been iterated."""
         if kwargs.get("stream"):
             observe_stream(result, call, is_async=is_async)
         else:
             _record_response(call, result)
+        return result
 
-    original = getattr(model, "generate_content", None)
-    if original is not None and not getattr(original, _MARK, False):
-
-        @functools.wraps(original)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            call = begin(args, kwargs)
-            if call is None:
-                return original(*args, **kwargs)
-            try:
-                result = original(*args, **kwargs)
-            except BaseException as exc:
-                call.record(error=exc)
-                raise
-            settle(call, result, kwargs, is_async=False)
-            return result
-
-        setattr(wrapper, _MARK, True)
-        model.generate_content = wrapper
-
-    original_async = getattr(model, "generate_content_async", None)
-    if original_async is not None and not getattr(original_async, _MARK, False):
-
-        @functools.wraps(original_async)
-        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            call = begin(args, kwargs)
-            if call is None:
-                return await original_async(*args, **kwargs)
-            try:
-                result = await original_async(*args, **kwargs)
-            except BaseException as exc:
-                call.record(error=exc)
-                raise
-            settle(call, result, kwargs, is_async=True)
-            return result
-
-        setattr(async_wrapper, _MARK, True)
-        model.generate_content_async = async_wrapper
+    _patch(model, "generate_content", begin, settle)
+    _patch(model, "generate_content_async", begin, settle)
 
 
 def _legacy_input(contents: Any, system: Any) -> Any:
@@ -209,21 +176,39 @@ def _model_name(model: Any) -> str:
 
 
 def _patch_genai(resource: Any, name: str, target: Target, *, stream: bool) -> None:
-    original = getattr(resource, name, None)
-    if original is None or getattr(original, _MARK, False):
-        return
-    is_async = inspect.iscoroutinefunction(original)
-
-    def begin(kwargs: dict[str, Any]) -> Call | None:
+    def begin(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Call | None:
         return start(
             target, _model_name(kwargs.get("model")), _input(kwargs.get("contents"), kwargs)
         )
 
-    if is_async:
+    def settle(call: Call, result: Any, kwargs: dict[str, Any], is_async: bool) -> Any:
+        if stream:
+            observe = observe_async_iterator if is_async else observe_iterator
+            return observe(result, call, _stream_summary)
+        _record_response(call, result)
+        return result
+
+    _patch(resource, name, begin, settle)
+
+
+Begin = Callable[[tuple[Any, ...], dict[str, Any]], Call | None]
+Settle = Callable[[Call, Any, dict[str, Any], bool], Any]
+
+
+def _patch(owner: Any, name: str, begin: Begin, settle: Settle) -> None:
+    """Replace ``owner.<name>`` (sync or async) by a wrapper that records each
+    call: ``begin(args, kwargs)`` starts the record (None: not tracked), an
+    exception is recorded and re-raised, and ``settle(call, result, kwargs,
+    is_async)`` records the result and returns what the caller gets."""
+    original = getattr(owner, name, None)
+    if original is None or getattr(original, _MARK, False):
+        return
+    wrapper: Callable[..., Any]
+    if inspect.iscoroutinefunction(original):
 
         @functools.wraps(original)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            call = begin(kwargs)
+            call = begin(args, kwargs)
             if call is None:
                 return await original(*args, **kwargs)
             try:
@@ -231,32 +216,26 @@ def _patch_genai(resource: Any, name: str, target: Target, *, stream: bool) -> N
             except BaseException as exc:
                 call.record(error=exc)
                 raise
-            if stream:
-                return observe_async_iterator(result, call, _stream_summary)
-            _record_response(call, result)
-            return result
+            return settle(call, result, kwargs, True)
 
-        setattr(async_wrapper, _MARK, True)
-        setattr(resource, name, async_wrapper)
-        return
+        wrapper = async_wrapper
+    else:
 
-    @functools.wraps(original)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        call = begin(kwargs)
-        if call is None:
-            return original(*args, **kwargs)
-        try:
-            result = original(*args, **kwargs)
-        except BaseException as exc:
-            call.record(error=exc)
-            raise
-        if stream:
-            return observe_iterator(result, call, _stream_summary)
-        _record_response(call, result)
-        return result
+        @functools.wraps(original)
+        def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+            call = begin(args, kwargs)
+            if call is None:
+                return original(*args, **kwargs)
+            try:
+                result = original(*args, **kwargs)
+            except BaseException as exc:
+                call.record(error=exc)
+                raise
+            return settle(call, result, kwargs, False)
 
+        wrapper = sync_wrapper
     setattr(wrapper, _MARK, True)
-    setattr(resource, name, wrapper)
+    setattr(owner, name, wrapper)
 
 
 def _record_response(call: Call, result: Any) -> None:
