@@ -12,6 +12,7 @@ exit status 2; nothing starts listening before every option checked out.
 from __future__ import annotations
 
 import argparse
+import gc
 import ipaddress
 import sys
 from collections.abc import Sequence
@@ -132,6 +133,10 @@ def serve(args: argparse.Namespace) -> int:
     # to the event loop every millisecond (default 5), so health and small
     # requests never wait long behind them. This process serves and does nothing else.
     sys.setswitchinterval(0.001)
+    # What startup built (the spec, the app, the modules) lives as long as the
+    # process: out of the collector's sight, a collection no longer rescans it
+    # each time a large batch's parsed JSON triggers one (~1 ms per batch).
+    gc.freeze()
     server.start()
     try:
         while server.is_running():
