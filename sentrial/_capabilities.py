@@ -55,7 +55,10 @@ class Capabilities:
 
     def __init__(self, names: frozenset[str] = frozenset()) -> None:
         self.names = names
-        self.batch = BATCH in names
+        # A batch names sessions by the ids the client chose: without
+        # client_ids, an event sent with its session's create would name no
+        # session on the server. Such a server is sent one request per operation.
+        self.batch = BATCH in names and CLIENT_IDS in names
         # every extension the SDK can use: requests go out unchanged
         self.full = names >= ALL - {READS}
 

@@ -72,6 +72,9 @@ class Behaviour:
     faults: list[tuple[int, str | None]] = field(default_factory=list)
     poison: bytes | None = None  # a body containing it is answered poison_status, every time
     poison_status: int = 500
+    # POST /api/sdk/batch (our format) with ids of its own: a server may
+    # advertise "batch" without "client_ids"
+    batch: bool = False
 
 
 class StandIn:
@@ -173,6 +176,15 @@ class StandIn:
                     }
                 )
 
+        async def batch(request: Request) -> Response:
+            raw = await request.body()
+            with self._lock:
+                answered = self._batch(raw)
+                self.requests.append(("POST", "/api/sdk/batch", raw, time.monotonic(), 200))
+            return JSONResponse(answered)
+
+        if self.behaviour.batch:
+            routes.append(Route("/api/sdk/batch", batch, methods=["POST"]))
         routes.append(Route("/_standin/dump", dump))
         if self.behaviour.health is not None:
             health = self.behaviour.health
@@ -198,24 +210,43 @@ class StandIn:
         on = "event" if path == "/api/sdk/events" else "session"
         if request.method == "PATCH":
             on = "update"
+        return answer(*self._store(on, body, request.path_params.get("id")))
+
+    def _store(self, on: str, body: Any, sid: str | None) -> tuple[int, Any]:
+        """Check and store one operation: the status and body to answer."""
+        b = self.behaviour
         problem = self._check(on, body)
         if problem is not None:
             self.rejections.append(problem)
-            return answer(400, {"error": "Bad Request", "message": problem})
+            return 400, {"error": "Bad Request", "message": problem}
         if on == "session":
             self._counter += 1
             sid = f"srv-{self._counter}"  # not even our id format
             self.sessions[sid] = {**body, "id": sid, "status": "active"}
-            return answer(b.create_status, self._record(on, self.sessions[sid]))
+            return b.create_status, self._record(on, self.sessions[sid])
         if on == "update":
-            sid = request.path_params["id"]
             if sid not in self.sessions:
-                return answer(404, {"error": "Not Found", "message": f"session {sid}"})
+                return 404, {"error": "Not Found", "message": f"session {sid}"}
             self.sessions[sid].update(body)
-            return answer(b.update_status, self._record(on, self.sessions[sid]))
+            return b.update_status, self._record(on, self.sessions[sid])
         if body.get("sessionId") not in self.sessions:
-            return answer(404, {"error": "Not Found", "message": "session"})
+            return 404, {"error": "Not Found", "message": "session"}
         self._counter += 1
         event = {**body, "id": f"ev-{self._counter}"}
         self.events.append(event)
-        return answer(b.event_status, self._record(on, event))
+        return b.event_status, self._record(on, event)
+
+    def _batch(self, raw: bytes) -> dict[str, Any]:
+        """Our batch format, with this server's own ids: a client's session id
+        in a createEvent names no session here (404), as on any such server."""
+        on = {"createSession": "session", "updateSession": "update", "createEvent": "event"}
+        results = []
+        for index, op in enumerate(orjson.loads(raw)["operations"]):
+            status, payload = self._store(on[op["op"]], op["body"], op.get("sessionId"))
+            result: dict[str, Any] = {"index": index, "status": status}
+            if status < 300:
+                result["id"] = payload.get("id") if isinstance(payload, dict) else None
+            else:
+                result["message"] = payload["message"]
+            results.append(result)
+        return {"results": results}

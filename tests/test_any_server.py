@@ -40,6 +40,11 @@ BEHAVIOURS = {
     "health_with_unknown_capabilities": Behaviour(
         health={"status": "ok", "capabilities": ["teleport", 7]}
     ),
+    # batches reference sessions by the client's ids, which this server does
+    # not take: it must get one request per operation, as a plain server
+    "batch_without_client_ids": Behaviour(
+        health={"status": "ok", "capabilities": ["batch"]}, batch=True
+    ),
 }
 
 SESSIONS = 3
