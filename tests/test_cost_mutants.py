@@ -608,6 +608,17 @@ def test_an_llm_call_without_cost_gets_its_cost() -> None:
     }
 
 
+def test_an_llm_call_without_token_counts_has_an_unknown_cost_not_zero() -> None:
+    # A response without usage: the call was not free, its cost is unknown.
+    rollup = Rollup()
+    event = _event(rollup, "s", event_type="llm_call", model="gpt-4o", provider="openai")
+    assert "estimated_cost" not in event
+    assert llm_cost({"model": "gpt-4o", "prompt_tokens": None, "completion_tokens": None}) is None
+    assert llm_cost({"model": "gpt-4o", "completion_tokens": M}) == 10.0  # one count is enough
+    assert llm_cost({"model": "gpt-4o", "prompt_tokens": 0}) == 0.0  # a count of 0 is known
+    assert _update(rollup, "s") == {}
+
+
 def test_a_given_cost_is_kept_and_other_events_get_none() -> None:
     rollup = Rollup()
     kept = _event(

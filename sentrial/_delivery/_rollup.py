@@ -88,6 +88,8 @@ def llm_cost(fields: dict[str, Any]) -> float | None:
     model = fields.get("model")
     if not isinstance(model, str) or not model:
         return None
+    if fields.get("prompt_tokens") is None and fields.get("completion_tokens") is None:
+        return None  # a response without usage: not free, unknown (cached counts are in prompt)
     try:
         from ..cost import calculate_cost
 
