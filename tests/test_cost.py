@@ -171,13 +171,15 @@ def test_impossible_token_counts_cost_nothing_and_say_why(
 
 
 def test_usage_shapes_are_told_apart() -> None:
-    # OpenAI responses: either details object marks it (cached tokens are a part of input)
+    # OpenAI responses: either details object marks it (cached tokens are a part
+    # of input), whatever Anthropic's cache keys beside it say
     assert usage_from(
         {
             "usage": {
                 "input_tokens": 10,
                 "output_tokens": 5,
                 "input_tokens_details": {"cached_tokens": 4},
+                "cache_creation_input_tokens": 100,
             }
         }
     ) == TokenUsage(input_tokens=10, output_tokens=5, cached_input_tokens=4)
@@ -187,6 +189,7 @@ def test_usage_shapes_are_told_apart() -> None:
                 "input_tokens": 10,
                 "output_tokens": 5,
                 "output_tokens_details": {"reasoning_tokens": 2},
+                "cache_read_input_tokens": 100,
             }
         }
     ) == TokenUsage(input_tokens=10, output_tokens=5, reasoning_tokens=2)

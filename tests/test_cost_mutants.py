@@ -245,29 +245,6 @@ def test_openai_responses_usage(response: Any) -> None:
     )
 
 
-def test_openai_responses_usage_with_one_details_object() -> None:
-    assert usage_from(
-        {
-            "usage": {
-                "input_tokens": 10,
-                "output_tokens": 5,
-                "input_tokens_details": {"cached_tokens": 4},
-                "cache_creation_input_tokens": 100,
-            }
-        }
-    ) == TokenUsage(input_tokens=10, output_tokens=5, cached_input_tokens=4)
-    assert usage_from(
-        {
-            "usage": {
-                "input_tokens": 10,
-                "output_tokens": 5,
-                "output_tokens_details": {"reasoning_tokens": 2},
-                "cache_read_input_tokens": 100,
-            }
-        }
-    ) == TokenUsage(input_tokens=10, output_tokens=5, reasoning_tokens=2)
-
-
 @pytest.mark.parametrize(
     "response",
     _both(
