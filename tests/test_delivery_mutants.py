@@ -12,6 +12,7 @@ what was sent is read from the proxy's log, never from a clock.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import threading
@@ -36,6 +37,9 @@ from .conftest import Reader
 
 BATCH = "POST /api/sdk/batch"
 HEALTH = "GET /api/sdk/health"
+# How long a test waits for the engine to get somewhere (it takes milliseconds;
+# a broken engine never does, and `make mutation` waits this long per mutant).
+WAIT = 3.0
 
 # An item's answer instead of forwarding it (None: forward), from its JSON.
 ItemRule = Callable[[dict[str, Any]], int | None]
@@ -71,6 +75,7 @@ class ScriptedProxy:
         self.on_request: RequestRule | None = None
         self.on_item: ItemRule | None = None
         self.health: dict[str, Any] | None = None  # answered instead of the server's
+        self.stalling = False  # batches wait, unanswered, while it is set
         self.url = ""  # once serving
         self._lock = threading.Lock()
 
@@ -78,6 +83,7 @@ class ScriptedProxy:
         with self._lock:
             self.seen = []
         self.on_request = self.on_item = self.health = None
+        self.stalling = False
 
     def batches(self) -> list[list[str]]:
         return [s.names() for s in self.seen if s.route == BATCH]
@@ -96,6 +102,8 @@ class ScriptedProxy:
         async def handle(request: Request) -> Response:
             raw = await request.body()
             route = f"{request.method} {request.url.path}"
+            while self.stalling and route == BATCH:
+                await asyncio.sleep(0.01)
             ops = orjson.loads(raw)["operations"] if route == BATCH else []
             status, headers, content = await self._answer(client, request, route, raw, ops)
             with self._lock:
@@ -223,6 +231,9 @@ def test_the_random_backoff_doubles_from_a_quarter_second_up_to_thirty(
     )
     engine = _engine(client)
     engine._setup()
+    # Its own source (not the host's global random), drawing from [0, 0.5) first.
+    assert type(engine._random) is random.Random
+    assert 0 <= engine._backoff(1, None) <= 0.5
     engine._random = random.Random(18)
     # Attempt 1100 comes after hours of outage: 2**1100 once overflowed a float
     # there, and the batch went to the dead-letter file as an internal error.
@@ -251,7 +262,7 @@ def test_an_item_answered_503_every_time_is_dead_lettered_on_its_fifth_attempt(
     proxy.on_item = lambda op: 503 if op["body"].get("toolName") == "poison" else None
     client = _client(proxy, sentrial_server, tmp_path)
     sid = _session(client, "s", ["a", "poison", "b"])
-    assert client.flush(5) is False  # one operation was not delivered
+    assert client.flush(WAIT) is False  # one operation was not delivered
     stats = client.stats()
     client.shutdown(2)
     assert proxy.batches() == [["s", "a", "poison", "b"]] + [["poison"]] * 4
@@ -273,7 +284,7 @@ def test_a_batch_answered_500_is_halved_until_the_poison_operation_is_alone(
     proxy.on_request = answer
     client = _client(proxy, sentrial_server, tmp_path)
     sid = _session(client, "s", ["a", "b", "c", "d", "poison", "f", "g"])
-    assert client.flush(5) is False
+    assert client.flush(WAIT) is False
     stats = client.stats()
     client.shutdown(2)
     everything = ["s", "a", "b", "c", "d", "poison", "f", "g"]
@@ -292,6 +303,9 @@ def test_a_batch_answered_500_is_halved_until_the_poison_operation_is_alone(
     # Every 500 is a retry; the 5th of the poison operation is one too.
     assert stats["retried"] == 11
     assert stats["sent"] == 7 and stats["dead_lettered"] == {"poison_500": 1}
+    assert [(d["reason"], d["message"]) for d in _dead_letters(tmp_path)] == [
+        ("poison_500", "HTTP 500: scripted")
+    ]
     assert _tools(reader, sid) == ["a", "b", "c", "d", "f", "g"]
     # Before the verdict the engine asked whether the server answers at all.
     routes = proxy.routes()
@@ -320,7 +334,7 @@ def test_a_poison_operation_waits_while_the_server_does_not_answer_at_all(
     proxy.on_request = answer
     client = _client(proxy, sentrial_server, tmp_path)
     sid = _session(client, "s", [])
-    assert client.flush(5) is True
+    assert client.flush(WAIT) is True
     stats = client.stats()
     client.shutdown(2)
     assert proxy.batches() == [["s"]] * 8
@@ -346,7 +360,7 @@ def test_a_create_retried_in_a_batch_takes_its_events_404_along(
     other = _session(client, "other", ["x"])
     sid = _session(client, "s", ["a", "b"])
     client.track_tool_call(other, "y", {}, {})
-    assert client.flush(5) is True, client.stats()
+    assert client.flush(WAIT) is True, client.stats()
     stats = client.stats()
     client.shutdown(2)
     assert proxy.batches() == [["other", "x", "s", "a", "b", "y"], ["s", "a", "b"]]
@@ -362,7 +376,7 @@ def test_an_event_of_an_unknown_session_is_rejected_404_alone(
     sid = _session(client, "s", ["a"])
     client.track_tool_call("00000000-0000-4000-8000-000000000000", "lost", {}, {})
     client.track_tool_call(sid, "b", {}, {})
-    assert client.flush(5) is False
+    assert client.flush(WAIT) is False
     stats = client.stats()
     client.shutdown(2)
     assert proxy.batches() == [["s", "a", "lost", "b"]]
@@ -391,9 +405,9 @@ def test_a_batch_answered_with_a_final_error_is_dead_lettered_whole(
     proxy.on_request = answer
     client = _client(proxy, sentrial_server, tmp_path)
     _session(client, f"doomed{status}", ["a", "b"])
-    assert client.flush(5) is False
+    assert client.flush(WAIT) is False
     sid = _session(client, f"fine{status}", ["c"])
-    assert client.flush(5) is True
+    assert client.flush(WAIT) is True
     stats = client.stats()
     client.shutdown(2)
     assert proxy.batches() == [[f"doomed{status}", "a", "b"], [f"fine{status}", "c"]]
@@ -416,7 +430,7 @@ def test_a_single_operation_answered_413_is_rejected_not_split(
     proxy.on_request = answer
     client = _client(proxy, sentrial_server, tmp_path, batch_size=1)
     sid = _session(client, "s", ["big", "small"])
-    assert client.flush(5) is False
+    assert client.flush(WAIT) is False
     stats = client.stats()
     client.shutdown(2)
     assert proxy.batches() == [["s"], ["big"], ["small"]]
@@ -437,7 +451,7 @@ def test_a_malformed_batch_answer_is_retried(
     proxy.on_request = answer
     client = _client(proxy, sentrial_server, tmp_path)
     sid = _session(client, "s", ["a"])
-    assert client.flush(5) is True
+    assert client.flush(WAIT) is True
     stats = client.stats()
     client.shutdown(2)
     assert proxy.batches() == [["s", "a"]] * 4
@@ -449,7 +463,11 @@ def test_a_malformed_batch_answer_is_retried(
 
 
 def test_a_404_from_the_batch_endpoint_of_a_server_that_still_advertises_it_is_retried(
-    proxy: ScriptedProxy, sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+    proxy: ScriptedProxy,
+    sentrial_server: LocalServer,
+    reader: Reader,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     answers = [404]
 
@@ -460,10 +478,14 @@ def test_a_404_from_the_batch_endpoint_of_a_server_that_still_advertises_it_is_r
 
     proxy.on_request = answer
     client = _client(proxy, sentrial_server, tmp_path)
-    sid = _session(client, "s", ["a"])
-    assert client.flush(5) is True
+    with caplog.at_level(logging.INFO, logger="sentrial"):
+        sid = _session(client, "s", ["a"])
+        assert client.flush(WAIT) is True
     stats = client.stats()
     client.shutdown(2)
+    assert [r.getMessage() for r in caplog.records] == [
+        "sentrial: will retry: batch endpoint: no batch endpoint"
+    ]
     assert proxy.routes() == [HEALTH, BATCH, HEALTH, BATCH]
     assert [s.status for s in proxy.seen] == [200, 404, 200, 200]
     assert stats["retried"] == 1 and stats["sent"] == 2
@@ -487,7 +509,7 @@ def test_a_404_from_the_batch_endpoint_of_a_server_that_no_longer_has_it_goes_pl
     client = _client(proxy, sentrial_server, tmp_path)
     with caplog.at_level(logging.INFO, logger="sentrial"):
         sid = _session(client, "s-of-a-plain-server", ["a"])
-        assert client.flush(5) is True
+        assert client.flush(WAIT) is True
     stats = client.stats()
     client.shutdown(2)
     assert proxy.routes() == [
@@ -524,7 +546,7 @@ def test_a_batch_404_while_the_server_cannot_be_asked_is_retried_as_batch(
     proxy.on_request = answer
     client = _client(proxy, sentrial_server, tmp_path)
     sid = _session(client, "s", ["a"])
-    assert client.flush(5) is True
+    assert client.flush(WAIT) is True
     stats = client.stats()
     client.shutdown(2)
     # The engine cannot tell, retries, and asks again first.
@@ -548,9 +570,13 @@ def test_stats_show_what_waits_where(
     )
     _session(client, "s", ["a", "b"])
     stats = client.stats()
+    engine = _engine(client)
+    engine._setup()
+    threads = [(t.name, t.daemon) for t in (engine._thread, engine._sender) if t is not None]
+    assert threads == [("sentrial-delivery", True), ("sentrial-sender", True)]
     assert (stats["tracked"], stats["queued"], stats["in_flight"], stats["sent"]) == (3, 3, 0, 0)
     assert (stats["spool_pending"], stats["spooled"], stats["retried"]) == (0, 0, 0)
-    assert client.flush(5) is True
+    assert client.flush(WAIT) is True
     stats = client.stats()
     assert (stats["queued"], stats["in_flight"], stats["sent"], stats["spooled"]) == (0, 0, 3, 0)
     assert client.shutdown(2) is True
@@ -607,7 +633,7 @@ def test_a_poison_operation_of_a_plain_server_is_dead_lettered_on_its_fifth_atte
     with serve_app(plain.app()) as url:
         client = _plain_client(url, tmp_path)
         sid = _session(client, "s", ["a", "poison", "b"])
-        assert client.flush(5) is False
+        assert client.flush(WAIT) is False
         stats = client.stats()
         client.shutdown(2)
     assert _requests(plain) == [("s", 200), ("a", 200), *[("poison", 500)] * 5, ("b", 200)]
@@ -626,7 +652,7 @@ def test_a_plain_server_answering_429_is_waited_for_however_long(tmp_path: Path)
     with serve_app(plain.app()) as url:
         client = _plain_client(url, tmp_path)
         _session(client, "s", ["a"])
-        assert client.flush(5) is True
+        assert client.flush(WAIT) is True
         stats = client.stats()
         client.shutdown(2)
     assert _requests(plain)[7:] == [("s", 200), ("a", 200)]
@@ -639,13 +665,14 @@ def test_a_plain_server_gets_the_extensions_it_advertises(tmp_path: Path) -> Non
     with serve_app(plain.app()) as url:
         client = _plain_client(url, tmp_path)
         sid = client.create_session("s", "agent", "u")
-        client.track_tool_call(sid, "a", {}, {}, token_count=3)
-        assert client.flush(5) is True
+        client.track_tool_call(sid, "a", {"q": 1}, {"r": [2]}, token_count=3)
+        assert client.flush(WAIT) is True
         client.shutdown(2)
     ((theirs, session),) = plain.sessions.items()
     assert "id" not in orjson.loads(plain.requests[0][2])
     (event,) = plain.events_of(theirs)
     assert event["toolName"] == "a" and event["tokenCount"] == 3
+    assert (event["toolInput"], event["toolOutput"]) == ({"q": 1}, {"r": [2]})
     # Client times as the generated models write them (ISO 8601, UTC).
     for when in (session["startedAt"], event["timestamp"]):
         assert isinstance(when, str) and when.endswith("+00:00"), when
@@ -682,7 +709,7 @@ def test_a_spool_left_on_disk_is_replayed_on_start_and_an_unreadable_line_set_as
     engine.start()  # started already: the same thread
     assert engine._thread is thread and thread is not None
     with caplog.at_level(logging.INFO, logger="sentrial"):
-        assert again.flush(5) is False  # the unreadable line was not delivered
+        assert again.flush(WAIT) is False  # the unreadable line was not delivered
     stats = again.stats()
     assert again.shutdown(2) is True
     assert (stats["tracked"], stats["replayed"], stats["sent"]) == (0, 3, 3)
@@ -819,7 +846,7 @@ def test_an_operation_that_cannot_be_encoded_is_isolated_and_dead_lettered(
     sid = _session(client, "s", ["a", "b"])
     _engine(client).submit(_odd(sid))
     client.track_tool_call(sid, "c", {}, {})
-    assert client.flush(5) is False
+    assert client.flush(WAIT) is False
     stats = client.stats()
     client.shutdown(2)
     # [s a b odd c] fails to encode: halves until "odd" is alone.
@@ -840,7 +867,7 @@ def test_an_operation_that_cannot_be_encoded_for_a_plain_server_costs_only_itsel
         sid = _session(client, "s", ["a"])
         _engine(client).submit(_odd(sid))
         client.track_tool_call(sid, "b", {}, {})
-        assert client.flush(5) is False
+        assert client.flush(WAIT) is False
         stats = client.stats()
         client.shutdown(2)
     assert _requests(plain) == [("s", 200), ("a", 200), ("b", 200)]
@@ -871,7 +898,7 @@ def _wait_for(condition: Callable[[], bool]) -> None:
     """Until the delivery threads got there (a step of the scenario, not a timing)."""
     import time
 
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + WAIT
     while not condition() and time.monotonic() < deadline:
         time.sleep(0.01)
 
@@ -921,7 +948,7 @@ def test_a_spill_copies_what_is_in_flight_to_disk_first(
         assert wait == (3, 2, 2)
     spilled = stats["spool_pending"]
     down = False
-    assert client.flush(5) is True, client.stats()
+    assert client.flush(WAIT) is True, client.stats()
     stats = client.stats()
     # Settled, the journal goes (not only at shutdown); the spill segment is
     # this process's own, kept open until shutdown.
@@ -972,10 +999,10 @@ def test_a_full_dead_letter_file_keeps_what_fits_and_the_rest_is_counted_dropped
     client = _client(proxy, sentrial_server, tmp_path, max_spool_bytes=1000)
     with caplog.at_level(logging.INFO, logger="sentrial"):
         sid = _session(client, "s", [f"t{n}" for n in range(9)])
-        assert client.flush(5) is False
+        assert client.flush(WAIT) is False
         kept = len(_dead_letters(tmp_path))
         client.track_tool_call(sid, "later", {}, {})  # the file is full now
-        assert client.flush(5) is False
+        assert client.flush(WAIT) is False
     stats = client.stats()
     client.shutdown(2)
     assert 0 < kept < 10 and len(_dead_letters(tmp_path)) == kept
@@ -998,14 +1025,14 @@ def test_the_engine_of_a_forked_child_starts_afresh(
     # engine (test_fork_* fork for real; mutmut only sees this process).
     client = _client(proxy, sentrial_server, tmp_path)
     _session(client, "parent", [])
-    assert client.flush(5) is True
+    assert client.flush(WAIT) is True
     assert client.shutdown(2) is True  # its threads and connections are gone, as in a child
     engine = _engine(client)
     engine._after_fork_in_child()
     engine._setup()
     engine._random = _NoJitter()
     sid = _session(client, "child", ["a"])
-    assert client.flush(5) is True
+    assert client.flush(WAIT) is True
     stats = client.stats()
     assert client.shutdown(2) is True
     assert (stats["tracked"], stats["sent"], stats["dead_lettered"]) == (2, 2, {})
@@ -1047,7 +1074,7 @@ def test_a_spool_that_cannot_be_written_keeps_operations_in_memory(
         _wait_for(lambda: len(engine._queue) == 4)
         queued = client.stats()["queued"]
         down = False
-        assert client.flush(5) is True, client.stats()
+        assert client.flush(WAIT) is True, client.stats()
     stats = client.stats()
     client.shutdown(2)
     assert queued == 4  # [f g h] and [i], which the disk gave back
@@ -1073,7 +1100,7 @@ def test_two_items_failing_together_are_each_dead_lettered_on_their_fifth_attemp
     client = _client(proxy, sentrial_server, tmp_path)
     with caplog.at_level(logging.INFO, logger="sentrial"):
         sid = _session(client, "s", ["p1", "a", "p2"])
-        assert client.flush(5) is False
+        assert client.flush(WAIT) is False
     stats = client.stats()
     client.shutdown(2)
     first = [["s", "p1", "a", "p2"]]
@@ -1096,13 +1123,16 @@ def test_a_batch_server_without_client_timestamps_gets_none(
     proxy.health = {"capabilities": ["batch", "client_ids"]}
     client = _client(proxy, sentrial_server, tmp_path)
     sid = _session(client, "s", ["a"])
-    assert client.flush(5) is True, client.stats()
+    assert client.flush(WAIT) is True, client.stats()
+    client.track_tool_call(sid, "b", {}, {})  # encoded ahead now: the capabilities are known
+    assert client.flush(WAIT) is True, client.stats()
     stats = client.stats()
     client.shutdown(2)
-    ((create, event),) = [s.ops for s in proxy.seen if s.route == BATCH]
+    ((create, event), (later,)) = [s.ops for s in proxy.seen if s.route == BATCH]
     assert create["body"]["id"] == sid and "startedAt" not in create["body"]
     assert event["body"]["sessionId"] == sid and "timestamp" not in event["body"]
-    assert _tools(reader, sid) == ["a"] and stats["sent"] == 2
+    assert later["body"]["toolName"] == "b" and "timestamp" not in later["body"]
+    assert _tools(reader, sid) == ["a", "b"] and stats["sent"] == 3
 
 
 def test_an_item_rejected_without_a_message_is_dead_lettered_with_none(
@@ -1111,7 +1141,7 @@ def test_an_item_rejected_without_a_message_is_dead_lettered_with_none(
     proxy.on_item = lambda op: 400 if op["body"].get("toolName") == "bad" else None
     client = _client(proxy, sentrial_server, tmp_path)
     sid = _session(client, "s", ["bad", "a"])
-    assert client.flush(5) is False
+    assert client.flush(WAIT) is False
     stats = client.stats()
     client.shutdown(2)
     assert stats["dead_lettered"] == {"rejected_400": 1} and stats["sent"] == 2
@@ -1153,3 +1183,636 @@ def test_shutdown_says_false_when_an_operation_was_dead_lettered(
     assert client.shutdown(2) is False
     assert client.stats()["dead_lettered"] == {"rejected_400": 1}
     assert _on_disk(tmp_path) == []
+
+
+def test_a_second_spill_insures_only_what_no_journal_holds_yet(
+    proxy: ScriptedProxy, sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
+    # A first spill copies [s a] [b c] [d e] [f g h] to a journal. Then all of
+    # it goes through but "h", which the server keeps refusing: that journal
+    # stays, [i] comes back from the spool, and the queue is in use again. A
+    # second spill must copy what is in flight and not in a journal yet: [i]
+    # (the sender's next batch), [j k] (being handed over), [l m n] (queued).
+    blocked: set[str] | None = None  # None: the server is down
+
+    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
+        if route == HEALTH and HEALTH not in proxy.routes():
+            return None  # the first probe: batches, known for 5 minutes
+        if blocked is None or route == HEALTH:
+            return _unavailable(route, body)
+        if route == BATCH and any(f'"{name}"'.encode() in body for name in blocked):
+            return _unavailable(route, body)
+        return None
+
+    proxy.on_request = answer
+    client = _client(proxy, sentrial_server, tmp_path, max_queue_size=3, batch_size=2)
+    engine = _engine(client)
+    sid = _session(client, "s", ["a"])
+    _wait_for(lambda: len(proxy.batches()) > 0)
+    for tool in ["b", "c"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: engine._handoff.qsize() == 1)
+    for tool in ["d", "e"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: not engine._queue)
+    for tool in ["f", "g", "h", "i"]:  # "i" finds the queue full: the first spill
+        client.track_tool_call(sid, tool, {}, {})
+    first = ["s", "a", "b", "c", "d", "e", "f", "g", "h"]
+    _wait_for(lambda: sorted(_on_disk(tmp_path)) == sorted([*first, "i"]))
+    assert len(engine._journals) == 1
+    blocked = {"h"}
+    # The sender retries [h], [i] waits for it, the spool is drained: not spilling.
+    _wait_for(lambda: engine._idle.is_set() and engine._handoff.qsize() == 1)
+    assert engine._spooling is False and engine._current is not None
+    assert [op.fields.get("tool_name") for op in engine._current] == ["h"]
+    # Nothing copied again: the journal holds "h", "i" is in its spool segment.
+    assert sorted(_on_disk(tmp_path)) == sorted([*first, "i"])
+    for tool in ["j", "k"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: not engine._queue)
+    for tool in ["l", "m", "n", "o"]:  # "o" finds the queue full: the second spill
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: len(engine._journals) == 2 and "o" in _on_disk(tmp_path))
+    assert len(engine._journals) == 2 and engine._spooling is True
+    second = ["i", "j", "k", "l", "m", "n"]
+    assert sorted(_on_disk(tmp_path)) == sorted([*first, "i", *second, "o"])
+    blocked = set()
+    assert client.flush(WAIT) is True, client.stats()
+    stats = client.stats()
+    assert client.shutdown(2) is True
+    assert _tools(reader, sid) == [*first[1:], *second, "o"]
+    assert stats["sent"] == 16 and stats["dead_lettered"] == {} and stats["dropped"] == {}
+    assert _on_disk(tmp_path) == []
+
+
+# -- poison or outage: whether the server answers ----------------------------------
+
+
+def test_a_server_without_a_health_check_answers_by_its_500_or_two_proofs(
+    tmp_path: Path,
+) -> None:
+    # The hosted API has no health check (404): a 500 is the server's own
+    # answer; another status counts only with two proofs (other operations
+    # accepted between this one's failures).
+    from sentrial._delivery._policy import RetryableError
+
+    with serve_app(StandIn().app()) as url:
+        client = _plain_client(url, tmp_path)
+        engine = _engine(client)
+        answers = [
+            engine._server_answers(status, proofs)
+            for status, proofs in [(500, 0), (503, 0), (503, 1), (503, 2), (502, 3), (429, 2)]
+        ]
+        poison = [
+            engine._is_poison(RetryableError("x", status_code=status), proofs)
+            for status, proofs in [(503, 2), (503, 1), (500, 0), (None, 2)]
+        ]
+        engine._accepted = 7
+        proofs = [
+            engine._proofs(attempts, proofs, then)
+            for attempts, proofs, then in [(2, 0, 5), (2, 1, 6), (1, 0, 5), (3, 1, 7)]
+        ]
+        client.shutdown(1)
+    assert answers == [True, False, False, True, True, True]
+    assert poison == [True, False, True, False]
+    # (proofs, accepted_then): +1 when others were accepted since the last failure.
+    assert proofs == [(1, 7), (2, 7), (0, 7), (1, 7)]
+
+
+def test_a_server_with_a_health_check_answers_when_it_does_and_not_when_down(
+    tmp_path: Path,
+) -> None:
+    with serve_app(StandIn(Behaviour(health={"status": "ok"})).app()) as url:
+        client = _plain_client(url, tmp_path)
+        engine = _engine(client)
+        alive = [engine._server_answers(503, 0), engine._server_answers(429, 0)]
+        client.shutdown(1)
+    assert alive == [True, True]
+
+
+def test_a_server_whose_health_check_fails_does_not_answer(
+    proxy: ScriptedProxy, sentrial_server: LocalServer, tmp_path: Path
+) -> None:
+    proxy.on_request = _unavailable  # its health check too: down, whatever the error
+    client = _client(proxy, sentrial_server, tmp_path)
+    engine = _engine(client)
+    answers = [engine._server_answers(500, 5), engine._server_answers(503, 2)]
+    client.shutdown(0.3)
+    assert answers == [False, False]
+    assert proxy.routes() == [HEALTH, HEALTH]
+
+
+def test_an_operation_a_plain_server_without_health_answers_503_is_retried_past_five(
+    tmp_path: Path,
+) -> None:
+    # 503 again and again, nothing else accepted meanwhile: as likely an outage
+    # as a poison operation, so it is retried (not dead-lettered) after its 5th.
+    plain = StandIn(Behaviour(poison=b'"poison"', poison_status=503))
+    with serve_app(plain.app()) as url:
+        client = _plain_client(url, tmp_path)
+        sid = _session(client, "s", ["a", "poison"])
+        _wait_for(lambda: [what for what, _ in _requests(plain)].count("poison") >= 6)
+        tries = [what for what, _ in _requests(plain)].count("poison")
+        assert client.shutdown(0.3) is False
+        stats = client.stats()
+    assert tries >= 6, tries
+    assert stats["sent"] == 2 and stats["dead_lettered"] == {} and stats["spooled"] == 1
+    assert _dead_letters(tmp_path) == [] and _on_disk(tmp_path) == ["poison"]
+    (theirs,) = plain.sessions
+    assert [e["toolName"] for e in plain.events_of(theirs)] == ["a"] and sid != theirs
+
+
+# -- what shutdown writes ------------------------------------------------------------
+
+
+def test_shutdown_writes_what_it_holds_before_what_was_spilled(
+    proxy: ScriptedProxy,
+    sentrial_server: LocalServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
+        if route == HEALTH and HEALTH not in proxy.routes():
+            return None  # the first probe: batches, known for 5 minutes
+        return _unavailable(route, body)
+
+    proxy.on_request = answer
+    client = _client(proxy, sentrial_server, tmp_path, max_queue_size=3, batch_size=2)
+    engine = _engine(client)
+    sid = _session(client, "s", ["a"])
+    _wait_for(lambda: len(proxy.batches()) > 0)
+    for tool in ["b", "c"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: engine._handoff.qsize() == 1)
+    for tool in ["d", "e"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: not engine._queue)
+    for tool in ["f", "g", "h", "i", "j"]:  # "i" finds the queue full: spilled
+        client.track_tool_call(sid, tool, {}, {})
+    with caplog.at_level(logging.INFO, logger="sentrial"):
+        assert client.shutdown(0.5) is False
+        # The delivery thread gives [d e] back when it sees the stop, and ends.
+        thread = engine._thread
+        assert thread is not None
+        thread.join(5)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    # (The request that shutdown cuts short may log "cannot reach".)
+    assert [m for m in warnings if "cannot reach" not in m] == []
+    stats = client.stats()
+    assert stats["sent"] == 0 and stats["spooled"] == 11 and stats["dropped"] == {}
+    # Older first: the held and queued operations sort before the spilled ones.
+    assert _on_disk(tmp_path) == ["s", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]
+
+
+def test_leftovers_a_broken_spool_cannot_take_at_shutdown_are_counted_dropped(
+    proxy: ScriptedProxy,
+    sentrial_server: LocalServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    proxy.on_request = _unavailable
+    client = _client(proxy, sentrial_server, tmp_path)
+    directory = _engine(client)._spool.directory
+    directory.parent.mkdir(parents=True)
+    directory.write_bytes(b"")  # a file where the spool directory should be
+    with caplog.at_level(logging.INFO, logger="sentrial"):
+        _session(client, "s", ["a"])
+        assert client.flush(0.3) is False
+        assert client.shutdown(0.3) is False
+    stats = client.stats()
+    assert stats["sent"] == 0 and stats["spooled"] == 0 and stats["dead_lettered"] == {}
+    assert stats["dropped"] == {"spool_error": 2}
+    refused = f"[Errno 17] File exists: '{directory}'"
+    url = proxy.url
+    dead = f"{directory}/dead-letter.jsonl"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    # (The request that shutdown cuts short may log "cannot reach".)
+    assert [m for m in warnings if "cannot reach" not in m] == [
+        f"sentrial: cannot write the spool: {refused}; operations are kept in memory",
+        f"sentrial: cannot write the dead-letter file {dead} ({refused})",
+        f"sentrial: 2 operation(s) not delivered to {url}: spool_error: "
+        f"cannot write the spool: {refused} (dropped)",
+    ]
+
+
+def test_an_operation_failing_while_others_go_through_is_poison_on_its_fifth_attempt(
+    tmp_path: Path,
+) -> None:
+    # One lane at a time, in turn: "poison" fails, one of "b"'s operations is
+    # accepted, "poison" fails again... Each failure after the first comes with
+    # a proof that the server answers others: on the 5th it is dead-lettered,
+    # though the server has no health check and says 503, not 500.
+    plain = StandIn(Behaviour(poison=b'"poison"', poison_status=503))
+    with serve_app(plain.app()) as url:
+        client = SentrialClient(
+            api_key="k", api_url=url, spool_dir=str(tmp_path / "spool"), max_concurrency=1
+        )
+        engine = _engine(client)
+        engine._setup()
+        engine._random = _NoJitter()
+        _session(client, "a", ["poison"])
+        _session(client, "b", [f"b{n}" for n in range(8)])
+        assert client.flush(WAIT) is False
+        stats = client.stats()
+        client.shutdown(1)
+    assert _requests(plain) == [
+        ("a", 200),
+        ("b", 200),
+        *[("poison", 503), ("b0", 200)],
+        *[("poison", 503), ("b1", 200)],
+        *[("poison", 503), ("b2", 200)],
+        *[("poison", 503), ("b3", 200)],
+        ("poison", 503),
+        *[(f"b{n}", 200) for n in range(4, 8)],
+    ]
+    assert stats["dead_lettered"] == {"poison_503": 1} and stats["sent"] == 10
+    assert stats["retried"] == 4
+
+
+def test_a_retry_is_logged_once_per_status(
+    proxy: ScriptedProxy,
+    sentrial_server: LocalServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    answers = [(503, b'{"error":"Unavailable","message":"first"}')] * 2 + [
+        (429, b'{"error":"Too Many Requests","message":"second"}')
+    ]
+
+    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
+        if route == BATCH and answers:
+            status, content = answers.pop(0)
+            return status, "0", content
+        return None
+
+    proxy.on_request = answer
+    client = _client(proxy, sentrial_server, tmp_path, batch_size=1)
+    with caplog.at_level(logging.INFO, logger="sentrial"):
+        _session(client, "s", [])
+        assert client.flush(WAIT) is True
+    stats = client.stats()
+    client.shutdown(2)
+    assert [r.getMessage() for r in caplog.records] == [
+        "sentrial: will retry: HTTP 503: first",
+        "sentrial: will retry: HTTP 429: second",
+    ]
+    assert stats["retried"] == 3 and stats["sent"] == 1
+
+
+def test_what_a_broken_spool_gives_back_is_kept_in_memory_up_to_twice_the_queue(
+    proxy: ScriptedProxy, sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
+    # As in the test above, the spill fails: what the disk gives back goes
+    # back to the queue while it holds fewer than 2 * max_queue_size (6); the
+    # rest is dropped, counted (the dead-letter file is on the same broken disk).
+    down = True
+
+    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
+        if route == HEALTH and HEALTH not in proxy.routes():
+            return None
+        return _unavailable(route, body) if down else None
+
+    proxy.on_request = answer
+    client = _client(proxy, sentrial_server, tmp_path, max_queue_size=3, batch_size=2)
+    engine = _engine(client)
+    directory = engine._spool.directory
+    directory.parent.mkdir(parents=True)
+    directory.write_bytes(b"")  # a file where the spool directory should be
+    sid = _session(client, "s", ["a"])
+    _wait_for(lambda: len(proxy.batches()) > 0)
+    for tool in ["b", "c"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: engine._handoff.qsize() == 1)
+    for tool in ["d", "e"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: not engine._queue)
+    for tool in ["f", "g", "h", "i", "j"]:  # "i" finds the queue full: the spill fails
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: len(engine._queue) == 5)
+    assert len(engine._queue) == 5 and client.stats()["dropped"] == {}
+    for tool in ["k", "l", "m"]:  # room for one more: "k"
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: client.stats()["dropped"] == {"spool_error": 2})
+    assert len(engine._queue) == 6 and client.stats()["dropped"] == {"spool_error": 2}
+    down = False
+    assert client.flush(WAIT) is False  # two were dropped
+    stats = client.stats()
+    client.shutdown(2)
+    assert stats["sent"] == 12 and stats["dead_lettered"] == {}
+    assert _tools(reader, sid) == ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]
+
+
+def test_a_partial_batch_is_sent_after_flush_interval_without_a_flush(
+    proxy: ScriptedProxy, sentrial_server: LocalServer, tmp_path: Path
+) -> None:
+    client = _client(proxy, sentrial_server, tmp_path, flush_interval=0.05)
+    _session(client, "s", ["a"])  # 2 operations of a batch of 100
+    _wait_for(lambda: proxy.batches() == [["s", "a"]])
+    assert proxy.batches() == [["s", "a"]]
+    _session(client, "t", [])  # and the next one, after the delivery thread idled
+    _wait_for(lambda: len(proxy.batches()) == 2)
+    assert proxy.batches() == [["s", "a"], ["t"]]
+    assert client.shutdown(2) is True
+
+
+def test_a_batch_of_two_answered_413_is_split_in_one_and_one(
+    proxy: ScriptedProxy, sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
+    answers = [413]
+
+    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
+        if route == BATCH and answers:
+            return answers.pop(), None, b'{"error":"Payload Too Large","message":"scripted"}'
+        return None
+
+    proxy.on_request = answer
+    client = _client(proxy, sentrial_server, tmp_path)
+    sid = _session(client, "s", ["a"])
+    assert client.flush(WAIT) is True, client.stats()
+    stats = client.stats()
+    client.shutdown(2)
+    assert proxy.batches() == [["s", "a"], ["s"], ["a"]]
+    assert stats["sent"] == 2 and stats["retried"] == 0 and stats["dead_lettered"] == {}
+    assert _tools(reader, sid) == ["a"]
+
+
+def test_a_batch_server_whose_health_check_is_gone_keeps_retrying_an_operation_503(
+    proxy: ScriptedProxy, sentrial_server: LocalServer, tmp_path: Path
+) -> None:
+    # Batches known (the first probe), then the health check answers 404 and
+    # the batch 503: a 503 is no proof that the server answers, so after the
+    # 5th attempt the operation is retried still, not dead-lettered.
+    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
+        if route == HEALTH and HEALTH not in proxy.routes():
+            return None
+        if route == HEALTH:
+            return 404, None, b'{"error":"Not Found","message":"gone"}'
+        return 503, "0", b'{"error":"Unavailable","message":"scripted"}'
+
+    proxy.on_request = answer
+    client = _client(proxy, sentrial_server, tmp_path, flush_interval=0.01)
+    _session(client, "s", [])
+    _wait_for(lambda: len(proxy.batches()) >= 8)
+    assert len(proxy.batches()) >= 8
+    assert client.shutdown(0.3) is False
+    stats = client.stats()
+    assert stats["dead_lettered"] == {} and stats["sent"] == 0 and stats["spooled"] == 1
+    assert proxy.routes()[:3] == [HEALTH, BATCH, BATCH]
+    assert HEALTH in proxy.routes()[3:]  # asked after the 5th attempt, then every time
+
+
+def test_a_batch_encoded_ahead_for_other_capabilities_is_encoded_again(
+    proxy: ScriptedProxy, sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
+    # [b c] is encoded ahead while [s a] fails; then the batch endpoint answers
+    # 404 once and the server, asked again, no longer takes client timestamps:
+    # [b c] must go without them, not as encoded before.
+    release = False
+    gone: list[int] = []
+
+    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
+        if route == BATCH and b'"s"' in body and not release:
+            return 503, "0.02", b"{}"
+        if route == BATCH and b'"s"' in body and not gone:
+            gone.append(1)
+            proxy.health = {"capabilities": ["batch", "client_ids"]}
+            return 404, None, b'{"error":"Not Found","message":"proxy"}'
+        return None
+
+    proxy.on_request = answer
+    client = _client(proxy, sentrial_server, tmp_path, batch_size=2)
+    engine = _engine(client)
+    sid = _session(client, "s", ["a"])
+    _wait_for(lambda: len(proxy.batches()) > 0)
+    for tool in ["b", "c"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: engine._handoff.qsize() == 1)
+    assert engine._handoff.queue[0][1] is not None  # encoded ahead
+    release = True
+    assert client.flush(WAIT) is True, client.stats()
+    client.shutdown(2)
+    last = [s.ops for s in proxy.seen if s.route == BATCH][-1]
+    assert [op["body"]["toolName"] for op in last] == ["b", "c"]
+    assert ["timestamp" in op["body"] for op in last] == [False, False]
+    assert _tools(reader, sid) == ["a", "b", "c"]
+
+
+def test_an_unreadable_line_in_the_engines_own_spool_is_set_aside(
+    proxy: ScriptedProxy, sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
+    down = True
+
+    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
+        if route == HEALTH and HEALTH not in proxy.routes():
+            return None
+        return _unavailable(route, body) if down else None
+
+    proxy.on_request = answer
+    client = _client(proxy, sentrial_server, tmp_path, max_queue_size=3, batch_size=2)
+    engine = _engine(client)
+    sid = _session(client, "s", ["a"])
+    _wait_for(lambda: len(proxy.batches()) > 0)
+    for tool in ["b", "c"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: engine._handoff.qsize() == 1)
+    for tool in ["d", "e"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: not engine._queue)
+    for tool in ["f", "g", "h", "i"]:  # "i" finds the queue full: spilled
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: "i" in _on_disk(tmp_path))
+    segment = engine._spool._active
+    assert segment is not None
+    with segment.path.open("ab") as out:
+        out.write(b"not an operation\n")
+    down = False
+    assert client.flush(WAIT) is False  # the unreadable line was not delivered
+    stats = client.stats()
+    client.shutdown(2)
+    assert stats["sent"] == 10 and stats["dead_lettered"] == {"unreadable_spool_line": 1}
+    assert [(d["reason"], d["line"]) for d in _dead_letters(tmp_path)] == [
+        ("unreadable_spool_line", "not an operation")
+    ]
+    assert _tools(reader, sid) == ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+
+
+def test_replayed_operations_a_full_spool_cannot_take_back_at_shutdown_are_dropped(
+    proxy: ScriptedProxy,
+    sentrial_server: LocalServer,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    proxy.on_request = _unavailable
+    first = _client(proxy, sentrial_server, tmp_path)
+    _session(first, "s", ["a"])
+    assert first.shutdown(0.3) is False
+    again = _client(proxy, sentrial_server, tmp_path, max_spool_bytes=10)
+    engine = _engine(again)
+    engine.start()  # replays the spool: [s a] from the first client's segment
+    assert again.flush(0.3) is False
+    assert again.stats()["replayed"] == 2
+    with caplog.at_level(logging.INFO, logger="sentrial"):
+        assert again.shutdown(0.3) is False
+    stats = again.stats()
+    assert (stats["replayed"], stats["sent"], stats["dead_lettered"]) == (2, 0, {})
+    assert stats["dropped"] == {"spool_full": 2}
+    url = proxy.url
+    # (The request that shutdown cuts short may log "cannot reach" first.)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [m for m in warnings if "cannot reach" not in m] == [
+        f"sentrial: 2 operation(s) not delivered to {url}: spool_full: "
+        "the spool is full (max_spool_bytes) (dropped)"
+    ]
+
+
+def test_a_quick_shutdown_keeps_the_stuck_request_and_everything_after_it_on_disk(
+    proxy: ScriptedProxy, sentrial_server: LocalServer, tmp_path: Path
+) -> None:
+    # The sender is stuck in a request with [s a], [b c] waits for it, the
+    # delivery thread holds [d e] (retrying the hand-off every 0.1 s), [f g h]
+    # is queued: shutdown keeps all of it on disk, in order, and says so.
+    proxy.stalling = True
+    client = _client(
+        proxy, sentrial_server, tmp_path, max_queue_size=3, batch_size=2, request_timeout=10
+    )
+    engine = _engine(client)
+    sid = _session(client, "s", ["a"])
+    _wait_for(lambda: engine._current is not None)
+    for tool in ["b", "c"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: engine._handoff.qsize() == 1)
+    for tool in ["d", "e"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: not engine._queue)
+    for tool in ["f", "g", "h"]:
+        client.track_tool_call(sid, tool, {}, {})
+    assert client.shutdown(0.2) is False
+    stats = client.stats()
+    proxy.stalling = False
+    _wait_for(lambda: len(proxy.batches()) == 1)  # the stuck request ends here, not later
+    assert stats["sent"] == 0 and stats["spooled"] == 9 and stats["dropped"] == {}
+    assert _on_disk(tmp_path) == ["s", "a", "b", "c", "d", "e", "f", "g", "h"]
+
+
+def test_nothing_a_quick_shutdown_saved_is_dead_lettered_after_it(
+    proxy: ScriptedProxy, sentrial_server: LocalServer, tmp_path: Path
+) -> None:
+    # As above, then the stuck request ends after shutdown closed the
+    # transport: the engine's threads neither hand over nor send anything
+    # more (the batch held at the stop was sent through the closed client and
+    # dead-lettered as internal_error, though shutdown had saved it).
+    proxy.stalling = True
+    client = _client(
+        proxy, sentrial_server, tmp_path, max_queue_size=3, batch_size=2, request_timeout=10
+    )
+    engine = _engine(client)
+    sid = _session(client, "s", ["a"])
+    _wait_for(lambda: engine._current is not None)
+    for tool in ["b", "c"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: engine._handoff.qsize() == 1)
+    for tool in ["d", "e"]:
+        client.track_tool_call(sid, tool, {}, {})
+    _wait_for(lambda: not engine._queue)
+    for tool in ["f", "g", "h"]:
+        client.track_tool_call(sid, tool, {}, {})
+    assert client.shutdown(0.2) is False
+    proxy.stalling = False  # the stuck request ends (its connection was closed)
+    for thread in (engine._thread, engine._sender):
+        assert thread is not None
+        thread.join(WAIT)
+        assert not thread.is_alive()
+    assert _on_disk(tmp_path) == ["s", "a", "b", "c", "d", "e", "f", "g", "h"]
+    assert _dead_letters(tmp_path) == []
+    assert client.stats()["dead_lettered"] == {}
+
+
+def test_totals_that_cannot_be_added_up_cost_only_the_totals(
+    proxy: ScriptedProxy,
+    sentrial_server: LocalServer,
+    reader: Reader,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = _client(proxy, sentrial_server, tmp_path)
+    with caplog.at_level(logging.INFO, logger="sentrial"):
+        sid = _session(client, "s", ["a"])
+        fields = {"event_type": "tool_call", "tool_name": "b", "prompt_tokens": float("inf")}
+        _engine(client).submit(Operation("create_event", sid, fields))
+        assert client.flush(WAIT) is True, client.stats()
+    stats = client.stats()
+    client.shutdown(2)
+    assert stats["sent"] == 3 and stats["dead_lettered"] == {}
+    assert _tools(reader, sid) == ["a", "b"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        "sentrial: cost/token totals skipped "
+        "(OverflowError: cannot convert float infinity to integer)"
+    ]
+
+
+def test_stats_count_the_lanes_requests_in_flight(tmp_path: Path) -> None:
+    plain = StandIn(Behaviour(latency=0.3))
+    with serve_app(plain.app()) as url:
+        client = _plain_client(url, tmp_path)
+        client.create_session("s", "agent", "u")
+        _engine(client)._wake.set()  # take the partial batch now
+        _wait_for(lambda: plain.in_flight == 1)
+        stats = client.stats()
+        assert client.flush(WAIT) is True
+        client.shutdown(1)
+    assert (stats["queued"], stats["in_flight"], stats["sent"]) == (0, 1, 0)
+
+
+def test_one_operation_accepted_between_failures_is_no_proof_enough(
+    proxy: ScriptedProxy, sentrial_server: LocalServer, tmp_path: Path
+) -> None:
+    # [s p x]: "s" goes through, "p" and "x" fail; then "x" goes through (one
+    # proof that the server answers others), then the whole batch [p] fails
+    # again and again, and the health check answers 404. One proof is not two:
+    # after its 5th attempt "p" is retried still, not dead-lettered.
+    batches = 0
+    x_failed: list[int] = []
+
+    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
+        nonlocal batches
+        if route == HEALTH:
+            return None if HEALTH not in proxy.routes() else (404, None, b"{}")
+        batches += 1
+        return (503, "0", b"{}") if batches > 2 else None
+
+    def item(op: dict[str, Any]) -> int | None:
+        name = op["body"].get("toolName")
+        if name == "x" and not x_failed:
+            x_failed.append(1)
+            return 503
+        return 503 if name == "p" else None
+
+    proxy.on_request = answer
+    proxy.on_item = item
+    client = _client(proxy, sentrial_server, tmp_path, flush_interval=0.01)
+    _session(client, "s", ["p", "x"])
+    _wait_for(lambda: len(proxy.batches()) >= 8)
+    assert client.shutdown(0.3) is False
+    stats = client.stats()
+    assert proxy.batches()[:3] == [["s", "p", "x"], ["p", "x"], ["p"]]
+    assert stats["sent"] == 2 and stats["dead_lettered"] == {} and stats["spooled"] == 1
+
+
+def test_flush_without_a_timeout_waits_until_everything_is_delivered(
+    proxy: ScriptedProxy, sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
+    answers = [503]
+
+    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
+        if route == BATCH and answers:
+            return answers.pop(), "0", b"{}"
+        return None
+
+    proxy.on_request = answer
+    client = _client(proxy, sentrial_server, tmp_path)
+    sid = _session(client, "s", ["a"])
+    assert client.flush() is True
+    stats = client.stats()
+    client.shutdown(2)
+    assert (stats["sent"], stats["retried"], stats["queued"], stats["in_flight"]) == (2, 1, 0, 0)
+    assert _tools(reader, sid) == ["a"]

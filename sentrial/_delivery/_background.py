@@ -150,6 +150,7 @@ class BackgroundDelivery:
         self._transport_lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
+        self._room = threading.Event()  # set by the sender each time it takes a batch
         self._idle = threading.Event()
         self._spooling = False
         self._current: list[Operation] | None = None  # the batch being sent
@@ -374,19 +375,22 @@ class BackgroundDelivery:
             except Exception:  # encoded again by the sender, which isolates the culprit
                 logger.debug("sentrial: encoding a batch failed", exc_info=True)
         while True:
-            try:
-                self._handoff.put((batch, request, caps), timeout=0.1)
-                return True
-            except queue.Full:  # the sender is busy (or the API down)
-                if self._insure_needed:
-                    self._insure_in_flight()
-                self._flush_spool()  # within flush_interval or so, spooled is on disk
+            with self._lock:  # shutdown() sees it held, queued or handed over, once
                 if self._stopping.is_set():  # give it back, before newer ones
-                    with self._lock:  # shutdown() sees it held or queued, not both
-                        self._queue.extendleft(reversed(batch))
-                        self._holding = None
-                        self._batches -= 1
+                    self._queue.extendleft(reversed(batch))
+                    self._holding = None
+                    self._batches -= 1
                     return False
+                try:  # never after the stop: shutdown has emptied the hand-off
+                    self._handoff.put_nowait((batch, request, caps))
+                    return True
+                except queue.Full:  # the sender is busy (or the API down)
+                    pass
+            if self._insure_needed:
+                self._insure_in_flight()
+            self._flush_spool()  # within flush_interval or so, spooled is on disk
+            self._room.wait(0.1)
+            self._room.clear()
 
     def _send_loop(self) -> None:
         """Post the encoded batches, one at a time, in the order they were taken."""
@@ -395,6 +399,7 @@ class BackgroundDelivery:
         while True:
             try:
                 batch, request, caps = self._handoff.get(timeout=0.1)
+                self._room.set()
             except queue.Empty:
                 if self._stopping.is_set():
                     return
@@ -405,7 +410,12 @@ class BackgroundDelivery:
                 if left:  # stopping while the API fails: shutdown keeps them on disk
                     self._unsent.extend(left)
             except Exception as exc:  # a bug must not kill the thread or lose the batch
-                self._fail(batch, "internal_error", f"{type(exc).__name__}: {exc}")
+                if self._stopping.is_set():
+                    # e.g. sent through the client shutdown() closed: shutdown
+                    # keeps what the sender holds on disk, it is no failure.
+                    self._unsent.extend(batch)
+                else:
+                    self._fail(batch, "internal_error", f"{type(exc).__name__}: {exc}")
                 logger.debug("sentrial: delivery failed unexpectedly", exc_info=True)
             finally:
                 self._current = None
@@ -722,6 +732,7 @@ class BackgroundDelivery:
         delivered = self.flush(max(0.0, timeout - saving))
         self._stopping.set()
         self._wake.set()
+        self._room.set()
 
         def left() -> float:
             return max(0.02, deadline - time.monotonic())
