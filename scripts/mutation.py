@@ -6,9 +6,10 @@ Every group runs in its own copy of the tree (under $MUTATION_DIR, default
 mutmut runs, for each mutant, only the tests that reached the mutated
 function. Prints and writes (test-artifacts/mutation.txt) the score per module:
 killed / (killed + survived + timeout-free others); `mutmut results` in a
-group's copy lists its survivors. Survivors examined and found equivalent are
-listed in scripts/mutation-equivalent.txt: the score stays the raw one, the
-line says how many of the survivors that list explains.
+group's copy lists its survivors. Survivors examined are listed in
+scripts/mutation-equivalent.txt with the reason they survive: equivalent
+mutants (no behaviour changes) are left out of the second score, explained
+ones (out of the tests' reach, or races) count as survivors.
 
     .venv/bin/python scripts/mutation.py [GROUP ...]   # default: every group
 """
@@ -85,7 +86,7 @@ SETTINGS: dict[str, dict[str, float]] = {
     },
 }
 
-# Survivors examined and found equivalent, one per line: `<mutant name>: <reason>`.
+# Survivors examined, one per line: `<mutant name>: <reason>` (see explained()).
 EQUIVALENT = ROOT / "scripts" / "mutation-equivalent.txt"
 
 # What the tests read besides the package and themselves.
@@ -157,20 +158,28 @@ def run_group(name: str, base: Path) -> dict[str, Counter[str]]:
     return scores(copy, modules)
 
 
-def equivalent() -> set[str]:
-    """The mutant names listed in EQUIVALENT."""
+def explained() -> dict[str, str]:
+    """The mutant names listed in EQUIVALENT, each with its category: a reason
+    starting "out of reach" or "NOT equivalent" explains a survivor that a
+    test could kill in principle ("explained"), any other reason says the
+    mutant behaves as the original ("equivalent")."""
     if not EQUIVALENT.exists():
-        return set()
-    lines = EQUIVALENT.read_text().splitlines()
-    return {
-        line.split(":", 1)[0].strip() for line in lines if line.strip() and not line.startswith("#")
-    }
+        return {}
+    out = {}
+    for line in EQUIVALENT.read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, _, reason = line.partition(":")
+        reason = reason.strip()
+        survivor = reason.startswith(("out of reach", "NOT equivalent"))
+        out[name.strip()] = "explained" if survivor else "equivalent"
+    return out
 
 
 def scores(copy: Path, modules: list[str]) -> dict[str, Counter[str]]:
     """Per module, how many mutants ended how; a survivor listed in EQUIVALENT
-    counts as "equivalent" (still not caught: the score stays the raw one)."""
-    listed = equivalent()
+    counts under its category (see explained())."""
+    listed = explained()
     out: dict[str, Counter[str]] = {}
     for module in modules:
         meta = copy / "mutants" / (module + ".meta")
@@ -179,7 +188,7 @@ def scores(copy: Path, modules: list[str]) -> dict[str, Counter[str]]:
             exit_codes = json.loads(meta.read_text())["exit_code_by_key"]
             for key, code in exit_codes.items():
                 if key in listed and code in (0, 33, 5):  # survived, or no test reaches it
-                    counts["equivalent"] += 1
+                    counts[listed[key]] += 1
                 elif code in TIMEOUTS:
                     counts["timeout"] += 1  # a mutant that hangs the tests is caught
                 else:
@@ -189,6 +198,8 @@ def scores(copy: Path, modules: list[str]) -> dict[str, Counter[str]]:
 
 
 def report(results: dict[str, Counter[str]]) -> str:
+    """Per module: the raw score (caught of all), and the score without the
+    equivalent mutants (which no test can catch)."""
     rows = []
     for module, counts in results.items():
         caught = counts["killed"] + counts["timeout"]
@@ -196,8 +207,9 @@ def report(results: dict[str, Counter[str]]) -> str:
         score = f"{100 * caught / total:.1f}%" if total else "-"
         detail = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
         row = f"{module}: {score} caught of {total} ({detail})"
-        if counts["equivalent"]:
-            row += f"; {counts['equivalent']} survivors listed as equivalent"
+        real = total - counts["equivalent"]
+        if counts["equivalent"] and real:
+            row += f"; {100 * caught / real:.1f}% of the {real} that are not equivalent"
         rows.append(row)
     return "\n".join(rows)
 
