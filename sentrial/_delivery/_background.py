@@ -373,7 +373,7 @@ class BackgroundDelivery:
                 ids = [self._ids.get(op.session_id) for op in batch]
                 request = self._transport.encode_batch(batch, ids, caps)
             except Exception:  # encoded again by the sender, which isolates the culprit
-                logger.debug("sentrial: encoding a batch failed", exc_info=True)
+                logger.debug("sentrial: batch not encoded", exc_info=True)  # pragma: no mutate
         while True:
             with self._lock:  # shutdown() sees it held, queued or handed over, once
                 if self._stopping.is_set():  # give it back, before newer ones
@@ -416,7 +416,7 @@ class BackgroundDelivery:
                     self._unsent.extend(batch)
                 else:
                     self._fail(batch, "internal_error", f"{type(exc).__name__}: {exc}")
-                logger.debug("sentrial: delivery failed unexpectedly", exc_info=True)
+                logger.debug("sentrial: delivery failed", exc_info=True)  # pragma: no mutate
             finally:
                 self._current = None
                 with self._lock:
