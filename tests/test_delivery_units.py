@@ -1,15 +1,18 @@
 """The delivery engine's pure pieces, called directly with exact answers: the
-response policy's defaults and the batch answer reader. Milliseconds each, so
+response policy's defaults, the batch answer reader and a spool segment. Milliseconds each, so
 `make mutation` kills their mutants without starting an engine.
 """
 
 from __future__ import annotations
 
+import shutil
 import time
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from pathlib import Path
 
 from sentrial._delivery._policy import Action, ItemResult, for_status, parse_retry_after
+from sentrial._delivery._spool import _Segment
 from sentrial._delivery._wire import read_batch_results
 
 
@@ -71,3 +74,17 @@ def test_a_batch_answer_gives_each_items_index_status_id_and_message() -> None:
     assert read_batch_results(body) == [(1, 201, "srv-1", "created"), (0, 404, None, "")]
     assert read_batch_results(b'{"results": [{"index": 0}]}') is None
     assert read_batch_results(b"[]") is None
+
+
+def test_removing_a_segment_whose_directory_became_a_file_raises_nothing(tmp_path: Path) -> None:
+    # shutdown() removes the segments it settled: a spool directory deleted and
+    # replaced by a file meanwhile must not make it raise, nor leak the handle.
+    directory = tmp_path / "spool"
+    directory.mkdir()
+    path = directory / "segment.jsonl"
+    segment = _Segment(path, path.open("ab+"))
+    shutil.rmtree(directory)
+    directory.write_bytes(b"not a directory")
+    segment.remove()
+    assert segment.handle.closed
+    assert directory.read_bytes() == b"not a directory"

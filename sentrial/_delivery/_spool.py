@@ -126,8 +126,12 @@ class _Segment:
             return True
 
     def remove(self) -> None:
-        self.path.unlink(missing_ok=True)
-        self.handle.close()
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as exc:  # the directory is gone (or a file now): nothing to remove
+            logger.debug("sentrial: spool segment %s not removed (%s)", self.path.name, exc)
+        finally:
+            self.handle.close()
 
 
 class Spool:
