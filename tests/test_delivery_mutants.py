@@ -1665,12 +1665,11 @@ def test_replayed_operations_a_full_spool_cannot_take_back_at_shutdown_are_dropp
     ]
 
 
-def test_a_quick_shutdown_keeps_the_stuck_request_and_everything_after_it_on_disk(
+def _stuck_with_a_held_batch(
     proxy: ScriptedProxy, sentrial_server: LocalServer, tmp_path: Path
-) -> None:
-    # The sender is stuck in a request with [s a], [b c] waits for it, the
-    # delivery thread holds [d e] (retrying the hand-off every 0.1 s), [f g h]
-    # is queued: shutdown keeps all of it on disk, in order, and says so.
+) -> tuple[SentrialClient, BackgroundDelivery]:
+    """The sender stuck in a request with [s a], [b c] waiting for it, the
+    delivery thread holding [d e] (retrying the hand-off), [f g h] queued."""
     proxy.stalling = True
     client = _client(
         proxy, sentrial_server, tmp_path, max_queue_size=3, batch_size=2, request_timeout=10
@@ -1686,6 +1685,16 @@ def test_a_quick_shutdown_keeps_the_stuck_request_and_everything_after_it_on_dis
     _wait_for(lambda: not engine._queue)
     for tool in ["f", "g", "h"]:
         client.track_tool_call(sid, tool, {}, {})
+    return client, engine
+
+
+def test_a_quick_shutdown_keeps_the_stuck_request_and_everything_after_it_on_disk(
+    proxy: ScriptedProxy, sentrial_server: LocalServer, tmp_path: Path
+) -> None:
+    # The sender is stuck in a request with [s a], [b c] waits for it, the
+    # delivery thread holds [d e] (retrying the hand-off every 0.1 s), [f g h]
+    # is queued: shutdown keeps all of it on disk, in order, and says so.
+    client, _ = _stuck_with_a_held_batch(proxy, sentrial_server, tmp_path)
     assert client.shutdown(0.2) is False
     stats = client.stats()
     proxy.stalling = False
@@ -1701,21 +1710,7 @@ def test_nothing_a_quick_shutdown_saved_is_dead_lettered_after_it(
     # transport: the engine's threads neither hand over nor send anything
     # more (the batch held at the stop was sent through the closed client and
     # dead-lettered as internal_error, though shutdown had saved it).
-    proxy.stalling = True
-    client = _client(
-        proxy, sentrial_server, tmp_path, max_queue_size=3, batch_size=2, request_timeout=10
-    )
-    engine = _engine(client)
-    sid = _session(client, "s", ["a"])
-    _wait_for(lambda: engine._current is not None)
-    for tool in ["b", "c"]:
-        client.track_tool_call(sid, tool, {}, {})
-    _wait_for(lambda: engine._handoff.qsize() == 1)
-    for tool in ["d", "e"]:
-        client.track_tool_call(sid, tool, {}, {})
-    _wait_for(lambda: not engine._queue)
-    for tool in ["f", "g", "h"]:
-        client.track_tool_call(sid, tool, {}, {})
+    client, engine = _stuck_with_a_held_batch(proxy, sentrial_server, tmp_path)
     assert client.shutdown(0.2) is False
     proxy.stalling = False  # the stuck request ends (its connection was closed)
     for thread in (engine._thread, engine._sender):
