@@ -220,6 +220,19 @@ def _dead_letters(tmp_path: Path) -> list[dict[str, Any]]:
     ]
 
 
+def _answer_first_batches(proxy: ScriptedProxy, *answers: tuple[int, str | None, bytes]) -> None:
+    """The first batches get these answers (status, Retry-After, body), in
+    order, instead of the server's; every later request is forwarded. One rule
+    for the tests whose server fails a few times and then takes everything.
+    """
+    left = list(answers)
+
+    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
+        return left.pop(0) if route == BATCH and left else None
+
+    proxy.on_request = answer
+
+
 # -- the random backoff ---------------------------------------------------------
 
 
@@ -442,13 +455,7 @@ def test_a_malformed_batch_answer_is_retried(
     proxy: ScriptedProxy, sentrial_server: LocalServer, reader: Reader, tmp_path: Path
 ) -> None:
     answers = [b"not json", b'{"results": []}', b'{"results": [{"index": 0}]}']
-
-    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
-        if route == BATCH and answers:
-            return 200, None, answers.pop(0)
-        return None
-
-    proxy.on_request = answer
+    _answer_first_batches(proxy, *[(200, None, content) for content in answers])
     client = _client(proxy, sentrial_server, tmp_path)
     sid = _session(client, "s", ["a"])
     assert client.flush(WAIT) is True
@@ -469,14 +476,7 @@ def test_a_404_from_the_batch_endpoint_of_a_server_that_still_advertises_it_is_r
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    answers = [404]
-
-    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
-        if route == BATCH and answers:
-            return answers.pop(), None, b'{"error":"Not Found","message":"proxy"}'
-        return None
-
-    proxy.on_request = answer
+    _answer_first_batches(proxy, (404, None, b'{"error":"Not Found","message":"proxy"}'))
     client = _client(proxy, sentrial_server, tmp_path)
     with caplog.at_level(logging.INFO, logger="sentrial"):
         sid = _session(client, "s", ["a"])
@@ -686,6 +686,32 @@ def _unavailable(route: str, body: bytes) -> tuple[int, str | None, bytes] | Non
     return 503, "0.05", b"{}"
 
 
+class _Outage:
+    """The server down: the engine's first health probe is forwarded (batches,
+    known for 5 minutes), then everything, its health included, is answered
+    ``_unavailable`` (so no operation looks poison) until ``up()``; from then
+    on everything is forwarded.
+
+    Making one installs it as ``proxy.on_request``: one switch instead of a
+    ``down`` flag and the same nested answer function in each test that takes
+    the server down while the engine's lanes fill (and, in some, brings it back).
+    """
+
+    def __init__(self, proxy: ScriptedProxy) -> None:
+        self.down = True
+        self._proxy = proxy
+        proxy.on_request = self._answer
+
+    def up(self) -> None:
+        """Back up: every request forwarded to the server from now on."""
+        self.down = False
+
+    def _answer(self, route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
+        if route == HEALTH and HEALTH not in self._proxy.routes():
+            return None  # the first probe: batches, known for 5 minutes
+        return _unavailable(route, body) if self.down else None
+
+
 def test_a_spool_left_on_disk_is_replayed_on_start_and_an_unreadable_line_set_aside(
     proxy: ScriptedProxy,
     sentrial_server: LocalServer,
@@ -743,12 +769,7 @@ def test_the_exit_hook_keeps_on_disk_what_a_client_still_holds(
 def test_shutdown_during_a_split_keeps_every_half_on_disk_in_order(
     proxy: ScriptedProxy, sentrial_server: LocalServer, tmp_path: Path
 ) -> None:
-    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
-        if route == HEALTH and HEALTH not in proxy.routes():
-            return None  # the first probe: batches, known for 5 minutes
-        return _unavailable(route, body)  # then down (so no operation looks poison)
-
-    proxy.on_request = answer
+    _Outage(proxy)  # down after the first probe, to the end
     client = _client(proxy, sentrial_server, tmp_path)
     _session(client, "s", ["a", "b", "c"])
     engine = _engine(client)
@@ -910,14 +931,7 @@ def test_a_spill_copies_what_is_in_flight_to_disk_first(
     # The sender retries [s a]; [b c] waits for it; with `taking`, the delivery
     # thread holds [d e] too (the hand-off is full); the queue has the rest
     # when the caller spills: all of it must be on disk, in order, at once.
-    down = True
-
-    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
-        if route == HEALTH and HEALTH not in proxy.routes():
-            return None
-        return _unavailable(route, body) if down else None
-
-    proxy.on_request = answer
+    outage = _Outage(proxy)
     client = _client(proxy, sentrial_server, tmp_path, max_queue_size=3, batch_size=2)
     engine = _engine(client)
     sid = _session(client, "s", ["a"])
@@ -947,7 +961,7 @@ def test_a_spill_copies_what_is_in_flight_to_disk_first(
         wait = (stats["queued"], stats["spool_pending"], stats["spooled"])
         assert wait == (3, 2, 2)
     spilled = stats["spool_pending"]
-    down = False
+    outage.up()
     assert client.flush(WAIT) is True, client.stats()
     stats = client.stats()
     # Settled, the journal goes (not only at shutdown); the spill segment is
@@ -1046,14 +1060,7 @@ def test_a_spool_that_cannot_be_written_keeps_operations_in_memory(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    down = True
-
-    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
-        if route == HEALTH and HEALTH not in proxy.routes():
-            return None
-        return _unavailable(route, body) if down else None
-
-    proxy.on_request = answer
+    outage = _Outage(proxy)
     client = _client(proxy, sentrial_server, tmp_path, max_queue_size=3, batch_size=2)
     engine = _engine(client)
     directory = engine._spool.directory
@@ -1073,7 +1080,7 @@ def test_a_spool_that_cannot_be_written_keeps_operations_in_memory(
             client.track_tool_call(sid, tool, {}, {})
         _wait_for(lambda: len(engine._queue) == 4)
         queued = client.stats()["queued"]
-        down = False
+        outage.up()
         assert client.flush(WAIT) is True, client.stats()
     stats = client.stats()
     client.shutdown(2)
@@ -1331,12 +1338,7 @@ def test_shutdown_writes_what_it_holds_before_what_was_spilled(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
-        if route == HEALTH and HEALTH not in proxy.routes():
-            return None  # the first probe: batches, known for 5 minutes
-        return _unavailable(route, body)
-
-    proxy.on_request = answer
+    _Outage(proxy)  # down after the first probe, to the end
     client = _client(proxy, sentrial_server, tmp_path, max_queue_size=3, batch_size=2)
     engine = _engine(client)
     sid = _session(client, "s", ["a"])
@@ -1435,17 +1437,9 @@ def test_a_retry_is_logged_once_per_status(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    answers = [(503, b'{"error":"Unavailable","message":"first"}')] * 2 + [
-        (429, b'{"error":"Too Many Requests","message":"second"}')
-    ]
-
-    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
-        if route == BATCH and answers:
-            status, content = answers.pop(0)
-            return status, "0", content
-        return None
-
-    proxy.on_request = answer
+    first = (503, "0", b'{"error":"Unavailable","message":"first"}')
+    second = (429, "0", b'{"error":"Too Many Requests","message":"second"}')
+    _answer_first_batches(proxy, first, first, second)
     client = _client(proxy, sentrial_server, tmp_path, batch_size=1)
     with caplog.at_level(logging.INFO, logger="sentrial"):
         _session(client, "s", [])
@@ -1465,14 +1459,7 @@ def test_what_a_broken_spool_gives_back_is_kept_in_memory_up_to_twice_the_queue(
     # As in the test above, the spill fails: what the disk gives back goes
     # back to the queue while it holds fewer than 2 * max_queue_size (6); the
     # rest is dropped, counted (the dead-letter file is on the same broken disk).
-    down = True
-
-    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
-        if route == HEALTH and HEALTH not in proxy.routes():
-            return None
-        return _unavailable(route, body) if down else None
-
-    proxy.on_request = answer
+    outage = _Outage(proxy)
     client = _client(proxy, sentrial_server, tmp_path, max_queue_size=3, batch_size=2)
     engine = _engine(client)
     directory = engine._spool.directory
@@ -1494,7 +1481,7 @@ def test_what_a_broken_spool_gives_back_is_kept_in_memory_up_to_twice_the_queue(
         client.track_tool_call(sid, tool, {}, {})
     _wait_for(lambda: client.stats()["dropped"] == {"spool_error": 2})
     assert len(engine._queue) == 6 and client.stats()["dropped"] == {"spool_error": 2}
-    down = False
+    outage.up()
     assert client.flush(WAIT) is False  # two were dropped
     stats = client.stats()
     client.shutdown(2)
@@ -1518,14 +1505,7 @@ def test_a_partial_batch_is_sent_after_flush_interval_without_a_flush(
 def test_a_batch_of_two_answered_413_is_split_in_one_and_one(
     proxy: ScriptedProxy, sentrial_server: LocalServer, reader: Reader, tmp_path: Path
 ) -> None:
-    answers = [413]
-
-    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
-        if route == BATCH and answers:
-            return answers.pop(), None, b'{"error":"Payload Too Large","message":"scripted"}'
-        return None
-
-    proxy.on_request = answer
+    _answer_first_batches(proxy, (413, None, b'{"error":"Payload Too Large","message":"scripted"}'))
     client = _client(proxy, sentrial_server, tmp_path)
     sid = _session(client, "s", ["a"])
     assert client.flush(WAIT) is True, client.stats()
@@ -1600,14 +1580,7 @@ def test_a_batch_encoded_ahead_for_other_capabilities_is_encoded_again(
 def test_an_unreadable_line_in_the_engines_own_spool_is_set_aside(
     proxy: ScriptedProxy, sentrial_server: LocalServer, reader: Reader, tmp_path: Path
 ) -> None:
-    down = True
-
-    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
-        if route == HEALTH and HEALTH not in proxy.routes():
-            return None
-        return _unavailable(route, body) if down else None
-
-    proxy.on_request = answer
+    outage = _Outage(proxy)
     client = _client(proxy, sentrial_server, tmp_path, max_queue_size=3, batch_size=2)
     engine = _engine(client)
     sid = _session(client, "s", ["a"])
@@ -1625,7 +1598,7 @@ def test_an_unreadable_line_in_the_engines_own_spool_is_set_aside(
     assert segment is not None
     with segment.path.open("ab") as out:
         out.write(b"not an operation\n")
-    down = False
+    outage.up()
     assert client.flush(WAIT) is False  # the unreadable line was not delivered
     stats = client.stats()
     client.shutdown(2)
@@ -1796,14 +1769,7 @@ def test_one_operation_accepted_between_failures_is_no_proof_enough(
 def test_flush_without_a_timeout_waits_until_everything_is_delivered(
     proxy: ScriptedProxy, sentrial_server: LocalServer, reader: Reader, tmp_path: Path
 ) -> None:
-    answers = [503]
-
-    def answer(route: str, body: bytes) -> tuple[int, str | None, bytes] | None:
-        if route == BATCH and answers:
-            return answers.pop(), "0", b"{}"
-        return None
-
-    proxy.on_request = answer
+    _answer_first_batches(proxy, (503, "0", b"{}"))
     client = _client(proxy, sentrial_server, tmp_path)
     sid = _session(client, "s", ["a"])
     assert client.flush() is True
