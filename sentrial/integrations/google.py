@@ -27,7 +27,6 @@ the host app untouched (one warning when nothing could be wrapped).
 
 from __future__ import annotations
 
-import functools
 import inspect
 import logging
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from .._client import SentrialClient
 from ..cost import TokenUsage, usage_from
 from ._recorder import Call, Target, observe_async_iterator, observe_iterator, start
 from ._recorder import target as make_target
+from ._wrapping import Begin, wrap_async, wrap_sync
 
 C = TypeVar("C")
 
@@ -191,7 +191,6 @@ def _patch_genai(resource: Any, name: str, target: Target, *, stream: bool) -> N
     _patch(resource, name, begin, settle)
 
 
-Begin = Callable[[tuple[Any, ...], dict[str, Any]], Call | None]
 Settle = Callable[[Call, Any, dict[str, Any], bool], Any]
 
 
@@ -205,35 +204,9 @@ def _patch(owner: Any, name: str, begin: Begin, settle: Settle) -> None:
         return
     wrapper: Callable[..., Any]
     if inspect.iscoroutinefunction(original):
-
-        @functools.wraps(original)
-        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            call = begin(args, kwargs)
-            if call is None:
-                return await original(*args, **kwargs)
-            try:
-                result = await original(*args, **kwargs)
-            except BaseException as exc:
-                call.record(error=exc)
-                raise
-            return settle(call, result, kwargs, True)
-
-        wrapper = async_wrapper
+        wrapper = wrap_async(original, begin, lambda c, r, kw: settle(c, r, kw, True))
     else:
-
-        @functools.wraps(original)
-        def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-            call = begin(args, kwargs)
-            if call is None:
-                return original(*args, **kwargs)
-            try:
-                result = original(*args, **kwargs)
-            except BaseException as exc:
-                call.record(error=exc)
-                raise
-            return settle(call, result, kwargs, False)
-
-        wrapper = sync_wrapper
+        wrapper = wrap_sync(original, begin, lambda c, r, kw: settle(c, r, kw, False))
     setattr(wrapper, _MARK, True)
     setattr(owner, name, wrapper)
 

@@ -13,7 +13,6 @@ tracked unless ``track_outside_session=True``.
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Awaitable
 from typing import Any, TypeVar
@@ -22,6 +21,7 @@ from .._client import SentrialClient
 from ..cost import TokenUsage, usage_from
 from ._recorder import Call, Target, observe_async_iterator, observe_iterator, start
 from ._recorder import target as make_target
+from ._wrapping import wrap_sync
 
 C = TypeVar("C")
 
@@ -63,7 +63,7 @@ def _patch(
     if getattr(original, _MARK, False):
         return  # already wrapped
 
-    def begin(kwargs: dict[str, Any]) -> Call | None:
+    def begin(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Call | None:
         return start(target, kwargs.get("model"), get_input(kwargs))
 
     def finish(call: Call, result: Any, is_async: bool) -> Any:
@@ -90,20 +90,14 @@ def _patch(
             raise
         return finish(call, result, True)
 
-    @functools.wraps(original)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        call = begin(kwargs)
-        if call is None:
-            return original(*args, **kwargs)
-        try:
-            result = original(*args, **kwargs)
-        except BaseException as exc:
-            call.record(error=exc)
-            raise
+    def settle(call: Call, result: Any, kwargs: dict[str, Any]) -> Any:
         if inspect.isawaitable(result):  # the async clients' methods return coroutines
             return finish_async(call, result)
         return finish(call, result, False)
 
+    # A plain function even for the async clients: it returns their coroutine,
+    # observed by finish_async, as the SDK's method returns one.
+    wrapper = wrap_sync(original, begin, settle)
     setattr(wrapper, _MARK, True)
     setattr(resource, name, wrapper)
 
