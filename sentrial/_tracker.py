@@ -35,6 +35,8 @@ class Tracker:
     def __init__(self, config: Config) -> None:
         self.config = config
         self._errors: dict[str, int] = {}  # dropped before delivery, by reason
+        self._errors_lock = threading.Lock()
+        self._dropped_unreported = 0  # of those, since flush() last said so
         self._logged_errors: set[str] = set()
         self._delivery: Delivery | None = None
         self._final_stats: dict[str, Any] | None = None  # of the engine shut down last
@@ -80,12 +82,58 @@ class Tracker:
             if isinstance(exc, (ValidationError, TypeError))
             else ("internal_error")
         )
-        self._errors[reason] = self._errors.get(reason, 0) + 1
+        self._count_dropped(reason)
         if where not in self._logged_errors:
             self._logged_errors.add(where)
             logger.warning(
                 "sentrial: %s failed (%s: %s); tracking continues", where, type(exc).__name__, exc
             )
+
+    def _count_dropped(self, reason: str) -> None:
+        with self._errors_lock:
+            self._errors[reason] = self._errors.get(reason, 0) + 1
+            self._dropped_unreported += 1
+
+    def _bad_field(self, exc: ValidationError) -> None:
+        """An optional field that is not valid (a NaN cost, a metric that is no
+        number). Raised when the user asked for errors (``fail_silently=False``);
+        otherwise only that field is left out, counted as dropped
+        (``invalid_field``) and warned about once: the rest of the call is still
+        sent, so a division by zero in an app's metric never costs a session its end."""
+        if not self.config.fail_silently:
+            raise exc
+        self._count_dropped("invalid_field")
+        field = str(exc).partition(":")[0]
+        if f"field {field}" not in self._logged_errors:
+            self._logged_errors.add(f"field {field}")
+            logger.warning("sentrial: %s; the field is left out, the rest is sent", exc)
+
+    def _put_counts(
+        self, fields: dict[str, Any], kind: type[int] | type[float], **values: Any
+    ) -> None:
+        """Set each given (not None) value, checked to be a number >= 0."""
+        for name, value in values.items():
+            if value is not None:
+                try:
+                    fields[name] = _non_negative(name, value, kind)
+                except ValidationError as exc:
+                    self._bad_field(exc)
+
+    def _metrics(self, values: Mapping[str, Any]) -> dict[str, float]:
+        """The finite numbers of ``values``; each other one is a bad field."""
+        out: dict[str, float] = {}
+        for key, value in dict(values).items():
+            try:
+                out[str(key)] = _metric(key, value)
+            except ValidationError as exc:
+                self._bad_field(exc)
+        return out
+
+    def _dropped_since_asked(self) -> bool:
+        """True when a call or field was dropped since the last time this said so."""
+        with self._errors_lock:
+            dropped, self._dropped_unreported = self._dropped_unreported, 0
+        return dropped > 0
 
     # -- helpers ------------------------------------------------------------
 
@@ -231,9 +279,9 @@ class Tracker:
         metadata: Any,
     ) -> dict[str, Any]:
         if estimated_cost:  # None and the default 0.0 add nothing
-            fields["estimated_cost"] = _non_negative("estimated_cost", estimated_cost, float)
+            self._put_counts(fields, float, estimated_cost=estimated_cost)
         if token_count is not None:
-            fields["token_count"] = _non_negative("token_count", token_count, int)
+            self._put_counts(fields, int, token_count=token_count)
         if trace_id is not None:
             fields["trace_id"] = _payload.clean_text(str(trace_id))
         if span_id is not None:
@@ -272,7 +320,7 @@ class Tracker:
         if reasoning is not None:
             fields["reasoning"] = self._text(reasoning)
         if duration_ms is not None:
-            fields["duration_ms"] = _non_negative("duration_ms", duration_ms, float)
+            self._put_counts(fields, float, duration_ms=duration_ms)
         self._common(fields, estimated_cost, token_count, trace_id, span_id, metadata)
         state = self._current_state()
         if state:
@@ -373,7 +421,7 @@ class Tracker:
             fields["input_"] = self._json(input)
         if output is not None:
             fields["output"] = self._json(output)
-        _put_counts(
+        self._put_counts(
             fields,
             int,
             prompt_tokens=prompt_tokens,
@@ -381,7 +429,7 @@ class Tracker:
             cached_tokens=cached_tokens,
             cache_write_tokens=cache_write_tokens,
         )
-        _put_counts(fields, float, duration_ms=duration_ms)
+        self._put_counts(fields, float, duration_ms=duration_ms)
         if error is not None:
             fields["tool_error"] = self._json(_tool_error(error), as_object=True)
         total = (prompt_tokens or 0) + (completion_tokens or 0)
@@ -416,9 +464,9 @@ class Tracker:
         if failure_reason is not None:
             fields["failure_reason"] = self._text(failure_reason)
         if estimated_cost is not None:
-            fields["estimated_cost"] = _non_negative("estimated_cost", estimated_cost, float)
-        _put_counts(fields, float, duration_ms=duration_ms)
-        _put_counts(
+            self._put_counts(fields, float, estimated_cost=estimated_cost)
+        self._put_counts(fields, float, duration_ms=duration_ms)
+        self._put_counts(
             fields,
             int,
             prompt_tokens=prompt_tokens,
@@ -426,7 +474,7 @@ class Tracker:
             total_tokens=total_tokens,
         )
         if custom_metrics is not None:
-            fields["custom_metrics"] = _metrics(custom_metrics)
+            fields["custom_metrics"] = self._metrics(custom_metrics)
         if user_input is not None:
             fields["user_input"] = self._text(user_input)
         if assistant_output is not None:
@@ -439,16 +487,17 @@ class Tracker:
     def flush(self, timeout: float | None = None) -> bool:
         if self.mirror is not None:
             self.mirror.flush()
-        return True if self._delivery is None else self._delivery.flush(timeout)
+        delivered = True if self._delivery is None else self._delivery.flush(timeout)
+        return not self._dropped_since_asked() and delivered
 
     def shutdown(self, timeout: float | None = None) -> bool:
         if self.mirror is not None:
             self.mirror.shutdown()
         delivery, self._delivery = self._delivery, None
         if delivery is None:
-            return True
+            return not self._dropped_since_asked()
         try:
-            return delivery.shutdown(timeout)
+            return delivery.shutdown(timeout) and not self._dropped_since_asked()
         finally:
             self._final_stats = delivery.stats()  # still readable afterwards
 
@@ -522,26 +571,14 @@ def _non_negative(name: str, value: Any, kind: type[int] | type[float]) -> Any:
     return number
 
 
-def _put_counts(fields: dict[str, Any], kind: type[int] | type[float], **values: Any) -> None:
-    """Set each given (not None) value, checked to be a number >= 0."""
-    for name, value in values.items():
-        if value is not None:
-            fields[name] = _non_negative(name, value, kind)
-
-
-def _metrics(values: Mapping[str, Any]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for key, value in dict(values).items():
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ValidationError(
-                f"custom_metrics.{key}: expected a number, got {value!r}"
-            ) from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValidationError(f"custom_metrics.{key}: must be finite")
-        out[str(key)] = number
-    return out
+def _metric(key: Any, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"custom_metrics.{key}: expected a number, got {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValidationError(f"custom_metrics.{key}: must be finite")
+    return number
 
 
 def _tool_error(value: Any) -> Any:
