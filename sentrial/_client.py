@@ -6,8 +6,10 @@ by a background thread (or one request per call with ``delivery="sync"``).
 
 from __future__ import annotations
 
+import atexit
 import functools
 import inspect
+import sys
 from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
@@ -33,6 +35,21 @@ async def _to_thread(function: Callable[..., Any], /, *args: Any, **kwargs: Any)
 
 def _false() -> bool:
     return False
+
+
+def _deliver_at_exit() -> None:
+    """Shut every delivery engine down (flush, then keep the rest on disk).
+
+    Registered when sentrial is imported, not when the engine first loads:
+    atexit runs the handlers registered last first, so what an app's own
+    exit handlers track (registered after ``import sentrial``) is still sent.
+    The engine's module is not imported here: without it nothing was tracked."""
+    background = sys.modules.get("sentrial._delivery._background")
+    if background is not None:
+        background._at_exit()
+
+
+atexit.register(_deliver_at_exit)
 
 
 def guarded(default: Callable[[], Any] | None = None) -> Callable[[F], F]:

@@ -24,7 +24,6 @@ the caller's, so the first tracking call of a process stays cheap.
 
 from __future__ import annotations
 
-import atexit
 import collections
 import logging
 import os
@@ -200,6 +199,9 @@ class BackgroundDelivery:
         with self._lock:
             if self._thread is None and not self._stopping.is_set():
                 self._start()
+            if self._stopping.is_set() or self._thread is None:
+                self._after_stop(op)
+                return
             if self._spooling:
                 self._to_spool([op], buffered=True)
                 return
@@ -220,6 +222,18 @@ class BackgroundDelivery:
         with self._lock:
             if self._thread is None and not self._stopping.is_set():
                 self._start()
+
+    def _after_stop(self, op: Operation) -> None:
+        """Tracked after ``shutdown()`` (an app's exit handler that runs after
+        ours) or when no thread can start (interpreter exit): no thread will
+        send it nor write a buffer, so it goes to disk now, unbuffered, for the
+        next process (or ``sentrial flush-spool``) to deliver."""
+        self._to_spool([op])
+        self._log_once(
+            "after_stop",
+            f"tracked after shutdown: kept on disk in {self._spool.directory}; the next"
+            " process with this API URL and key (or `sentrial flush-spool`) delivers it",
+        )
 
     def _start(self) -> None:
         """Start the delivery thread (it starts the sender: see _setup)."""
@@ -444,7 +458,7 @@ class BackgroundDelivery:
                 return self._prepare(ops)
             if self._spooling:
                 with self._lock:
-                    if not self._spool.pending and not queue:
+                    if not self._spool.pending and not queue and not self._stopping.is_set():
                         self._spooling = False  # disk drained: back to the memory queue
                 continue
             if self._orphan is None:
@@ -731,6 +745,7 @@ class BackgroundDelivery:
         saving = min(0.25, timeout / 4)  # kept for writing the leftovers
         delivered = self.flush(max(0.0, timeout - saving))
         self._stopping.set()
+        self._spooling = True  # later submits take _submit_slow, to disk (_after_stop)
         self._wake.set()
         self._room.set()
 
@@ -839,4 +854,3 @@ def _flush_when_a_multiprocessing_child_exits() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork)
-atexit.register(_at_exit)

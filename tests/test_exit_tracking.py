@@ -1,0 +1,84 @@
+"""What an app tracks in its own exit handlers is not lost.
+
+atexit runs the handlers registered last first. An app that registers one
+after ``import sentrial`` (at start-up, before its first tracking call) must
+still have what that handler tracks delivered; one whose handler runs after
+sentrial's own (registered before ``import sentrial``) gets it kept on disk
+and delivered by the next process, with a warning.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import sentrial
+from sentrial._server import LocalServer
+from tests.conftest import ROOT, Reader
+
+_APP = """
+import atexit, sys
+
+def on_exit():  # e.g. "record the worker's shutdown"
+    import sentrial
+    with sentrial.begin(user_id="u", event="exit-agent", input="shutting down") as it:
+        it.track_tool_call("cleanup", {}, {"ok": True})
+    print(it.session_id, flush=True)
+
+if sys.argv[4] == "before":
+    atexit.register(on_exit)  # before sentrial is even imported: runs after its hook
+import sentrial
+if sys.argv[4] == "after":
+    atexit.register(on_exit)  # after the import, before the first call
+sentrial.configure(api_key=sys.argv[2], api_url=sys.argv[1], spool_dir=sys.argv[3])
+with sentrial.begin(user_id="u", event="exit-agent", input="main") as it:
+    pass
+print(it.session_id, flush=True)
+"""
+
+
+def _run_app(server: LocalServer, spool: Path, when: str) -> tuple[str, str, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _APP, server.url, server.api_key, str(spool), when],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    main_sid, exit_sid = done.stdout.split()
+    return main_sid, exit_sid, done.stderr
+
+
+def _assert_complete(reader: Reader, sid: str) -> None:
+    session = reader.session(sid)
+    assert session["status"] == "completed"
+    assert [e["toolName"] for e in reader.events(sid)] == ["cleanup"]
+
+
+def test_an_exit_handler_registered_after_import_is_delivered_by_the_same_process(
+    sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
+    main_sid, exit_sid, stderr = _run_app(sentrial_server, tmp_path / "spool", "after")
+    assert reader.session(main_sid)["status"] == "completed"
+    _assert_complete(reader, exit_sid)  # no later process needed
+    assert "Traceback" not in stderr
+
+
+def test_an_exit_handler_that_runs_after_sentrials_keeps_it_on_disk_for_the_next_process(
+    sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    main_sid, exit_sid, stderr = _run_app(sentrial_server, spool, "before")
+    assert reader.session(main_sid)["status"] == "completed"
+    assert "kept on disk" in stderr  # said, not silently lost
+    assert "Traceback" not in stderr
+    # The next process with the same server and key replays what was kept.
+    client = sentrial.SentrialClient(
+        api_key=sentrial_server.api_key, api_url=sentrial_server.url, spool_dir=str(spool)
+    )
+    client.create_session("next", "next-process", "u")  # starts its engine: it replays
+    assert client.flush(20) is True
+    client.shutdown(5)
+    _assert_complete(reader, exit_sid)
