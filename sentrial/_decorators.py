@@ -9,7 +9,10 @@ A decorated generator behaves as ``yield from`` the original: ``send()``,
 ``throw()``, ``close()`` and the return value pass through unchanged (and
 ``asend()``, ``athrow()``, ``aclose()`` for async generators). The call is
 recorded once, when the generator ends: the items it yielded as output (the
-first MAX_RECORDED_ITEMS), or the exception it ended with as the error.
+first MAX_RECORDED_ITEMS), or the exception it ended with as the error. A
+consumer that stops early (``break``, ``close()``, ``aclose()``) is not a
+failure: the call is recorded with what was yielded so far (see
+:func:`stopped_early`, the rule the LLM stream wrappers follow too).
 """
 
 from __future__ import annotations
@@ -39,6 +42,13 @@ def _arguments(
         except TypeError:
             pass
     return {"args": args, "kwargs": kwargs}
+
+
+def stopped_early(error: BaseException) -> bool:
+    """Whether a generator or stream ended only because its consumer stopped
+    (``break``, ``close()``, ``aclose()``: a ``GeneratorExit``), which is not a
+    failure of what it observes."""
+    return isinstance(error, GeneratorExit)
 
 
 class _Call:
@@ -120,6 +130,16 @@ class _Outcome(Protocol):
 _Start = Callable[[tuple[Any, ...], dict[str, Any]], _Outcome | None]
 
 
+def _end(call: _Outcome | None, items: _Items, exc: BaseException) -> None:
+    """Record a generator that ended with ``exc``: stopped early, what it yielded."""
+    if call is None:
+        return
+    if stopped_early(exc):
+        call.done(items.result())
+    else:
+        call.done(error=exc)
+
+
 def _wrap_generator(func: Callable[..., Any], start: _Start) -> Callable[..., Any]:
     @functools.wraps(func)
     def gen_wrapper(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
@@ -128,8 +148,7 @@ def _wrap_generator(func: Callable[..., Any], start: _Start) -> Callable[..., An
         try:
             result = yield from _Recorder(func(*args, **kwargs), items)
         except BaseException as exc:
-            if call is not None:
-                call.done(error=exc)
+            _end(call, items, exc)
             raise
         if call is not None:
             call.done(items.result())
@@ -169,8 +188,7 @@ def _wrap_async_generator(func: Callable[..., Any], start: _Start) -> Callable[.
                         except StopAsyncIteration:
                             break
         except BaseException as exc:
-            if call is not None:
-                call.done(error=exc)
+            _end(call, items, exc)
             raise
         if call is not None:
             call.done(items.result())

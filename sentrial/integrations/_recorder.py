@@ -16,6 +16,7 @@ from typing import Any
 
 from .._client import SentrialClient
 from .._context import current_interaction
+from .._decorators import stopped_early
 from .._interaction import get_client
 from ..cost import TokenUsage
 
@@ -191,6 +192,6 @@ def _record_stream(
         output, usage, model = summarize(items)
     except Exception:
         output, usage, model = None, None, None
-    if isinstance(error, GeneratorExit):
+    if error is not None and stopped_early(error):
         error = None  # closed early by the consumer: not a failure
     call.record(output=output, usage=usage, error=error, model=model)

@@ -4,9 +4,11 @@
 >>> client = sentrial.wrap_anthropic(anthropic.Anthropic(api_key="sk-ant-..."))
 
 Same contract as :func:`sentrial.wrap_openai`: same object, same results,
-same exceptions. Streams (``stream=True``) stay the same ``Stream`` objects;
-usage comes from the ``message_start`` and ``message_delta`` events. Cache
-reads and writes, reported apart by Anthropic, are recorded and priced.
+same exceptions, and clients made from it with ``with_options(...)`` or
+``copy()`` are wrapped too. Streams (``stream=True``) stay the same
+``Stream`` objects; usage comes from the ``message_start`` and
+``message_delta`` events. Cache reads and writes, reported apart by
+Anthropic, are recorded and priced.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any, TypeVar
 
 from .._client import SentrialClient
 from ..cost import TokenUsage, usage_from
+from ._recorder import Target
 from ._recorder import target as make_target
-from .openai import _patch
+from .openai import _patch, wrap_copies
 
 C = TypeVar("C")
 
@@ -32,11 +35,15 @@ def wrap_anthropic(
     """Observe an ``anthropic.Anthropic`` or ``anthropic.AsyncAnthropic`` client (in place)."""
     # track_without_session: the published SDK's name for track_outside_session
     outside = track_outside_session or track_without_session
-    target = make_target("anthropic", sentrial_client, session_id, outside)
+    _observe(client, make_target("anthropic", sentrial_client, session_id, outside))
+    return client
+
+
+def _observe(client: Any, target: Target) -> None:
     messages = getattr(client, "messages", None)
     if messages is not None:
         _patch(messages, "create", target, _input, _output, _stream_summary)
-    return client
+    wrap_copies(client, lambda copied: _observe(copied, target))
 
 
 def _input(kwargs: dict[str, Any]) -> Any:

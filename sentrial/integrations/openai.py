@@ -8,13 +8,17 @@ The wrapped client is the same object, with ``chat.completions.create`` and
 raise exactly what they raised. Streams stay the same ``Stream`` objects;
 their usage is read from the final chunk (ask for it with
 ``stream_options={"include_usage": True}``). Outside a session nothing is
-tracked unless ``track_outside_session=True``.
+tracked unless ``track_outside_session=True``. Clients made from it with
+``with_options(...)`` or ``copy()`` (new clients, in the SDK) are wrapped too,
+with the same settings.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Awaitable
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from .._client import SentrialClient
@@ -26,6 +30,8 @@ from ._wrapping import wrap_sync
 C = TypeVar("C")
 
 _MARK = "_sentrial_wrapped"
+
+logger = logging.getLogger("sentrial")
 
 
 def wrap_openai(
@@ -39,7 +45,11 @@ def wrap_openai(
     """Observe an ``openai.OpenAI`` or ``openai.AsyncOpenAI`` client (in place); returns it."""
     # track_without_session: the published SDK's name for track_outside_session
     outside = track_outside_session or track_without_session
-    target = make_target("openai", sentrial_client, session_id, outside)
+    _observe(client, make_target("openai", sentrial_client, session_id, outside))
+    return client
+
+
+def _observe(client: Any, target: Target) -> None:
     chat = getattr(getattr(client, "chat", None), "completions", None)
     if chat is not None:
         _patch(chat, "create", target, _chat_input, _chat_output, _chat_stream_summary)
@@ -53,7 +63,37 @@ def wrap_openai(
             _responses_output,
             _responses_stream_summary,
         )
-    return client
+    wrap_copies(client, lambda copied: _observe(copied, target))
+
+
+def wrap_copies(client: Any, observe: Callable[[Any], object]) -> None:
+    """Have the clients that ``client.copy()`` and ``client.with_options()`` make
+    (the OpenAI and Anthropic SDKs build a new client: ``with_options = copy``)
+    passed to ``observe`` before they are returned, so that they are wrapped
+    too. Only this client object changes, never its class."""
+    for name in ("copy", "with_options"):
+        _wrap_copy(client, name, observe)
+
+
+def _wrap_copy(client: Any, name: str, observe: Callable[[Any], object]) -> None:
+    original = getattr(client, name, None)
+    if not callable(original) or getattr(original, _MARK, False):
+        return  # not an SDK client, or already wrapped
+
+    @functools.wraps(original)
+    def copy(*args: Any, **kwargs: Any) -> Any:
+        copied = original(*args, **kwargs)
+        try:
+            observe(copied)
+        except Exception:  # tracking must never break the call it observes
+            logger.debug("sentrial: could not wrap a copy of a client", exc_info=True)
+        return copied
+
+    setattr(copy, _MARK, True)
+    try:
+        setattr(client, name, copy)
+    except (AttributeError, TypeError):
+        logger.debug("sentrial: cannot wrap %s of %r", name, type(client), exc_info=True)
 
 
 def _patch(
