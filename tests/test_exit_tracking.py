@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import sentrial
 from sentrial._server import LocalServer
 from tests.conftest import ROOT, Reader
@@ -82,3 +84,64 @@ def test_an_exit_handler_that_runs_after_sentrials_keeps_it_on_disk_for_the_next
     assert client.flush(20) is True
     client.shutdown(5)
     _assert_complete(reader, exit_sid)
+
+
+_POOL_APP = """
+import multiprocessing, sys
+import sentrial
+
+URL, KEY, SPOOL, METHOD = sys.argv[1:5]
+
+
+def job(i):
+    sentrial.configure(api_key=KEY, api_url=URL, spool_dir=SPOOL)
+    with sentrial.begin(user_id="u", event="pool-agent-" + METHOD, input=f"task {i}") as it:
+        it.track_tool_call("lookup", {"i": i}, {"ok": True})
+    return i * i
+
+
+if __name__ == "__main__":
+    # The pattern of Python's docs: Pool.__exit__ terminates the workers (SIGTERM)
+    # as soon as map() has its results, before their engines have sent anything.
+    with multiprocessing.get_context(METHOD).Pool(2) as pool:
+        print(pool.map(job, range(6)))
+"""
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_pool_workers_terminated_by_the_pool_lose_nothing(
+    sentrial_server: LocalServer, reader: Reader, tmp_path: Path, method: str
+) -> None:
+    app = tmp_path / "pool_app.py"
+    app.write_text(_POOL_APP)
+    spool = tmp_path / "spool"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(app),
+            sentrial_server.url,
+            sentrial_server.api_key,
+            str(spool),
+            method,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "[0, 1, 4, 9, 16, 25]"
+    assert "Traceback" not in done.stderr
+    # Whatever the workers could not send before the pool ended them is on disk:
+    # the next process replays it.
+    client = sentrial.SentrialClient(
+        api_key=sentrial_server.api_key, api_url=sentrial_server.url, spool_dir=str(spool)
+    )
+    client.create_session("next", "next-process", "u")
+    assert client.flush(30) is True
+    client.shutdown(5)
+    sessions = reader.sessions(agentName=f"pool-agent-{method}")
+    assert sorted(s["userInput"] for s in sessions) == [f"task {i}" for i in range(6)]
+    assert all(s["status"] == "completed" for s in sessions)
+    for session in sessions:
+        assert [e["toolName"] for e in reader.events(session["id"])] == ["lookup"]

@@ -827,10 +827,10 @@ def _after_fork() -> None:
         delivery._after_fork_in_child()
 
 
-def _at_exit() -> None:
+def _at_exit(timeout: float | None = None) -> None:
     for delivery in list(_live):
         try:
-            delivery.shutdown()
+            delivery.shutdown(timeout)
         except Exception:  # never raise from an exit hook
             logger.debug("sentrial: shutdown at exit failed", exc_info=True)
 
@@ -851,6 +851,49 @@ def _flush_when_a_multiprocessing_child_exits() -> None:
 
     util.Finalize(None, _at_exit, exitpriority=100)
     _finalizer_registered = True
+    _keep_on_disk_when_terminated()
+
+
+# How long a terminated child may spend handing its operations over (first to
+# the API, then to disk) before it ends as SIGTERM asked. A child terminated
+# while its engine is still starting (importing httpx on a busy machine) took
+# over a second here: the terminating parent (Pool.terminate joins its
+# workers) waits at most this long, and only for a child with something left.
+TERMINATE_SAVE_SECONDS = 3.0
+
+
+def _keep_on_disk_when_terminated() -> None:
+    """``Pool.terminate()`` (how ``with Pool() as pool:`` ends) and
+    ``Process.terminate()`` stop a child with SIGTERM, whose default action
+    ends it at once: its engines' queues would be lost. In such a child, when
+    the app left SIGTERM alone, a handler first shuts the engines down (what
+    is not delivered at once is kept on disk, for the next process), then ends
+    the process by SIGTERM as before. The work runs in a thread the handler
+    waits on for at most TERMINATE_SAVE_SECONDS: a lock the interrupted code
+    holds can cost that wait, never a hang."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # handlers can only be set from the main thread
+    try:
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return  # the app (or a framework) handles it: not ours to change
+        signal.signal(signal.SIGTERM, _on_terminate)
+    except (ValueError, OSError):
+        return
+
+
+def _on_terminate(signum: int, frame: object) -> None:
+    import signal
+
+    saving = threading.Thread(
+        target=_at_exit, args=(TERMINATE_SAVE_SECONDS * 2 / 3,), name="sentrial-terminate"
+    )
+    saving.daemon = True
+    saving.start()
+    saving.join(TERMINATE_SAVE_SECONDS)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 os.register_at_fork(after_in_child=_after_fork)
