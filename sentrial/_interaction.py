@@ -6,13 +6,17 @@ import functools
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Coroutine, Iterable, Mapping
 from contextvars import Token
 from types import TracebackType
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from . import _payload
 from ._client import AsyncSentrialClient, SentrialClient, _Base, _to_thread
 from ._context import current_interaction
+from ._errors import ValidationError
+from ._tracker import _non_negative
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,6 +50,16 @@ def _async_of(
 
     functools.update_wrapper(method, target)
     return method
+
+
+def _describe(exc: BaseException) -> str:
+    """A failure reason: the exception's type and message."""
+    return f"{type(exc).__name__}: {_payload.safe_str(exc)}"
+
+
+def _amount(name: str, value: Any, kind: type[int] | type[float]) -> float:
+    """``value`` as a finite number >= 0 (``None`` is 0), or a ValidationError naming ``name``."""
+    return 0 if value is None else float(_non_negative(name, value, kind))
 
 
 _default: SentrialClient | None = None
@@ -127,7 +141,7 @@ def begin(
         name=name, agent_name=str(event), user_id=user_id, convo_id=convo_id, metadata=full
     )
     if input is not None:
-        client.current_state["input"] = input
+        client.current_state["input"] = input  # this thread's or task's state (see _context)
     return Interaction(client, session_id, event_id, user_id, event, input=input)
 
 
@@ -138,6 +152,8 @@ class _Run:
     _completion_tokens: int
     _cost: float
     _token: Token[Interaction | None] | None
+    _view: Interaction | None = None  # what is current for an AsyncInteraction
+    client: _Base
     output: Any
 
     def set_output(self, output: Any) -> None:
@@ -146,24 +162,47 @@ class _Run:
     def add_tokens(
         self, prompt_tokens: int = 0, completion_tokens: int = 0, cost: float = 0.0
     ) -> None:
-        """Add to the tokens and cost ``finish`` reports (unless it is given them)."""
-        self._prompt_tokens += int(prompt_tokens or 0)
-        self._completion_tokens += int(completion_tokens or 0)
-        self._cost += float(cost or 0.0)
+        """Add to the tokens and cost ``finish`` reports (unless it is given them).
+
+        A value that is no finite number >= 0 (NaN, "n/a") raises a
+        ValidationError naming it with ``fail_silently=False``; otherwise it is
+        left out (counted as ``invalid_argument``, warned about once) and the
+        call's other values are still added."""
+        prompt = self._checked("prompt_tokens", prompt_tokens, int)
+        completion = self._checked("completion_tokens", completion_tokens, int)
+        spent = self._checked("cost", cost, float)
+        self._prompt_tokens += int(prompt)
+        self._completion_tokens += int(completion)
+        self._cost += spent
+
+    def _checked(self, name: str, value: Any, kind: type[int] | type[float]) -> float:
+        try:
+            return _amount(name, value, kind)
+        except ValidationError as exc:
+            if not self.client.config.fail_silently:
+                raise
+            self.client._tracker.note_error(f"add_tokens {name}", exc)
+            return 0
 
     def _leave(self) -> None:
+        view = self._view
+        if view is not None:
+            view.finished = True
         token, self._token = self._token, None
         if token is None:
             return
         try:
             current_interaction.reset(token)
         except ValueError:  # finished in another context than it began in
-            if current_interaction.get() is self:
+            current = current_interaction.get()
+            if current is not None and (current is self or current is view):
                 current_interaction.set(None)
 
 
 class Interaction(_Run):
     """One run of the agent: finish it, or use it as a context manager."""
+
+    client: SentrialClient
 
     def __init__(
         self,
@@ -267,7 +306,15 @@ class Interaction(_Run):
         """Record an error; as published, the interaction then ends as failed
         (with this message as the reason) unless ``finish`` says otherwise."""
         self._success = False
-        self._failure_reason = str(error_message)
+        if isinstance(error_message, BaseException):
+            exc = error_message
+            self._failure_reason = _payload.safe_str(exc)
+            if self._failure_reason == "<str() failed>":  # described here: the event is kept
+                error_type = error_type or type(exc).__name__
+                stack_trace = stack_trace or _payload.format_exception(exc)
+                error_message = _describe(exc)
+        else:
+            self._failure_reason = _payload.safe_str(error_message)
         return SentrialClient.track_error(
             self.client,
             self.session_id,
@@ -337,7 +384,7 @@ class Interaction(_Run):
         tb: TracebackType | None,
     ) -> None:
         if exc is not None:
-            self.finish(success=False, failure_reason=f"{type(exc).__name__}: {exc}")
+            self.finish(success=False, failure_reason=_describe(exc))
         else:
             self.finish(success=self._success, failure_reason=self._failure_reason)
 
@@ -401,12 +448,32 @@ async def begin_async(
         name=name, agent_name=str(event), user_id=user_id, convo_id=convo_id, metadata=full
     )
     if input is not None:
-        client.current_state["input"] = input
+        client.current_state["input"] = input  # this task's state (see _context)
     return AsyncInteraction(client, session_id, event_id, user_id, event, input)
+
+
+_sync_twins: weakref.WeakKeyDictionary[AsyncSentrialClient, SentrialClient] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _sync_twin(client: AsyncSentrialClient) -> SentrialClient:
+    """A ``SentrialClient`` sharing ``client``'s tracker (its delivery, state and
+    counts): what ``@tool``, the wrappers and integrations call synchronously on
+    the current interaction."""
+    twin = _sync_twins.get(client)
+    if twin is None:
+        twin = object.__new__(SentrialClient)
+        twin._tracker = client._tracker
+        twin.langfuse = getattr(client, "langfuse", None)
+        _sync_twins[client] = twin
+    return twin
 
 
 class AsyncInteraction(_Run):
     """One run of the agent with an ``AsyncSentrialClient``."""
+
+    client: AsyncSentrialClient
 
     def __init__(
         self,
@@ -431,7 +498,14 @@ class AsyncInteraction(_Run):
         self._completion_tokens = 0
         self._cost = 0.0
         self._started = time.perf_counter()
-        self._token: Token[Interaction | None] | None = None
+        # Current for the task that began it (as ``begin`` is), until finished:
+        # the decorators and integrations see a synchronous view of it.
+        view = Interaction(
+            _sync_twin(client), session_id, event_id, user_id, event, input=user_input
+        )
+        self._view = view
+        self._token: Token[Interaction | None] | None = view._token
+        view._token = None
 
     @property
     def url(self) -> str:
@@ -455,7 +529,7 @@ class AsyncInteraction(_Run):
         tb: TracebackType | None,
     ) -> None:
         if exc is not None:
-            await self.finish(success=False, failure_reason=f"{type(exc).__name__}: {exc}")
+            await self.finish(success=False, failure_reason=_describe(exc))
         else:
             await self.finish(success=self._success, failure_reason=self._failure_reason)
 

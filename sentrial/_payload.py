@@ -140,8 +140,17 @@ def _bytes(data: bytes) -> str:
         return "base64:" + base64.b64encode(data).decode()
 
 
+def safe_str(value: Any) -> str:
+    """``str(value)``, never raising: an app's exception whose ``__str__``
+    fails must still reach the app as itself, and still be described."""
+    try:
+        return str(value)
+    except Exception:
+        return "<str() failed>"
+
+
 def _exception(exc: BaseException) -> dict[str, Any]:
-    return {"type": type(exc).__name__, "message": str(exc)}
+    return {"type": type(exc).__name__, "message": safe_str(exc)}
 
 
 def to_jsonable(value: Any) -> Any:

@@ -10,13 +10,15 @@ made with ``fail_silently=False``.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from . import _ids, _payload
+from . import _context, _ids, _payload
 from ._config import Config
 from ._errors import ValidationError
 from ._operation import Kind, Operation
@@ -41,7 +43,8 @@ class Tracker:
         self._delivery: Delivery | None = None
         self._final_stats: dict[str, Any] | None = None  # of the engine shut down last
         self._delivery_lock = threading.Lock()
-        self._local = threading.local()  # the published SDK's per-thread state
+        # key of this client's state (per thread and asyncio task; see _context)
+        self._state_key = weakref.ref(self)
         if not config.api_key and config.enabled:
             logger.warning("sentrial: no API key (api_key= or SENTRIAL_API_KEY): nothing is sent")
         self._sends = config.sends
@@ -194,18 +197,14 @@ class Tracker:
     # -- state (published: ``client.current_state``) -------------------------------
 
     def state(self) -> dict[str, Any]:
-        """The calling thread's state (made empty on first use)."""
-        state: dict[str, Any] | None = getattr(self._local, "state", None)
-        if state is None:
-            state = self._local.state = {}
-        return state
+        """The calling thread's or asyncio task's state (made empty on first use)."""
+        return _context.own_state(self._state_key)
 
     def set_state(self, value: dict[str, Any]) -> None:
-        self._local.state = value
+        _context.set_state(self._state_key, value)
 
     def _current_state(self) -> dict[str, Any] | None:
-        state: dict[str, Any] | None = getattr(self._local, "state", None)
-        return state or None
+        return _context.peek_state(self._state_key) or None
 
     # -- tracking calls: the one definition of each signature ----------------------
     # SentrialClient and AsyncSentrialClient forward these (see _client._forward).
@@ -225,8 +224,8 @@ class Tracker:
 
         As published, the calling thread's state starts empty again.
         """
-        if getattr(self._local, "state", None):
-            self._local.state = {}
+        if _context.peek_state(self._state_key):
+            _context.set_state(self._state_key, {})
         sid = session_id or _ids.new_session_id()
         if self._skips(sid):
             return sid
@@ -378,7 +377,7 @@ class Tracker:
             exc = error_message
             error_type = error_type or type(exc).__name__
             stack_trace = stack_trace or _payload.format_exception(exc)
-            error_message = str(exc)
+            error_message = _payload.safe_str(exc)
         error: dict[str, Any] = {"message": self._text(error_message)}
         if error_type is not None:
             error["type"] = _payload.clean_text(str(error_type))
@@ -558,17 +557,22 @@ def _session_record(sid: str, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _non_negative(name: str, value: Any, kind: type[int] | type[float]) -> Any:
+    """``value`` as a finite number >= 0 of ``kind`` (a bool is no number), or a
+    ValidationError naming ``name``: the one rule for every count and amount."""
+    number = value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         try:
-            value = kind(value)
-        except (TypeError, ValueError):
-            raise ValidationError(f"{name}: expected a number, got {value!r}") from None
-    number = kind(value)
-    if not number >= 0:  # also rejects NaN
-        raise ValidationError(f"{name}: must be >= 0, got {value!r}")
-    if kind is float and number == float("inf"):
-        raise ValidationError(f"{name}: must be finite")
-    return number
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise ValidationError(
+                f"{name}: expected a number, got {type(value).__name__}"
+                f" {_payload.safe_str(value)[:100]!r}"
+            ) from None
+    if not 0 <= number < math.inf:  # NaN too
+        raise ValidationError(
+            f"{name}: must be a finite number >= 0, got {_payload.safe_str(value)[:100]!r}"
+        )
+    return kind(number)
 
 
 def _metric(key: Any, value: Any) -> float:
@@ -584,7 +588,7 @@ def _metric(key: Any, value: Any) -> float:
 def _tool_error(value: Any) -> Any:
     if isinstance(value, BaseException):
         return {
-            "message": str(value),
+            "message": _payload.safe_str(value),
             "type": type(value).__name__,
             "stack_trace": _payload.format_exception(value),
         }
