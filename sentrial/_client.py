@@ -187,7 +187,7 @@ class _Base:
         return self._tracker.stats()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(api_url={self.config.api_url!r})"
+        return f"{type(self).__name__}(api_url={self.config.shown_url!r})"
 
     def session_url(self, session_id: str) -> str:
         """The session's page in the viewer, to jump from a failing test to its trace."""

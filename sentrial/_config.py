@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -54,13 +55,19 @@ class Config:
     api_key: str | None = None
     api_url: str = DEFAULT_API_URL
     enabled: bool = True
-    sample_rate: float = 1.0
+    # Numbers are checked by one rule (``_number``) against ``NUMBER_RANGES``:
+    # finite and within the range written next to each field.
+    sample_rate: float = 1.0  # 0 to 1
     fail_silently: bool = True
     delivery: Delivery = "background"
+    # Seconds the exit hook and shutdown() wait: 0 (do not wait) to a day.
     shutdown_timeout: float = 5.0
+    # Seconds per HTTP request: 0.1 (less cannot complete one) to an hour.
     request_timeout: float = 10.0
-    max_queue_size: int = 50_000
+    max_queue_size: int = 50_000  # integers: at least 1
     batch_size: int = 500
+    # Seconds the delivery thread waits for a batch to fill: 0.01 (less spins
+    # a core while idle) to an hour.
     flush_interval: float = 0.5
     max_field_bytes: int = 64 * 1024
     redact: bool = False
@@ -78,7 +85,14 @@ class Config:
     def __repr__(self) -> str:  # never show the key
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
         shown["api_key"] = mask_key(self.api_key)
+        # A URL's userinfo may hold a secret (an invalid URL is kept masked).
+        shown["api_url"] = self.shown_url
         return "Config(" + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + ")"
+
+    @property
+    def shown_url(self) -> str:
+        """``api_url`` as logs and reprs show it: userinfo and the key hidden."""
+        return hide_key(self.api_url, self.api_key)
 
     @property
     def sends(self) -> bool:
@@ -98,6 +112,76 @@ def mask_key(key: str | None) -> str | None:
     return key[:4] + "..." + key[-4:] if len(key) > 12 else "***"
 
 
+# ``scheme://user:secret@host`` -> ``scheme://***@host``: userinfo may hold a key.
+_USERINFO = re.compile(r"(?<=://)[^/?#\s]*@")
+
+
+def display_url(text: str) -> str:
+    """``text`` with the userinfo of every URL in it replaced by ``***``: the
+    one helper for printing URLs and messages that may contain them."""
+    return _USERINFO.sub("***@", text)
+
+
+def hide_key(text: str, api_key: str | None) -> str:
+    """``text`` with the key's text masked and URL userinfo hidden. A key
+    shorter than 8 characters is no real secret and is left alone (masking
+    every ``k`` would garble the message)."""
+    if api_key and len(api_key) >= 8:
+        text = text.replace(api_key, mask_key(api_key) or "***")
+    return display_url(text)
+
+
+# Values echoed in warnings. A value with a ``:`` (a URL, ``host:port``, a
+# mistyped scheme) is shown whole, with URL userinfo hidden: keys, tokens and
+# base64 never contain one. So is a short one (a typo there is what the reader
+# needs to see; no credential is this short). Any other is shown only by its
+# first characters and length: it may be a key given in the wrong place.
+_SHOWN_WHOLE = 16
+
+
+def _hidden(text: str) -> str:
+    if ":" in text:
+        return display_url(text)
+    return text if len(text) <= _SHOWN_WHOLE else text[:4] + "..."
+
+
+def _shown(value: Any) -> str:
+    """How a configuration value is echoed in a warning or error."""
+    if isinstance(value, bool | int | float):
+        return repr(value)
+    if not isinstance(value, str):
+        return f"a {type(value).__name__}"
+    hidden = _hidden(value)
+    return repr(hidden) if hidden == value else f"{hidden!r} ({len(value)} characters)"
+
+
+# Accepted numbers per field, (lowest, highest); documented on each field.
+_HOUR, _DAY = 3600.0, 86400.0
+NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "sample_rate": (0.0, 1.0),
+    "shutdown_timeout": (0.0, _DAY),
+    "request_timeout": (0.1, _HOUR),
+    "flush_interval": (0.01, _HOUR),
+}
+_INTEGER_RANGE = (1, 2**63 - 1)
+
+
+def _number(value: Any, low: float, high: float, integer: bool = False) -> float:
+    """The one rule for numeric settings: a finite number within [low, high]
+    (an integer for integer fields); else ValueError echoing the value safely."""
+    wanted = "an integer" if integer else "a number"
+    try:
+        if isinstance(value, bool) or value is None:
+            raise ValueError
+        number = int(value) if integer and not isinstance(value, float) else float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"must be {wanted}, got {_shown(value)}") from None
+    if not math.isfinite(number) or not low <= number <= high or (integer and number % 1):
+        limit = f"from {low} to {high}" if integer else f"from {low:g} to {high:g}"
+        raise ValueError(f"must be {wanted} {limit}, got {_shown(value)}")
+    return int(number) if integer else number
+
+
 def _coerce(name: str, value: Any) -> Any:
     """Parse and check one value; raise ConfigurationError naming the field."""
     kind = {f.name: f.type for f in fields(Config)}[name]
@@ -106,24 +190,16 @@ def _coerce(name: str, value: Any) -> Any:
             if isinstance(value, str):
                 lowered = value.strip().lower()
                 if lowered not in _TRUE | _FALSE:
-                    raise ValueError(f"expected a boolean, got {value!r}")
+                    raise ValueError(f"expected a boolean, got {_shown(value)}")
                 return lowered in _TRUE
             return bool(value)
         if kind == "float":
-            number = float(value)
-            if math.isnan(number) or number < 0:
-                raise ValueError(f"must be a number >= 0, got {value!r}")
-            if name == "sample_rate" and number > 1:
-                raise ValueError(f"must be between 0 and 1, got {value!r}")
-            return number
+            return _number(value, *NUMBER_RANGES[name])
         if kind == "int":
-            number = int(value)
-            if number < 1:
-                raise ValueError(f"must be a positive integer, got {value!r}")
-            return number
+            return _number(value, *_INTEGER_RANGE, integer=True)
         if name == "delivery":
             if value not in ("background", "sync"):
-                raise ValueError(f"must be 'background' or 'sync', got {value!r}")
+                raise ValueError(f"must be 'background' or 'sync', got {_shown(value)}")
             return value
         if name == "mask":
             if value is not None and not callable(value):
@@ -139,19 +215,20 @@ def _coerce(name: str, value: Any) -> Any:
 def _api_url(value: Any) -> str:
     """An http(s) URL with a host, without its trailing slash; else ValueError."""
     text = str(value).strip()
+    got = _shown(str(value))
     if not text.lower().startswith(("http://", "https://")):
-        raise ValueError(f"must start with http:// or https://, got {value!r}")
+        raise ValueError(f"must start with http:// or https://, got {got}")
     if any(ch.isspace() or not ch.isprintable() for ch in text):
-        raise ValueError(f"must not contain spaces or control characters, got {value!r}")
+        raise ValueError(f"must not contain spaces or control characters, got {got}")
     try:
         parts = urllib.parse.urlsplit(text)
         host, _ = parts.hostname, parts.port  # a port that is not a number raises
     except ValueError as exc:
-        raise ValueError(f"is not a valid URL ({exc}), got {value!r}") from None
+        raise ValueError(f"is not a valid URL ({display_url(str(exc))}), got {got}") from None
     if not host:
-        raise ValueError(f"has no host, got {value!r}")
+        raise ValueError(f"has no host, got {got}")
     if "?" in text or "#" in text:
-        raise ValueError(f"must not have a query or fragment, got {value!r}")
+        raise ValueError(f"must not have a query or fragment, got {got}")
     return text.rstrip("/")
 
 
@@ -172,22 +249,28 @@ def resolve(overrides: Mapping[str, Any], env: Mapping[str, str] | None = None) 
         if strict:
             raise ConfigurationError(message)
         logger.warning("sentrial: %s (ignored)", message)
-    values: dict[str, Any] = {}
-    for name in known:
+    raws: dict[str, Any] = {}
+    for name in sorted(known):
         raw = overrides.get(name)
         if raw is None and name in ENV_VARS and env.get(ENV_VARS[name]) not in (None, ""):
             raw = env[ENV_VARS[name]]
-        if raw is None:
-            continue
+        if raw is not None:
+            raws[name] = raw
+    key = raws.get("api_key")
+    key = key if isinstance(key, str) else None  # the key's text is masked in every message
+    values: dict[str, Any] = {}
+    for name, raw in raws.items():
         try:
             values[name] = _coerce(name, raw)
         except ConfigurationError as exc:
+            message = hide_key(str(exc), key)
             if strict:
-                raise
+                raise ConfigurationError(message) from None
             if name == "api_url":
-                logger.warning("sentrial: %s (nothing is sent)", exc)
-                values["api_url"] = str(raw).strip()
-                values["api_url_error"] = str(exc)
+                logger.warning("sentrial: %s (nothing is sent)", message)
+                # Kept for display only (nothing is sent), as echoed: it may be the key.
+                values["api_url"] = hide_key(_hidden(str(raw).strip()), key)
+                values["api_url_error"] = message
                 continue
-            logger.warning("sentrial: %s (using the default)", exc)
+            logger.warning("sentrial: %s (using the default)", message)
     return replace(Config(), **values)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from . import _context, _ids, _payload
-from ._config import Config
+from ._config import Config, hide_key
 from ._errors import ValidationError
 from ._operation import Kind, Operation
 
@@ -243,7 +243,8 @@ class Tracker:
             fields["metadata"] = self._json(metadata, as_object=True)
         self._emit("create_session", sid, fields)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("sentrial: session %s: %s", sid, self.session_url(sid))
+            shown = hide_key(self.session_url(sid), self.config.api_key)
+            logger.debug("sentrial: session %s: %s", sid, shown)
         return sid
 
     def session_url(self, session_id: str) -> str:

@@ -585,7 +585,7 @@ class BackgroundDelivery:
         if not caps.batch:
             logger.info(
                 "sentrial: %s has no batch endpoint; sending one request per operation",
-                self.config.api_url,
+                self.config.shown_url,
             )
         return caps.batch
 
@@ -594,7 +594,7 @@ class BackgroundDelivery:
         if error.status_code is None:
             self._log_once(
                 "unreachable",
-                f"cannot reach {self.config.api_url} ({error}); "
+                f"cannot reach {self.config.shown_url} ({error}); "
                 "operations are kept (memory, then disk) and retried",
             )
         else:
@@ -681,7 +681,7 @@ class BackgroundDelivery:
         )
         self._log_once(
             f"{reason}:{bool(kept)}",
-            f"{len(ops)} operation(s) not delivered to {self.config.api_url}: "
+            f"{len(ops)} operation(s) not delivered to {self.config.shown_url}: "
             f"{reason}: {message} ({where})",
         )
 

@@ -77,7 +77,7 @@ class SyncDelivery:
     def _raise(self, exc: APIError, where: str) -> None:
         if not self.config.fail_silently:
             raise exc
-        logger.warning("sentrial: request to %s failed: %s; %s", self.config.api_url, exc, where)
+        logger.warning("sentrial: request to %s failed: %s; %s", self.config.shown_url, exc, where)
 
     def start(self) -> None:
         """Nothing to start: every call sends its own request."""

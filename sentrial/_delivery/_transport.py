@@ -30,7 +30,7 @@ from sentrial_api.api.default import (
 from sentrial_api.models import BatchRequest
 
 from .._capabilities import FULL, PLAIN, Capabilities, from_health
-from .._config import Config
+from .._config import Config, hide_key
 from .._errors import APIError, AuthenticationError
 from .._operation import Operation
 from . import _policy as policy
@@ -52,10 +52,15 @@ def _json_body(response: httpx.Response) -> Any:
 
 
 def _message(response: httpx.Response) -> str:
+    """The answer's error text, for logs and dead letters: a server or proxy
+    may echo the request, so the key it carried and URL userinfo are hidden."""
     body = _json_body(response)
     if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return str(body["message"])
-    return response.text[:200] or response.reason_phrase
+        text = str(body["message"])
+    else:
+        text = response.text[:200] or response.reason_phrase
+    token = response.request.headers.get("authorization", "").removeprefix("Bearer ")
+    return hide_key(text, token or None)
 
 
 def _answer_id(response: httpx.Response) -> str | None:
@@ -130,6 +135,7 @@ class Transport:
             verify_ssl=not config.api_url.lower().startswith("http://"),
         )
         self._http = self._client.get_httpx_client()  # made once, before threads share it
+        self._key = config.api_key  # hidden in error texts, as URL userinfo is
 
     def close(self) -> None:
         self._http.close()
@@ -145,7 +151,7 @@ class Transport:
         try:
             return self._http.request(**request)
         except httpx.TransportError as exc:  # connect, read, write, timeouts, protocol
-            raise RetryableError(f"{type(exc).__name__}: {exc}") from exc
+            raise RetryableError(hide_key(f"{type(exc).__name__}: {exc}", self._key)) from exc
 
     def probe(self) -> Capabilities:
         """The server's extensions, from ``GET /api/sdk/health``.
