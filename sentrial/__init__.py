@@ -87,7 +87,7 @@ if TYPE_CHECKING:
     from .otel import SentrialSpanProcessor, setup_otel_tracing
     from .wrappers import wrap_google, wrap_llm
 
-__version__ = "0.1.0"
+__version__ = "0.7.0"
 
 __all__ = [
     "LANGCHAIN_MAJOR_VERSION",
