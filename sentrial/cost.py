@@ -39,6 +39,7 @@ def calculate_cost(
     """USD for one call, or None (with one warning per model) when the model is unknown."""
     from genai_prices import Usage, calc_price
 
+    provider = provider.strip() or None if isinstance(provider, str) else None  # "": not known
     usage = Usage(
         input_tokens=max(0, int(input_tokens)),
         output_tokens=max(0, int(output_tokens)),

@@ -199,3 +199,9 @@ def test_usage_shapes_are_told_apart() -> None:
     )
     # a usage object of no known shape
     assert usage_from({"usage": {"total": 3}}) is None
+
+
+def test_an_empty_provider_is_no_provider() -> None:
+    # SDKs and configs often pass provider="" for "not known": priced by the model alone.
+    assert calculate_cost("gpt-4o", 1000, 1000, provider="") == 0.0125
+    assert calculate_cost("gpt-4o", 1000, 1000, provider="  ") == 0.0125
