@@ -8,10 +8,14 @@ Exit codes: 0 success, 1 the API failed or is unreachable, 2 bad input.
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import shlex
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, NoReturn
 
 from sentrial._serve import add_arguments as add_serve_arguments
 
@@ -84,6 +88,73 @@ def _doctor(args: argparse.Namespace) -> int:
     return doctor(args)
 
 
+_DIGEST = re.compile(r"[0-9a-f]{16}")
+
+
+def _waiting(directory: Path) -> tuple[int, dict[str, int]]:
+    """Operations in ``directory``: how many spooled, and dead letters by reason."""
+    from sentrial._delivery._dead_letter import DeadLetter
+
+    spooled = sum(len(f.read_bytes().splitlines()) for f in directory.glob("*.spool"))
+    return spooled, DeadLetter(directory, 0).summary()
+
+
+def _list_other_directories(directory: Path, api_url: str) -> None:
+    """Print the spool directories beside ours that hold operations, each
+    with the exact command that sends them with the key in effect now.
+
+    Nothing in them is sent unasked: a directory belongs to one API URL and
+    key (see ``spool_directory``) and its name does not say which, so only
+    the user can tell whether they were meant for ``api_url``."""
+    try:
+        beside = sorted(directory.parent.iterdir())
+    except OSError:
+        return
+    found = []
+    for other in beside:
+        # Only spool directories (named as spool_directory names them), not
+        # whatever else a SENTRIAL_SPOOL_DIR such as /tmp holds.
+        if other == directory or not _DIGEST.fullmatch(other.name) or not other.is_dir():
+            continue
+        try:
+            spooled, dead = _waiting(other)
+        except OSError:
+            continue
+        if spooled or dead:
+            found.append((other, spooled, dead))
+    if not found:
+        return
+    print("waiting in other spool directories (made with another API key or URL):")
+    for other, spooled, dead in found:
+        parts = [f"{spooled:,} spooled"] if spooled else []
+        parts += [f"{count:,} {reason}" for reason, count in sorted(dead.items())]
+        option = " --dead-letter" if dead else ""
+        print(f"  {other}: {', '.join(parts)}")
+        print(
+            f"    if they were meant for {api_url}, send them there with the key in effect now:"
+            f" sentrial flush-spool{option} --from-dir {shlex.quote(str(other))}"
+        )
+
+
+def _adopt_segments(source: Path, directory: Path, max_bytes: int) -> int:
+    """Move the spool segments of ``source`` that no live process holds into
+    ``directory``, where this process's client replays them; how many moved."""
+    import shutil
+
+    from sentrial._delivery._spool import Spool
+
+    moved = 0
+    spool = Spool(source, max_bytes)
+    while (segment := spool.orphan()) is not None:  # locked for us until moved
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            shutil.move(segment.path, directory / segment.path.name)
+            moved += 1
+        finally:
+            segment.handle.close()
+    return moved
+
+
 def _flush_spool(args: argparse.Namespace) -> int:
     from sentrial import SentrialClient
     from sentrial._delivery._dead_letter import DeadLetter
@@ -91,17 +162,28 @@ def _flush_spool(args: argparse.Namespace) -> int:
 
     config = _config(args)
     directory = spool_directory(config)
-    dead = DeadLetter(directory, config.max_spool_bytes)
+    source = directory
+    if args.from_dir:
+        source = Path(args.from_dir).expanduser().resolve()
+        if not source.is_dir():
+            raise CLIError(f"--from-dir: not a directory: {args.from_dir}", EXIT_USAGE)
+    dead = DeadLetter(source, config.max_spool_bytes)
     reasons = dead.summary()
     if reasons:
         listed = ", ".join(f"{count:,} {reason}" for reason, count in sorted(reasons.items()))
         print(f"dead letters in {dead.path}: {listed}")
         if not args.dead_letter:
-            print("  run `sentrial flush-spool --dead-letter` to send them again")
+            where = f" --from-dir {shlex.quote(str(source))}" if args.from_dir else ""
+            print(f"  run `sentrial flush-spool --dead-letter{where}` to send them again")
+    if source != directory.resolve():
+        _adopt_segments(source, directory, config.max_spool_bytes)
     retry = dead.take() if args.dead_letter else []
     files = list(directory.glob("*.spool")) if directory.is_dir() else []
     if not files and not retry:
-        print(f"nothing to flush in {directory}")
+        print(f"nothing to flush in {source}")
+    if not args.from_dir:
+        _list_other_directories(directory, config.api_url)
+    if not files and not retry:
         return EXIT_OK
     total = sum(len(f.read_bytes().splitlines()) for f in files) + len(retry)
     print(
@@ -148,11 +230,19 @@ def _api_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-key", help="default: SENTRIAL_API_KEY")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad input is one line on stderr naming the option, and exit code 2
+    (not argparse's usage block): ``sentrial tail: argument --since: ...``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (run `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from sentrial import __version__
     from sentrial._cli_read import add_read_commands, positive_float
 
-    parser = argparse.ArgumentParser(prog="sentrial", description="Sentrial agent monitoring")
+    parser = _Parser(prog="sentrial", description="Sentrial agent monitoring")
     parser.add_argument("--version", action="version", version=f"sentrial {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -179,6 +269,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also send again what the dead-letter file holds (operations once refused)",
     )
+    flush.add_argument(
+        "--from-dir",
+        metavar="PATH",
+        help="take the operations from this spool directory (one made with another API key,"
+        " listed by flush-spool) and send them with the URL and key in effect now",
+    )
     flush.set_defaults(func=_flush_spool)
 
     from sentrial._cli_experiment import add_experiment_command
@@ -187,11 +283,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: What a shell reports for a program that a closed pipe ended (128 + SIGPIPE).
+EXIT_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        code: int = args.func(args)
+        try:
+            code: int = args.func(args)
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
     except CLIError as exc:
         print(f"sentrial {args.command}: {exc}", file=sys.stderr)
         return exc.code
+    except BrokenPipeError:
+        # The reader went away (`sentrial export | head -1`): stop quietly, as
+        # the Python docs' "Note on SIGPIPE" shows. Not by restoring SIGPIPE's
+        # default action, which the docs advise against: it would also kill us
+        # on a closed socket. Point stdout at /dev/null so the flush at exit
+        # does not fail again. The status: the docs' example exits 1, but here
+        # 1 means "the API failed"; 141 is what a shell shows for any other
+        # program in the same place (`seq 1000000 | head -1` under pipefail),
+        # so scripts see the usual "ended by a closed pipe".
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_PIPE
     return code

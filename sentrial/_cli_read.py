@@ -40,14 +40,30 @@ def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
     return parse
 
 
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} is out of range: a number above 0")
-    return value
+#: The longest wait an option accepts (about 31 years): far past any real
+#: use, and well inside what ``time.sleep`` and deadline arithmetic can take.
+LONGEST_WAIT = 1e9
+
+
+def bounded_float(high: float) -> Callable[[str], float]:
+    """A number above 0 and at most ``high`` (never nan or infinite)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not 0 < value <= high:  # False for nan as well
+            raise argparse.ArgumentTypeError(
+                f"{text} is out of range: a number above 0 and at most {high:g}"
+            )
+        return value
+
+    return parse
+
+
+positive_float = bounded_float(LONGEST_WAIT)
+MAX_INTERVAL = 3600.0  # tail polls at least once an hour
 
 
 _AGO = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|m|min|h|d|w)$")
@@ -58,7 +74,10 @@ def moment(text: str) -> datetime:
     """An ISO date-time (UTC when it names no zone), or a time ago: 30m, 2h, 7d, 1w."""
     ago = _AGO.match(text.strip().lower())
     if ago:
-        return datetime.now(UTC) - timedelta(seconds=float(ago[1]) * _UNITS[ago[2]])
+        try:
+            return datetime.now(UTC) - timedelta(seconds=float(ago[1]) * _UNITS[ago[2]])
+        except OverflowError:  # before year 1, or past what a timedelta holds
+            raise argparse.ArgumentTypeError(f"too far back: {text!r}") from None
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
@@ -345,7 +364,10 @@ def _tail(args: argparse.Namespace) -> int:
         follow.see(first[: args.lines], quiet=True)
         try:
             while deadline is None or time.monotonic() < deadline:
-                time.sleep(args.interval)
+                wait = args.interval
+                if deadline is not None:  # --timeout ends the wait, not the next poll
+                    wait = min(wait, max(0.0, deadline - time.monotonic()))
+                time.sleep(wait)
                 page, _ = next(session_pages(api, filters, NEWEST, None, False))
                 follow.see(page, quiet=False)
         except KeyboardInterrupt:
@@ -443,7 +465,10 @@ def add_read_commands(
         "-n", "--lines", type=bounded_int(0, 100), default=10, help="latest sessions shown first"
     )
     tail.add_argument(
-        "--interval", type=positive_float, default=1.0, help="seconds between polls (default 1)"
+        "--interval",
+        type=bounded_float(MAX_INTERVAL),
+        default=1.0,
+        help="seconds between polls (default 1, at most 3600)",
     )
     tail.add_argument("--timeout", type=positive_float, help="stop after this many seconds")
     tail.add_argument("--json", action="store_true", help="one JSON object per line")

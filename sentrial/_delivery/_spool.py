@@ -46,7 +46,18 @@ BadLine = Callable[[bytes, str], None]
 
 
 def spool_directory(config: Config) -> Path:
-    """Where spool files for this API URL and key live."""
+    """Where spool files (and dead letters) for this API URL and key live.
+
+    One directory per URL *and* key: a process replays on its own only what
+    was spooled with its own URL and key. Two keys on one server may be two
+    projects, so operations never change key unasked, and they never go to
+    another URL. The name is a hash, so it holds no key and does not say
+    which URL it is for: after a key change (a typo fixed, a key rotated),
+    ``sentrial flush-spool`` lists the other directories that hold
+    operations, with the command that sends them with the key in effect now
+    (``--from-dir``); the user, who knows which URL they were meant for,
+    decides.
+    """
     if config.spool_dir:
         base = Path(config.spool_dir)
     else:
