@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -8,7 +11,7 @@ import httpx
 import pytest
 
 import sentrial
-from sentrial._server import LocalServer
+from sentrial._server import ASGIThread, LocalServer, create_llm_app
 
 # pytest runs with --doctest-modules, which imports every module under tests/:
 # the seed snippets (run as scripts by test_seed.py) and the published SDK's
@@ -94,3 +97,45 @@ def make_client(
     yield make
     for client in made:
         client.shutdown(timeout=2)
+
+
+# -- shared by several test modules ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def llm() -> Iterator[str]:
+    """The LLM stand-in (OpenAI, Anthropic and Gemini shapes) on a loopback port."""
+    with ASGIThread(create_llm_app()) as server:
+        yield server.url
+
+
+@pytest.fixture
+def client(sentrial_server: LocalServer, tmp_path: Path) -> Iterator[sentrial.SentrialClient]:
+    """The default client (``sentrial.configure``) of the test's server, for
+    integrations that use it; closed after the test."""
+    configured = sentrial.configure(
+        api_key=sentrial_server.api_key, api_url=sentrial_server.url, spool_dir=str(tmp_path)
+    )
+    yield configured
+    configured.close()
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m sentrial ARGS`` with ``env`` added to this environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "sentrial", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.fixture
+def env(sentrial_server: LocalServer, tmp_path: Path) -> dict[str, str]:
+    """The environment that points the CLI at the test's server and spool."""
+    return {
+        "SENTRIAL_API_URL": sentrial_server.url,
+        "SENTRIAL_API_KEY": sentrial_server.api_key,
+        "SENTRIAL_SPOOL_DIR": str(tmp_path / "spool"),
+    }

@@ -16,26 +16,7 @@ from sentrial import SentrialClient
 from sentrial._server import LocalServer
 
 from ._faults import FaultProxy
-from .conftest import Reader
-
-
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sentrial", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
-
-
-@pytest.fixture
-def env(sentrial_server: LocalServer, tmp_path: Path) -> dict[str, str]:
-    return {
-        "SENTRIAL_API_URL": sentrial_server.url,
-        "SENTRIAL_API_KEY": sentrial_server.api_key,
-        "SENTRIAL_SPOOL_DIR": str(tmp_path / "spool"),
-    }
+from .conftest import Reader, run_cli
 
 
 @pytest.fixture
@@ -58,18 +39,18 @@ def recorded(env: dict[str, str]) -> dict[str, str]:
 
 
 def test_sessions_table_and_filters(env: dict[str, str], recorded: dict[str, str]) -> None:
-    out = _cli("sessions", env=env)
+    out = run_cli("sessions", env=env)
     assert out.returncode == 0, out.stderr
     assert recorded["ok"] in out.stdout and recorded["bad"] in out.stdout
     assert "agent" in out.stdout.splitlines()[0] and "cost" in out.stdout.splitlines()[0]
-    failed = _cli("sessions", "--status", "failed", env=env)
+    failed = run_cli("sessions", "--status", "failed", env=env)
     assert recorded["bad"] in failed.stdout and recorded["ok"] not in failed.stdout
-    by_agent = _cli("sessions", "--agent", "support", env=env)
+    by_agent = run_cli("sessions", "--agent", "support", env=env)
     assert recorded["ok"] in by_agent.stdout and recorded["bad"] not in by_agent.stdout
 
 
 def test_show_prints_the_timeline(env: dict[str, str], recorded: dict[str, str]) -> None:
-    out = _cli("show", recorded["ok"], env=env)
+    out = run_cli("show", recorded["ok"], env=env)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert "good run" in lines[0] and "support" in lines[0] and "120 tokens" in lines[0]
@@ -78,31 +59,31 @@ def test_show_prints_the_timeline(env: dict[str, str], recorded: dict[str, str])
     assert lines[3].split() == ["│", "input:", '{"id":', "1}"]
     assert lines[4].split() == ["│", "output:", '{"status":', '"shipped"}']
     assert "llm_call" in lines[5] and "gpt-4o-mini" in lines[5] and "120 tok" in lines[5]
-    bad = _cli("show", recorded["bad"], env=env)
+    bad = run_cli("show", recorded["bad"], env=env)
     assert "FAILED" in bad.stdout and "ERROR KeyError" in bad.stdout
 
 
 def test_bad_input_gives_clear_errors_and_exit_codes(env: dict[str, str]) -> None:
-    missing = _cli("show", "sess_nope", env=env)
+    missing = run_cli("show", "sess_nope", env=env)
     assert missing.returncode == 2 and "sess_nope" in missing.stderr
-    bad_status = _cli("sessions", "--status", "weird", env=env)
+    bad_status = run_cli("sessions", "--status", "weird", env=env)
     assert bad_status.returncode == 2 and "--status" in bad_status.stderr
-    bad_date = _cli("sessions", "--since", "yesterday", env=env)
+    bad_date = run_cli("sessions", "--since", "yesterday", env=env)
     assert bad_date.returncode == 2 and "ISO" in bad_date.stderr
-    bad_url = _cli("sessions", "--api-url", "ftp://x", env=env)
+    bad_url = run_cli("sessions", "--api-url", "ftp://x", env=env)
     assert bad_url.returncode == 2 and "api_url" in bad_url.stderr
-    down = _cli("sessions", "--api-url", "http://127.0.0.1:9", env=env)
+    down = run_cli("sessions", "--api-url", "http://127.0.0.1:9", env=env)
     assert down.returncode == 1 and "cannot reach" in down.stderr
 
 
 def test_doctor(env: dict[str, str], recorded: dict[str, str]) -> None:
-    out = _cli("doctor", env=env)
+    out = run_cli("doctor", env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     assert env["SENTRIAL_API_KEY"] not in out.stdout
     assert "sent..._dev" in out.stdout
     assert "connectivity:      ok" in out.stdout and "auth:              ok" in out.stdout
     assert "spool:" in out.stdout
-    wrong = _cli("doctor", "--api-key", "wrong-key-123456", env=env)
+    wrong = run_cli("doctor", "--api-key", "wrong-key-123456", env=env)
     assert wrong.returncode == 1 and "FAILED (HTTP 401: the server refused the key)" in wrong.stdout
 
 
@@ -122,16 +103,16 @@ def test_flush_spool_delivers_what_a_dead_process_left(
     subprocess.run(
         [sys.executable, "-c", code], env={**os.environ, **spool_env}, check=True, timeout=60
     )
-    doctor = _cli("doctor", env=spool_env)
+    doctor = run_cli("doctor", env=spool_env)
     assert "file(s)" in doctor.stdout and "flush-spool" in doctor.stdout
     with FaultProxy(sentrial_server.url, {"ok": 1}, port=int(url.rsplit(":", 1)[1])):
-        out = _cli("flush-spool", env=spool_env)
+        out = run_cli("flush-spool", env=spool_env)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "302/302 delivered" in out.stdout
     assert "\r" not in out.stdout  # not a terminal: plain lines, no redrawing
     (session,) = Reader(sentrial_server).sessions(agentName="spooler")
     assert session["eventCount"] == 300 and session["status"] == "completed"
-    assert "nothing to flush" in _cli("flush-spool", env=spool_env).stdout
+    assert "nothing to flush" in run_cli("flush-spool", env=spool_env).stdout
 
 
 def test_flush_spool_lists_and_sends_dead_letters_again(
@@ -148,16 +129,16 @@ def test_flush_spool_lists_and_sends_dead_letters_again(
         subprocess.run(
             [sys.executable, "-c", code], env={**os.environ, **spool_env}, check=True, timeout=60
         )
-        listed = _cli("flush-spool", env=spool_env)
+        listed = run_cli("flush-spool", env=spool_env)
         assert "3 rejected_400" in listed.stdout and "--dead-letter" in listed.stdout
         assert "nothing to flush" in listed.stdout
         assert Reader(sentrial_server).sessions(agentName="dead-letter-agent") == []
-        sent = _cli("flush-spool", "--dead-letter", env=spool_env)
+        sent = run_cli("flush-spool", "--dead-letter", env=spool_env)
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert "3/3 delivered, not delivered: none" in sent.stdout
     (session,) = Reader(sentrial_server).sessions(agentName="dead-letter-agent")
     assert session["eventCount"] == 1 and session["status"] == "completed"
-    assert "dead letters" not in _cli("flush-spool", env=spool_env).stdout
+    assert "dead letters" not in run_cli("flush-spool", env=spool_env).stdout
 
 
 def _json(out: subprocess.CompletedProcess[str]) -> Any:
@@ -166,7 +147,7 @@ def _json(out: subprocess.CompletedProcess[str]) -> Any:
 
 
 def test_version() -> None:
-    out = _cli("--version")
+    out = run_cli("--version")
     assert out.returncode == 0 and out.stdout.strip() == f"sentrial {sentrial.__version__}"
 
 
@@ -181,11 +162,11 @@ def test_sessions_json_pages_with_a_cursor_and_all(
     made = [client.create_session(f"run {i}", "pager", "zed") for i in range(7)]
     assert client.flush(10)
     client.close()
-    first = _json(_cli("sessions", "--agent", "pager", "--limit", "3", "--json", env=env))
+    first = _json(run_cli("sessions", "--agent", "pager", "--limit", "3", "--json", env=env))
     assert [s["id"] for s in first["data"]] == made[::-1][:3] and first["nextCursor"]
     assert first["data"][0]["agentName"] == "pager" and first["data"][0]["userId"] == "zed"
     second = _json(
-        _cli(
+        run_cli(
             "sessions",
             "--agent",
             "pager",
@@ -198,21 +179,21 @@ def test_sessions_json_pages_with_a_cursor_and_all(
         )
     )
     assert [s["id"] for s in second["data"]] == made[::-1][3:6]
-    every = _json(_cli("sessions", "--all", "--limit", "3", "--json", env=env))
+    every = _json(run_cli("sessions", "--all", "--limit", "3", "--json", env=env))
     assert len(every["data"]) == 9 and every["nextCursor"] is None
     assert {recorded["ok"], recorded["bad"], *made} == {s["id"] for s in every["data"]}
 
-    table = _cli("sessions", "--agent", "pager", "--limit", "3", env=env)
+    table = run_cli("sessions", "--agent", "pager", "--limit", "3", env=env)
     assert table.returncode == 0 and len(table.stdout.splitlines()) == 2 + 3
     assert f"--cursor {first['nextCursor']}" in table.stderr
-    listed = _cli("sessions", env=env).stdout
+    listed = run_cli("sessions", env=env).stdout
     assert "$0.000000" not in listed and "e-0" not in listed and "$0.0000" in listed  # ~$0.00003
 
-    recent = _json(_cli("sessions", "--since", "1h", "--json", env=env))
+    recent = _json(run_cli("sessions", "--since", "1h", "--json", env=env))
     assert len(recent["data"]) == 9
-    future = _json(_cli("sessions", "--since", "2999-01-01", "--json", env=env))
+    future = _json(run_cli("sessions", "--since", "2999-01-01", "--json", env=env))
     assert future["data"] == []
-    before = _json(_cli("sessions", "--until", "2000-01-01T00:00:00Z", "--json", env=env))
+    before = _json(run_cli("sessions", "--until", "2000-01-01T00:00:00Z", "--json", env=env))
     assert before["data"] == []
 
 
@@ -227,16 +208,16 @@ def test_show_truncates_inputs_and_outputs_unless_full(env: dict[str, str]) -> N
     client.complete_session(sid, user_input="hello " * 100, assistant_output="the end")
     assert client.flush(10)
     client.close()
-    out = _cli("show", sid, env=env)
+    out = run_cli("show", sid, env=env)
     assert out.returncode == 0, out.stderr
     (line,) = [x for x in out.stdout.splitlines() if x.strip().startswith("input: hello")]
     assert line.endswith("… (399 more characters: --full shows all)")  # 599 on one line
     assert "output: the end" in out.stdout
     assert "x" * 500 not in out.stdout and "more characters" in out.stdout
-    full = _cli("show", sid, "--full", env=env)
+    full = run_cli("show", sid, "--full", env=env)
     assert ("hello " * 100).strip() in full.stdout and "x" * 500 in full.stdout
     assert "more characters" not in full.stdout
-    shown = _json(_cli("show", sid, "--json", env=env))
+    shown = _json(run_cli("show", sid, "--json", env=env))
     assert shown["session"]["userInput"] == "hello " * 100
     assert [e["toolName"] for e in shown["events"]] == ["search"]
 
@@ -290,7 +271,7 @@ def test_tail_follows_new_sessions_and_events(
     ]
     assert seen[1]["toolName"] == "step" and seen[2]["failureReason"] == "gave up"
 
-    plain = _cli("tail", "--interval", "0.1", "--timeout", "0.3", env=env)
+    plain = run_cli("tail", "--interval", "0.1", "--timeout", "0.3", env=env)
     assert plain.returncode == 0, plain.stderr
     lines = plain.stdout.splitlines()
     assert len(lines) == 3 and all(" + sess_" in line for line in lines)  # -n 10: all 3
@@ -301,7 +282,7 @@ def test_export_jsonl_holds_sessions_with_their_events(
     env: dict[str, str], recorded: dict[str, str], tmp_path: Path
 ) -> None:
     target = tmp_path / "export.jsonl"
-    out = _cli("export", "--format", "jsonl", "--output", str(target), env=env)
+    out = run_cli("export", "--format", "jsonl", "--output", str(target), env=env)
     assert out.returncode == 0, out.stderr
     assert "exported 2 sessions with 3 events" in out.stderr and "\r" not in out.stderr
     records = [json.loads(line) for line in target.read_text().splitlines()]
@@ -310,35 +291,35 @@ def test_export_jsonl_holds_sessions_with_their_events(
     assert [e["eventType"] for e in by_id[recorded["ok"]]["events"]] == ["tool_call", "llm_call"]
     assert by_id[recorded["bad"]]["events"][0]["toolError"]["type"] == "KeyError"
     assert by_id[recorded["bad"]]["status"] == "failed"
-    piped = _cli("export", "--format", "jsonl", "--status", "failed", env=env)
+    piped = run_cli("export", "--format", "jsonl", "--status", "failed", env=env)
     assert [json.loads(x)["id"] for x in piped.stdout.splitlines()] == [recorded["bad"]]
-    bad_format = _cli("export", "--format", "csv", env=env)
+    bad_format = run_cli("export", "--format", "csv", env=env)
     assert bad_format.returncode == 2 and "--format" in bad_format.stderr
-    unwritable = _cli("export", "--output", str(tmp_path / "no" / "such" / "x.jsonl"), env=env)
+    unwritable = run_cli("export", "--output", str(tmp_path / "no" / "such" / "x.jsonl"), env=env)
     assert unwritable.returncode == 2 and "cannot write" in unwritable.stderr
 
 
 def test_doctor_json_and_what_it_tells_apart(env: dict[str, str], recorded: dict[str, str]) -> None:
-    report = _json(_cli("doctor", "--json", env=env))
+    report = _json(run_cli("doctor", "--json", env=env))
     assert report["ok"] is True and report["connectivity"]["ok"] is True
     assert report["auth"] == {"ok": True, "detail": "ok"}
     assert report["config"]["api_key"] == "sent..._dev" and report["spool"]["files"] == 0
 
-    no_key = _cli("doctor", "--json", env={**env, "SENTRIAL_API_KEY": ""})
+    no_key = run_cli("doctor", "--json", env={**env, "SENTRIAL_API_KEY": ""})
     assert no_key.returncode == 1
     answer = json.loads(no_key.stdout)
     assert answer["connectivity"]["ok"] is True and answer["auth"]["ok"] is False
     assert "no API key" in answer["auth"]["detail"]
 
-    down = _cli("doctor", "--json", "--api-url", "http://127.0.0.1:9", env=env)
+    down = run_cli("doctor", "--json", "--api-url", "http://127.0.0.1:9", env=env)
     assert down.returncode == 1
     answer = json.loads(down.stdout)
     assert answer["connectivity"]["detail"] == "cannot reach http://127.0.0.1:9: connection refused"
     assert answer["auth"]["ok"] is None and "unreachable" in answer["auth"]["detail"]
-    text = _cli("doctor", "--api-url", "http://127.0.0.1:9", env=env).stdout
+    text = run_cli("doctor", "--api-url", "http://127.0.0.1:9", env=env).stdout
     assert "FAILED (cannot reach http://127.0.0.1:9: connection refused)" in text
 
-    with_path = _cli("doctor", "--api-url", env["SENTRIAL_API_URL"] + "/v1/api", env=env)
+    with_path = run_cli("doctor", "--api-url", env["SENTRIAL_API_URL"] + "/v1/api", env=env)
     assert with_path.returncode == 1
     assert "not a Sentrial API" in with_path.stdout and "'/v1/api'" in with_path.stdout
     assert f"try {env['SENTRIAL_API_URL']}" in with_path.stdout
@@ -355,5 +336,5 @@ def test_numeric_options_are_checked(env: dict[str, str]) -> None:
         (("flush-spool", "--timeout", "-5"), "above 0"),
         (("sessions", "--since", "yesterday"), "ISO date-time"),
     ):
-        out = _cli(*args, env=env)
+        out = run_cli(*args, env=env)
         assert out.returncode == 2 and message in out.stderr, (args, out.stderr)

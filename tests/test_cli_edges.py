@@ -17,26 +17,7 @@ from sentrial import SentrialClient
 from sentrial._delivery._spool import spool_directory
 from sentrial._server import LocalServer
 
-from .conftest import Reader
-
-
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "sentrial", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
-
-
-@pytest.fixture
-def env(sentrial_server: LocalServer, tmp_path: Path) -> dict[str, str]:
-    return {
-        "SENTRIAL_API_URL": sentrial_server.url,
-        "SENTRIAL_API_KEY": sentrial_server.api_key,
-        "SENTRIAL_SPOOL_DIR": str(tmp_path / "spool"),
-    }
+from .conftest import Reader, run_cli
 
 
 def _usage_error(out: subprocess.CompletedProcess[str], option: str) -> str:
@@ -54,7 +35,7 @@ def _usage_error(out: subprocess.CompletedProcess[str], option: str) -> str:
     [("sessions", "99999999d"), ("export", "99999999d"), ("tail", "99999999w")],
 )
 def test_since_too_far_back_is_a_usage_error(env: dict[str, str], command: str, since: str) -> None:
-    line = _usage_error(_cli(command, "--since", since, env=env), "--since")
+    line = _usage_error(run_cli(command, "--since", since, env=env), "--since")
     assert line == (
         f"sentrial {command}: argument --since: too far back: {since!r}"
         f" (run `sentrial {command} --help`)"
@@ -62,28 +43,28 @@ def test_since_too_far_back_is_a_usage_error(env: dict[str, str], command: str, 
 
 
 def test_until_too_far_back_and_bad_dates_are_one_line(env: dict[str, str]) -> None:
-    _usage_error(_cli("sessions", "--until", "1e400d", env=env), "--until")
-    line = _usage_error(_cli("sessions", "--since", "yesterday", env=env), "--since")
+    _usage_error(run_cli("sessions", "--until", "1e400d", env=env), "--until")
+    line = _usage_error(run_cli("sessions", "--since", "yesterday", env=env), "--since")
     assert "ISO" in line
 
 
 @pytest.mark.parametrize("interval", ["1e300", "3601", "nan", "inf", "0", "-1"])
 def test_tail_interval_out_of_range_is_a_usage_error(env: dict[str, str], interval: str) -> None:
     line = _usage_error(
-        _cli("tail", "--interval", interval, "--timeout", "2", env=env), "--interval"
+        run_cli("tail", "--interval", interval, "--timeout", "2", env=env), "--interval"
     )
     assert "a number above 0 and at most 3600" in line
 
 
 @pytest.mark.parametrize("timeout", ["nan", "1e300", "-inf"])
 def test_timeouts_out_of_range_are_usage_errors(env: dict[str, str], timeout: str) -> None:
-    _usage_error(_cli("tail", "--timeout", timeout, env=env), "--timeout")
-    _usage_error(_cli("flush-spool", "--timeout", timeout, env=env), "--timeout")
+    _usage_error(run_cli("tail", "--timeout", timeout, env=env), "--timeout")
+    _usage_error(run_cli("flush-spool", "--timeout", timeout, env=env), "--timeout")
 
 
 def test_tail_stops_at_its_timeout_even_with_a_longer_interval(env: dict[str, str]) -> None:
     started = time.monotonic()
-    out = _cli("tail", "--timeout", "1", "--interval", "8", "-n", "0", env=env)
+    out = run_cli("tail", "--timeout", "1", "--interval", "8", "-n", "0", env=env)
     took = time.monotonic() - started
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""
@@ -141,7 +122,7 @@ def test_flush_spool_recovers_dead_letters_after_a_key_change(
     old = spool_directory(wrong.config)
 
     # The user fixes the key (env: the right one) and follows the warning's advice.
-    listed = _cli("flush-spool", "--dead-letter", env=env)
+    listed = run_cli("flush-spool", "--dead-letter", env=env)
     assert listed.returncode == 0, listed.stdout + listed.stderr
     command = f"sentrial flush-spool --dead-letter --from-dir {old}"
     assert command in listed.stdout
@@ -150,13 +131,13 @@ def test_flush_spool_recovers_dead_letters_after_a_key_change(
         assert wrong_key not in out and sentrial_server.api_key not in out
     assert reader.sessions(agentName="wrong-key-agent") == []  # nothing sent unasked
 
-    sent = _cli(*command.split()[1:], env=env)
+    sent = run_cli(*command.split()[1:], env=env)
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert "3/3 delivered, not delivered: none" in sent.stdout
     assert reader.session(sid)["status"] == "completed"
     assert [e["toolName"] for e in reader.events(sid)] == ["t"]
     assert not (old / "dead-letter.jsonl").exists()
-    again = _cli("flush-spool", "--dead-letter", env=env)
+    again = run_cli("flush-spool", "--dead-letter", env=env)
     assert "--from-dir" not in again.stdout and "nothing to flush" in again.stdout
 
 
@@ -187,11 +168,11 @@ def test_flush_spool_from_dir_moves_spooled_segments(
     stranger = old.parent / "not-a-spool-directory"  # not named by spool_directory
     stranger.mkdir()
     (stranger / "x.spool").write_bytes(ops[0].to_record() + b"\n")
-    listed = _cli("flush-spool", env=env)
+    listed = run_cli("flush-spool", env=env)
     assert f"sentrial flush-spool --from-dir {old}" in listed.stdout
     assert str(stranger) not in listed.stdout
     assert f"{old}: 2 spooled" in listed.stdout
-    sent = _cli("flush-spool", "--from-dir", str(old), env=env)
+    sent = run_cli("flush-spool", "--from-dir", str(old), env=env)
     assert sent.returncode == 0, sent.stdout + sent.stderr
     assert "2/2 delivered, not delivered: none" in sent.stdout
     assert reader.session("sess_moved")["status"] == "completed"
@@ -200,6 +181,6 @@ def test_flush_spool_from_dir_moves_spooled_segments(
 
 def test_flush_spool_from_dir_must_be_a_directory(env: dict[str, str], tmp_path: Path) -> None:
     line = _usage_error(
-        _cli("flush-spool", "--from-dir", str(tmp_path / "nope"), env=env), "--from-dir"
+        run_cli("flush-spool", "--from-dir", str(tmp_path / "nope"), env=env), "--from-dir"
     )
     assert line == (f"sentrial flush-spool: --from-dir: not a directory: {tmp_path / 'nope'}")

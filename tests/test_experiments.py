@@ -33,7 +33,7 @@ from sentrial import (
 )
 from sentrial._cli import main
 from sentrial._cli_experiment import Progress
-from sentrial._server import ASGIThread, LocalServer, create_llm_app
+from sentrial._server import LocalServer
 from sentrial._server._viewer import _money
 from sentrial.experiment import ExperimentError
 
@@ -81,12 +81,6 @@ AGENT = textwrap.dedent("""
         )
         return text
 """)
-
-
-@pytest.fixture(scope="module")
-def llm() -> Iterator[str]:
-    with ASGIThread(create_llm_app()) as server:
-        yield server.url
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -23,7 +21,6 @@ from google.genai import errors as genai_errors
 from google.genai import types
 
 import sentrial
-from sentrial._server import ASGIThread, LocalServer, create_llm_app
 
 from .conftest import Reader
 
@@ -34,21 +31,6 @@ CONFIG = types.GenerateContentConfig(
     system_instruction="You are support.",
     thinking_config=types.ThinkingConfig(thinking_budget=100),
 )
-
-
-@pytest.fixture(scope="module")
-def llm() -> Iterator[str]:
-    with ASGIThread(create_llm_app()) as server:
-        yield server.url
-
-
-@pytest.fixture
-def client(sentrial_server: LocalServer, tmp_path: Path) -> Iterator[sentrial.SentrialClient]:
-    configured = sentrial.configure(
-        api_key=sentrial_server.api_key, api_url=sentrial_server.url, spool_dir=str(tmp_path)
-    )
-    yield configured
-    configured.close()
 
 
 def _gemini(llm: str) -> genai.Client:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import anthropic
@@ -12,24 +10,8 @@ import openai
 import pytest
 
 import sentrial
-from sentrial._server import ASGIThread, LocalServer, create_llm_app
 
 from .conftest import Reader
-
-
-@pytest.fixture(scope="module")
-def llm() -> Iterator[str]:
-    with ASGIThread(create_llm_app()) as server:
-        yield server.url
-
-
-@pytest.fixture
-def client(sentrial_server: LocalServer, tmp_path: Path) -> Iterator[sentrial.SentrialClient]:
-    configured = sentrial.configure(
-        api_key=sentrial_server.api_key, api_url=sentrial_server.url, spool_dir=str(tmp_path)
-    )
-    yield configured
-    configured.close()
 
 
 def _openai(llm: str) -> openai.OpenAI:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import openai
@@ -23,25 +22,9 @@ from agents import (
 from agents.tracing.processors import default_processor
 
 import sentrial
-from sentrial._server import ASGIThread, LocalServer, create_llm_app
 from sentrial.integrations.openai_agents import SentrialTracingProcessor, track_openai_agents
 
 from .conftest import Reader
-
-
-@pytest.fixture(scope="module")
-def llm() -> Iterator[str]:
-    with ASGIThread(create_llm_app()) as server:
-        yield server.url
-
-
-@pytest.fixture
-def client(sentrial_server: LocalServer, tmp_path: Path) -> Iterator[sentrial.SentrialClient]:
-    configured = sentrial.configure(
-        api_key=sentrial_server.api_key, api_url=sentrial_server.url, spool_dir=str(tmp_path)
-    )
-    yield configured
-    configured.close()
 
 
 @pytest.fixture
