@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 import anthropic
@@ -324,3 +325,57 @@ def test_wrapping_twice_is_harmless(llm: str) -> None:
     once = sentrial.wrap_openai(raw)
     create = once.chat.completions.create
     assert sentrial.wrap_openai(once) is raw and once.chat.completions.create is create
+
+
+def test_a_stream_closed_by_its_consumer_is_recorded_at_once(
+    client: sentrial.SentrialClient, reader: Reader, llm: str
+) -> None:
+    wrapped = sentrial.wrap_openai(_openai(llm))
+    gc.disable()  # recorded by close(), not when the collector finds the stream
+    try:
+        with sentrial.begin(user_id="u", event="closed-stream") as interaction:
+            with wrapped.chat.completions.create(
+                model="gpt-4o", messages=MESSAGES, stream=True
+            ) as stream:
+                first = next(iter(stream))  # one chunk, then the `with` closes the stream
+            with wrapped.chat.completions.create(
+                model="gpt-4o", messages=MESSAGES, stream=True
+            ) as unread:
+                pass  # closed before reading anything: the call still happened
+        assert client.flush(10) is True
+        events = reader.events(interaction.session_id)
+    finally:
+        gc.enable()
+    assert [(e["eventType"], e.get("toolError")) for e in events] == [("llm_call", None)] * 2
+    assert events[0]["output"] == first.choices[0].delta.content
+    assert stream is not None and unread is not None  # both still referenced, never collected
+
+
+def test_an_async_stream_closed_by_its_consumer_is_recorded_at_once(
+    client: sentrial.SentrialClient, reader: Reader, llm: str
+) -> None:
+    wrapped = sentrial.wrap_openai(
+        openai.AsyncOpenAI(api_key="sk-test", base_url=llm + "/v1", max_retries=0)
+    )
+
+    async def read_one() -> Any:
+        with sentrial.begin(user_id="u", event="closed-async-stream") as interaction:
+            stream = await wrapped.chat.completions.create(
+                model="gpt-4o", messages=MESSAGES, stream=True
+            )
+            async with stream:
+                first = await stream.__aiter__().__anext__()
+            # Read back while the loop runs: asyncio.run() closes pending async
+            # generators as it ends, which would record the call anyway.
+            assert client.flush(10) is True
+            events = reader.events(interaction.session_id)
+        assert stream is not None  # still referenced, never collected
+        return events, first
+
+    gc.disable()
+    try:
+        events, first = asyncio.run(read_one())
+    finally:
+        gc.enable()
+    assert [(e["eventType"], e.get("toolError")) for e in events] == [("llm_call", None)]
+    assert events[0]["output"] == first.choices[0].delta.content

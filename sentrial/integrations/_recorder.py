@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from typing import Any
 
 from .._client import SentrialClient
@@ -149,7 +149,7 @@ def observe_iterator(
     iterator: Iterator[Any],
     call: Call,
     summarize: Callable[[list[Any]], tuple[Any, TokenUsage | None, str | None]],
-) -> Iterator[Any]:
+) -> Generator[Any, None, None]:
     """Pass a stream's items through unchanged; record when it ends, fails or is closed."""
     items: list[Any] = []
     error: BaseException | None = None
@@ -168,7 +168,7 @@ async def observe_async_iterator(
     iterator: AsyncIterator[Any],
     call: Call,
     summarize: Callable[[list[Any]], tuple[Any, TokenUsage | None, str | None]],
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     items: list[Any] = []
     error: BaseException | None = None
     try:
@@ -180,6 +180,40 @@ async def observe_async_iterator(
         raise
     finally:
         _record_stream(call, items, error, summarize)
+
+
+def observe_stream(
+    stream: Any,
+    call: Call,
+    summarize: Callable[[list[Any]], tuple[Any, TokenUsage | None, str | None]],
+    is_async: bool,
+) -> None:
+    """Observe an SDK stream (OpenAI's and Anthropic's ``Stream``) in place.
+
+    Its items pass through its ``_iterator``, observed; and its ``close()``
+    (also what leaving ``with stream:`` calls) closes the observer first, so
+    a stream its consumer stops reading is recorded then, with what was read,
+    not whenever the collector finds it (maybe at interpreter exit, too late
+    to send). A stream closed before its first item is recorded as well."""
+    close = stream.close
+    if is_async:
+        observed_async = observe_async_iterator(stream._iterator, call, summarize)
+
+        async def close_async() -> None:
+            await observed_async.aclose()
+            _record_stream(call, [], None, summarize)  # no-op once recorded
+            await close()
+
+        stream._iterator, stream.close = observed_async, close_async
+        return
+    observed = observe_iterator(stream._iterator, call, summarize)
+
+    def close_sync() -> None:
+        observed.close()
+        _record_stream(call, [], None, summarize)  # no-op once recorded
+        close()
+
+    stream._iterator, stream.close = observed, close_sync
 
 
 def _record_stream(

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from .._client import SentrialClient
 from ..cost import TokenUsage, usage_from
-from ._recorder import Call, Target, observe_async_iterator, observe_iterator, start
+from ._recorder import Call, Target, observe_stream, start
 from ._recorder import target as make_target
 from ._wrapping import wrap_sync
 
@@ -108,12 +108,7 @@ def _patch(
 
     def finish(call: Call, result: Any, is_async: bool) -> Any:
         if _is_stream(result):
-            iterator = result._iterator
-            result._iterator = (
-                observe_async_iterator(iterator, call, summarize)
-                if is_async
-                else observe_iterator(iterator, call, summarize)
-            )
+            observe_stream(result, call, summarize, is_async)
         else:
             try:
                 output, model = get_output(result)
