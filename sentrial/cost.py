@@ -39,7 +39,8 @@ def calculate_cost(
     """USD for one call, or None (with one warning per model) when the model is unknown."""
     from genai_prices import Usage, calc_price
 
-    provider = provider.strip() or None if isinstance(provider, str) else None  # "": not known
+    # "" (or anything but text, from a stored event) is "not known": the model decides.
+    provider = provider.strip() or None if isinstance(provider, str) else None
     usage = Usage(
         input_tokens=max(0, int(input_tokens)),
         output_tokens=max(0, int(output_tokens)),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -1777,3 +1778,66 @@ def test_flush_without_a_timeout_waits_until_everything_is_delivered(
     client.shutdown(2)
     assert (stats["sent"], stats["retried"], stats["queued"], stats["in_flight"]) == (2, 1, 0, 0)
     assert _tools(reader, sid) == ["a"]
+
+
+# -- after the stop ---------------------------------------------------------------
+
+
+def test_what_is_tracked_after_shutdown_goes_to_disk_for_the_next_process(
+    proxy: ScriptedProxy,
+    sentrial_server: LocalServer,
+    reader: Reader,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # As an app's exit handler that runs after sentrial's: the engine is stopped
+    # (the exit hook shut it down), the client still holds it.
+    client = _client(proxy, sentrial_server, tmp_path)
+    engine = _engine(client)
+    sid = _session(client, "s", ["a"])
+    assert client.flush(WAIT) is True
+    assert engine.shutdown(WAIT) is True
+    sent = len(proxy.seen)
+    with caplog.at_level(logging.WARNING, logger="sentrial"):
+        _session(client, "late", ["b", "c"])
+        client.track_tool_call(sid, "d", {"tool": "d"}, {})
+    said = [r.getMessage() for r in caplog.records if "after shutdown" in r.getMessage()]
+    assert said == [
+        f"sentrial: tracked after shutdown: kept on disk in {engine._spool.directory}; the next"
+        " process with this API URL and key (or `sentrial flush-spool`) delivers it"
+    ]  # once, however many operations
+    stats = engine.stats()
+    assert (stats["queued"], stats["spooled"]) == (0, 4)  # on disk, unbuffered, at once
+    assert len(proxy.seen) == sent  # nothing sent by the stopped engine
+    # The process ends (its files close); the next one with the same URL, key
+    # and spool directory delivers them.
+    engine._spool.close()
+    later = _client(proxy, sentrial_server, tmp_path)
+    later.create_session("next", "agent", "u")
+    assert later.flush(WAIT) is True
+    assert _tools(reader, sid) == ["a", "d"]
+    (late,) = [s for s in reader.sessions() if s["name"] == "late"]
+    assert _tools(reader, late["id"]) == ["b", "c"]
+
+
+def test_the_terminate_handler_is_set_only_where_the_app_left_sigterm_alone() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        _background._keep_on_disk_when_terminated()
+        assert signal.getsignal(signal.SIGTERM) is _background._on_terminate
+
+        def apps_own(signum: int, frame: Any) -> None:
+            return None
+
+        signal.signal(signal.SIGTERM, apps_own)
+        _background._keep_on_disk_when_terminated()
+        assert signal.getsignal(signal.SIGTERM) is apps_own  # the app's stays
+
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        other = threading.Thread(target=_background._keep_on_disk_when_terminated)
+        other.start()
+        other.join()
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # not from another thread
+    finally:
+        signal.signal(signal.SIGTERM, before)

@@ -25,6 +25,7 @@ from sentrial._payload import (
     capture_text,
     dumps,
     format_exception,
+    safe_str,
     to_jsonable,
     too_deep,
 )
@@ -271,3 +272,13 @@ def test_format_exception_is_the_whole_traceback() -> None:
     assert "in _raise_here" in text
     assert text.endswith("\n")
     assert "\n\n" not in text
+
+
+def test_safe_str_never_raises_and_says_so() -> None:
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise TypeError("no text")
+
+    assert safe_str(Unprintable()) == "<str() failed>"
+    assert safe_str(ValueError("bad value")) == "bad value"
+    assert safe_str(12) == "12"

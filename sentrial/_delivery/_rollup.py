@@ -99,7 +99,7 @@ def llm_cost(fields: dict[str, Any]) -> float | None:
             int(_number(fields.get("completion_tokens"))),
             cached_input_tokens=int(_number(fields.get("cached_tokens"))),
             cache_write_tokens=int(_number(fields.get("cache_write_tokens"))),
-            provider=fields.get("provider") if isinstance(fields.get("provider"), str) else None,
+            provider=fields.get("provider"),  # calculate_cost ignores anything but text
         )
     except Exception as exc:  # no price package, a broken price list: no cost, never no event
         if type(exc) not in _warned:
