@@ -12,7 +12,7 @@ import inspect
 import sys
 from collections.abc import Callable, Coroutine, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
 
 from . import _ids
 from ._config import Config, resolve
@@ -151,6 +151,16 @@ class _Base:
         self.langfuse = langfuse
         if langfuse is not None and callable(getattr(langfuse, "mirror", None)):
             self._tracker.mirror = langfuse
+
+    @classmethod
+    def _sharing(cls, other: _Base) -> Self:
+        """A client of this class over ``other``'s tracker (its config, delivery,
+        state and counts), not a second engine: the synchronous view of an
+        ``AsyncInteraction`` that ``@tool`` and the integrations call."""
+        client = cls.__new__(cls)
+        client._tracker = other._tracker
+        client.langfuse = other.langfuse
+        return client
 
     @property
     def api_url(self) -> str:

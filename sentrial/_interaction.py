@@ -463,10 +463,7 @@ def _sync_twin(client: AsyncSentrialClient) -> SentrialClient:
     the current interaction."""
     twin = _sync_twins.get(client)
     if twin is None:
-        twin = object.__new__(SentrialClient)
-        twin._tracker = client._tracker
-        twin.langfuse = getattr(client, "langfuse", None)
-        _sync_twins[client] = twin
+        twin = _sync_twins[client] = SentrialClient._sharing(client)
     return twin
 
 
