@@ -37,6 +37,11 @@ import type { Operation } from "./wire.js";
 export const BACKOFF_BASE_MS = 250;
 export const BACKOFF_CAP_MS = 30_000;
 export const RETRY_AFTER_CAP_MS = 300_000;
+/**
+ * The least wait after a `Retry-After`: one of 0, or a date already past,
+ * must not turn retries into a tight loop (the backoff's first step).
+ */
+export const RETRY_AFTER_FLOOR_MS = BACKOFF_BASE_MS;
 /** Operations held by the lanes of a server without batches; the rest waits in the queue. */
 export const LANES_WINDOW = 10_000;
 /** Bytes of one batch (the server takes 5 MiB). */
@@ -194,6 +199,14 @@ export class Delivery {
   private readonly dropped: Record<string, number> = {};
   private failures = 0;
   private failuresSeen = 0;
+  /** Operations the server accepted: the evidence that it answers writes (see `isPoison`). */
+  private accepted = 0;
+  /** Per operation failing on its own (lanes, items of batches): [proofs, accepted at its last failure]. */
+  private readonly evidence = new WeakMap<Operation, [number, number]>();
+  /** Why delivery stopped (`shut_down`, `exit`): what is given up after that counts under it. */
+  private stopReason: string | undefined;
+  /** The pump (and its requests) wound down after a stop. */
+  private readonly pumpDone = new Set<() => void>();
 
   constructor(readonly config: Config) {}
 
@@ -271,7 +284,7 @@ export class Delivery {
           const left = await this.deliver(batch);
           if (left.length > 0) {
             // Given up (a deadline, or stopping): so is everything behind it.
-            this.giveUp([...left, ...this.queue.splice(0)], this.exiting ? "exit" : "shut_down");
+            this.giveUp([...left, ...this.queue.splice(0)], this.stopReason ?? (this.exiting ? "exit" : "shut_down"));
           }
         } catch (error) {
           this.drop(batch, "internal_error", describe(error));
@@ -281,6 +294,7 @@ export class Delivery {
       }
     } finally {
       this.pumping = false;
+      for (const done of [...this.pumpDone]) done();
       this.changed();
     }
   }
@@ -288,6 +302,8 @@ export class Delivery {
   /** Send `ops` until each is stored or dropped (or handed to the lanes); returns what is left when stopping. */
   private async deliver(ops: Operation[]): Promise<Operation[]> {
     let attempt = 0;
+    let proofs = 0;
+    let acceptedThen = 0;
     while (ops.length > 0) {
       let error: RetryableError;
       try {
@@ -321,9 +337,10 @@ export class Delivery {
         }
       }
       attempt += 1;
+      [proofs, acceptedThen] = this.proofs(attempt, proofs, acceptedThen);
       this.noteRetry(error);
       if (error.splits && ops.length > 1 && attempt >= SPLIT_AFTER) return this.deliverHalves(ops);
-      if (ops.length === 1 && attempt >= POISON_ATTEMPTS && error.status !== undefined && (await this.serverAnswers())) {
+      if (ops.length === 1 && attempt >= POISON_ATTEMPTS && (await this.isPoison(error.status, proofs))) {
         this.drop(ops, `poison_${error.status}`, error.message);
         return [];
       }
@@ -355,14 +372,41 @@ export class Delivery {
     return caps.batch;
   }
 
-  /** Is it the operation (the server answers other requests) or the server (down)? */
-  private async serverAnswers(): Promise<boolean> {
+  /**
+   * After POISON_ATTEMPTS failures of one operation: is it the operation or
+   * the server? 429 is never the operation (the server asks to slow down).
+   * Otherwise the operation is poison when the server accepted other
+   * operations between this one's failures at least twice (once can be the
+   * end of an outage raced by another request), or when the answer is the
+   * server's own 500 (this body broke it) and the server still answers its
+   * health check. A write outage behind a live health check (502/503/504 to
+   * every write, e.g. a database restarting) drops nothing: retried until
+   * the deadline.
+   */
+  private async isPoison(status: number | undefined, proofs: number): Promise<boolean> {
+    if (status === undefined || status === 429) return false;
+    if (proofs >= 2) return true;
+    if (status !== 500) return false;
     try {
       await this.transport.probe();
       return true;
     } catch {
       return false;
     }
+  }
+
+  /** After a failure: [proofs, accepted then] updated (other operations accepted since the last failure). */
+  private proofs(attempts: number, proofs: number, acceptedThen: number): [number, number] {
+    if (attempts > 1 && this.accepted > acceptedThen) proofs += 1;
+    return [proofs, this.accepted];
+  }
+
+  /** The same, for one operation failing on its own (kept with it across requests). */
+  private opProofs(op: Operation): number {
+    const [proofs, acceptedThen] = this.evidence.get(op) ?? [0, 0];
+    const updated = this.proofs(op.attempts, proofs, acceptedThen);
+    this.evidence.set(op, updated);
+    return updated[0];
   }
 
   /** One operation on its own endpoint (a lane's step): counted, or RetryableError thrown. */
@@ -374,7 +418,8 @@ export class Delivery {
     } catch (error) {
       if (error instanceof RetryableError) {
         op.attempts += 1;
-        if (op.attempts >= POISON_ATTEMPTS && error.splits && (await this.serverAnswers())) {
+        const proofs = this.opProofs(op);
+        if (op.attempts >= POISON_ATTEMPTS && error.splits && (await this.isPoison(error.status, proofs))) {
           this.drop([op], `poison_${error.status}`, error.message);
           return;
         }
@@ -392,6 +437,10 @@ export class Delivery {
     const retry: Operation[] = [];
     const retrySessions = new Set<string>();
     let status = 0;
+    // The items this answer accepted are evidence for the ones it refused.
+    let acceptedNow = 0;
+    for (const result of results.slice(0, ops.length)) if (forStatus(result.status).action === "ok") acceptedNow += 1;
+    this.accepted += acceptedNow;
     ops.forEach((op, i) => {
       const result = results[i] as ItemResult;
       const verdict = forStatus(result.status);
@@ -402,8 +451,16 @@ export class Delivery {
         }
       } else if (verdict.action === "retry" || (result.status === 404 && retrySessions.has(op.sessionId))) {
         op.attempts += 1;
-        if (op.attempts >= POISON_ATTEMPTS) {
-          this.drop([op], `poison_${result.status}`, result.message); // the server answers: it is this one
+        // One answer that accepted other operations while refusing this one is
+        // conclusive (no race with the end of an outage): as good as two proofs.
+        if (acceptedNow > 0) this.evidence.set(op, [2, this.accepted]);
+        const proofs = this.opProofs(op);
+        // The server answered this item: its own 500 means the item broke it;
+        // other statuses (503: unavailable) need evidence that other operations
+        // were accepted meanwhile; 429 (slow down) is never the item's fault.
+        const poison = result.status !== 429 && (result.status === 500 || proofs >= 2);
+        if (op.attempts >= POISON_ATTEMPTS && poison) {
+          this.drop([op], `poison_${result.status}`, result.message);
           return;
         }
         retry.push(op);
@@ -432,7 +489,7 @@ export class Delivery {
   // -- waiting ---------------------------------------------------------------------
 
   backoff(attempt: number, retryAfterMs: number | undefined): number {
-    if (retryAfterMs !== undefined) return Math.min(retryAfterMs, RETRY_AFTER_CAP_MS);
+    if (retryAfterMs !== undefined) return Math.min(Math.max(retryAfterMs, RETRY_AFTER_FLOOR_MS), RETRY_AFTER_CAP_MS);
     return Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);
   }
 
@@ -480,6 +537,7 @@ export class Delivery {
   }
 
   noteRetry(error: RetryableError): void {
+    if (this.stopped) return; // aborted by a stop: not retried, given up (counted there)
     this.retried += 1;
     if (error.status === undefined) {
       this.logOnce(
@@ -558,21 +616,43 @@ export class Delivery {
     this.deadline = Math.min(this.deadline, performance.now() + timeoutMs);
     this.wakeSleepers();
     const delivered = await this.flush(timeoutMs);
-    if (!this.isIdle()) this.abandon("shut_down");
+    if (!this.isIdle()) {
+      this.abandon(this.exiting ? "exit" : "shut_down");
+      await this.woundDown();
+    }
     live.delete(this);
     return delivered;
+  }
+
+  /**
+   * After `abandon`: wait (briefly: its requests were aborted) for the pump to
+   * count the batch it had in a request, so the stats are final.
+   */
+  private woundDown(limitMs = 2_000): Promise<void> {
+    if (!this.pumping) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.pumpDone.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, limitMs);
+      timer.unref();
+      this.pumpDone.add(done);
+    });
   }
 
   /** Stop now: requests in flight are aborted, everything not delivered is dropped. */
   private abandon(reason: string): void {
     this.stopped = true;
+    this.stopReason ??= reason;
     if (this.timer !== undefined) clearTimeout(this.timer);
     if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.timer = undefined;
     this.immediate = undefined;
     this.transport_?.abort();
     this.wakeSleepers();
-    this.giveUp([...this.queue.splice(0), ...this.lanes.drain()], reason, this.inFlight);
+    this.giveUp([...this.queue.splice(0), ...this.lanes.drain()], this.stopReason, this.inFlight);
     this.changed();
   }
 
@@ -588,7 +668,9 @@ export class Delivery {
     }, timeout);
     void this.flush().then(() => {
       clearTimeout(keepAlive);
-      this.exiting = false;
+      // Delivered: a later beforeExit (more work queued since) may flush again.
+      // Given up: stay "exiting", so what the pump still gives up counts as exit.
+      if (!this.stopped) this.exiting = false;
     });
   }
 
