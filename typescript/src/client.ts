@@ -9,7 +9,7 @@
 import { randomUUID } from "node:crypto";
 
 import { type Raw, captureJson, captureText, wellFormed } from "./capture.js";
-import { type Config, type SentrialClientOptions, resolve, sends } from "./config.js";
+import { type Config, type SentrialClientOptions, resolve, safeWarn, sends } from "./config.js";
 import { currentSession } from "./context.js";
 import {
   type CostOptions,
@@ -22,7 +22,7 @@ import {
 import { Delivery, type DeliveryStats } from "./delivery.js";
 import { SentrialError, ValidationError } from "./errors.js";
 import { isoUtc, newEventId, newSessionId, nowMs } from "./ids.js";
-import { Interaction } from "./interaction.js";
+import { Interaction, safeString } from "./interaction.js";
 import { type EventFields, type SessionFields, type UpdateFields, type Operation, sizeOf } from "./wire.js";
 
 export type JsonObject = Record<string, unknown>;
@@ -157,12 +157,22 @@ const MAX_OPEN_SESSIONS = 100_000;
 const KNOWN_PROVIDERS = new Set(["openai", "anthropic", "google"]);
 
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return error instanceof Error ? `${error.name}: ${error.message}` : safeString(error);
+}
+
+/** A value as shown in a message (JSON when it has one; NaN and undefined by name). */
+function shown(value: unknown): string {
+  if (typeof value === "number" || value === undefined) return String(value);
+  try {
+    return JSON.stringify(value) ?? safeString(value);
+  } catch {
+    return safeString(value);
+  }
 }
 
 function sessionIdOf(value: unknown): string {
   if (typeof value !== "string" || value === "") {
-    throw new ValidationError(`sessionId: expected the id createSession returned, got ${JSON.stringify(value)}`);
+    throw new ValidationError(`sessionId: expected the id createSession returned, got ${shown(value)}`);
   }
   return value;
 }
@@ -174,9 +184,9 @@ function given<T>(value: T | null | undefined): value is T {
 function nonNegative(name: string, value: unknown, integer: boolean): number {
   const number = typeof value === "number" ? value : Number(value);
   if (typeof value === "boolean" || Number.isNaN(number) || (typeof value !== "number" && typeof value !== "string")) {
-    throw new ValidationError(`${name}: expected a number, got ${JSON.stringify(value)}`);
+    throw new ValidationError(`${name}: expected a number, got ${shown(value)}`);
   }
-  if (!(number >= 0)) throw new ValidationError(`${name}: must be >= 0, got ${JSON.stringify(value)}`);
+  if (!(number >= 0)) throw new ValidationError(`${name}: must be >= 0, got ${shown(value)}`);
   if (!Number.isFinite(number)) throw new ValidationError(`${name}: must be finite`);
   return integer ? Math.trunc(number) : number;
 }
@@ -209,16 +219,20 @@ export class SentrialClient {
   private readonly loggedErrors = new Set<string>();
   private finalStats: DeliveryStats | undefined;
   private readonly sends: boolean;
+  /** Calls and fields dropped on the caller's side since flush/shutdown last said so. */
+  private droppedUnreported = 0;
+  /** The shutdown in progress: later shutdown() and flush() calls wait for it. */
+  private shutting: Promise<boolean> | undefined;
 
-  constructor(options: SentrialClientOptions = {}) {
+  constructor(options: SentrialClientOptions | null = {}) {
     this.config = resolve(options);
     this.sends = sends(this.config);
-    if (options.logger !== undefined) {
-      const logger = options.logger;
-      setCostLogger((message) => logger.warn(message));
+    if (options !== null && typeof options === "object" && options.logger !== undefined && options.logger !== null) {
+      const logger = this.config.logger;
+      setCostLogger((message) => safeWarn(logger, message));
     }
-    if (!this.config.apiKey && this.config.enabled) {
-      this.config.logger.warn("sentrial: no API key (apiKey or SENTRIAL_API_KEY): nothing is sent");
+    if (!this.config.apiKey && this.config.enabled && this.config.apiKeyError === undefined) {
+      safeWarn(this.config.logger, "sentrial: no API key (apiKey or SENTRIAL_API_KEY): nothing is sent");
     }
   }
 
@@ -253,14 +267,58 @@ export class SentrialClient {
   private noteError(method: string, error: unknown): void {
     const reason = error instanceof ValidationError || error instanceof TypeError ? "invalid_argument" : "internal_error";
     this.errors[reason] = (this.errors[reason] ?? 0) + 1;
+    this.droppedUnreported += 1;
     if (!this.loggedErrors.has(method)) {
       this.loggedErrors.add(method);
+      safeWarn(this.config.logger, `sentrial: ${method} failed (${describe(error)}); tracking continues`);
+    }
+  }
+
+  /**
+   * An optional field that is not valid (a NaN duration, a metric that is no
+   * number), as in the Python SDK: thrown with `failSilently: false`;
+   * otherwise only that field is left out, counted as dropped
+   * (`invalid_field`) and warned about once per field; the rest is sent.
+   */
+  private badField(error: unknown): void {
+    if (!this.config.failSilently || !(error instanceof ValidationError)) throw error;
+    this.errors["invalid_field"] = (this.errors["invalid_field"] ?? 0) + 1;
+    this.droppedUnreported += 1;
+    const key = `field ${error.message.split(":")[0] ?? ""}`;
+    if (!this.loggedErrors.has(key)) {
+      this.loggedErrors.add(key);
+      safeWarn(this.config.logger, `sentrial: ${error.message}; the field is left out, the rest is sent`);
+    }
+  }
+
+  /** Set `fields[name]` to `value` checked to be a number >= 0 (when given); a bad one is a bad field. */
+  private putCount(fields: Record<string, unknown>, name: string, value: unknown, integer: boolean): void {
+    if (!given(value)) return;
+    try {
+      fields[name] = nonNegative(name, value, integer);
+    } catch (error) {
+      this.badField(error);
+    }
+  }
+
+  /** The finite numbers of `values`; each other one is a bad field. */
+  private metrics(values: unknown): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
       try {
-        this.config.logger.warn(`sentrial: ${method} failed (${describe(error)}); tracking continues`);
-      } catch {
-        // never
+        out[key] = metric(key, value);
+      } catch (error) {
+        this.badField(error);
       }
     }
+    return out;
+  }
+
+  /** True when a call or field was dropped on the caller's side since this last said so. */
+  private droppedSinceAsked(): boolean {
+    const dropped = this.droppedUnreported;
+    this.droppedUnreported = 0;
+    return dropped > 0;
   }
 
   private json(value: unknown): Raw {
@@ -277,8 +335,8 @@ export class SentrialClient {
   }
 
   private common(fields: EventFields, params: Common, cost: unknown, tokens: unknown): void {
-    if (cost) fields.estimatedCost = nonNegative("estimatedCost", cost, false); // 0 and null add nothing
-    if (given(tokens)) fields.tokenCount = nonNegative("tokenCount", tokens, true);
+    if (cost) this.putCount(fields, "estimatedCost", cost, false); // 0 and null add nothing
+    this.putCount(fields, "tokenCount", tokens, true);
     if (given(params.traceId)) fields.traceId = wellFormed(String(params.traceId));
     if (given(params.spanId)) fields.spanId = wellFormed(String(params.spanId));
     if (given(params.metadata)) fields.metadata = this.json(params.metadata);
@@ -361,7 +419,7 @@ export class SentrialClient {
       if (given(params.toolOutput)) fields.toolOutput = this.json(params.toolOutput);
       if (given(params.toolError)) fields.toolError = this.json(toolErrorOf(params.toolError));
       if (given(params.reasoning)) fields.reasoning = this.text(params.reasoning);
-      if (given(params.durationMs)) fields.durationMs = nonNegative("durationMs", params.durationMs, false);
+      this.putCount(fields, "durationMs", params.durationMs, false);
       this.common(fields, params, params.estimatedCost, params.tokenCount);
       return this.event(sessionId, "tool_call", fields);
     });
@@ -433,10 +491,8 @@ export class SentrialClient {
         cachedTokens: params.cachedTokens,
         cacheWriteTokens: params.cacheWriteTokens,
       } as const;
-      for (const [name, value] of Object.entries(counts)) {
-        if (given(value)) fields[name as keyof typeof counts] = nonNegative(name, value, true);
-      }
-      if (given(params.durationMs)) fields.durationMs = nonNegative("durationMs", params.durationMs, false);
+      for (const [name, value] of Object.entries(counts)) this.putCount(fields, name, value, true);
+      this.putCount(fields, "durationMs", params.durationMs, false);
       if (given(params.error)) fields.toolError = this.json(toolErrorOf(params.error));
       let cost = params.estimatedCost;
       if (!given(cost) && (fields.promptTokens || fields.completionTokens)) {
@@ -468,14 +524,12 @@ export class SentrialClient {
       const success = params.success === undefined ? true : Boolean(params.success);
       const fields: UpdateFields = { status: success ? "completed" : "failed", success };
       if (given(params.failureReason)) fields.failureReason = this.text(params.failureReason);
-      if (given(params.estimatedCost)) fields.estimatedCost = nonNegative("estimatedCost", params.estimatedCost, false);
-      if (given(params.durationMs)) fields.durationMs = nonNegative("durationMs", params.durationMs, false);
-      if (given(params.promptTokens)) fields.promptTokens = nonNegative("promptTokens", params.promptTokens, true);
-      if (given(params.completionTokens)) {
-        fields.completionTokens = nonNegative("completionTokens", params.completionTokens, true);
-      }
-      if (given(params.totalTokens)) fields.totalTokens = nonNegative("totalTokens", params.totalTokens, true);
-      if (given(params.customMetrics)) fields.customMetrics = metrics(params.customMetrics);
+      this.putCount(fields, "estimatedCost", params.estimatedCost, false);
+      this.putCount(fields, "durationMs", params.durationMs, false);
+      this.putCount(fields, "promptTokens", params.promptTokens, true);
+      this.putCount(fields, "completionTokens", params.completionTokens, true);
+      this.putCount(fields, "totalTokens", params.totalTokens, true);
+      if (given(params.customMetrics)) fields.customMetrics = this.metrics(params.customMetrics);
       if (given(params.userInput)) fields.userInput = this.text(params.userInput);
       if (given(params.assistantOutput)) fields.assistantOutput = this.text(params.assistantOutput);
       this.fill(sessionId, fields);
@@ -520,8 +574,18 @@ export class SentrialClient {
    * it becomes the current session of this async context (see `wrapOpenAI`).
    */
   begin(params: BeginParams): Interaction {
-    const eventId = given(params.eventId) ? String(params.eventId) : randomUUID();
+    let eventId: string | undefined;
+    let userId = "";
+    let event = "";
+    let input: unknown;
     const sessionId = this.guardSync("begin", newSessionId, () => {
+      if (params === null || typeof params !== "object") {
+        throw new ValidationError(`params: expected an object with userId and event, got ${shown(params)}`);
+      }
+      eventId = given(params.eventId) ? safeString(params.eventId) : randomUUID();
+      userId = params.userId;
+      event = params.event;
+      input = params.input;
       const metadata: JsonObject = {};
       const extra = params.metadata;
       if (extra !== null && typeof extra === "object" && !Array.isArray(extra)) Object.assign(metadata, extra);
@@ -530,14 +594,14 @@ export class SentrialClient {
       if (params.convoId) metadata["convo_id"] = params.convoId;
       metadata["event_id"] = eventId;
       return this.openSession({
-        name: `${String(params.event)}:${eventId.slice(0, 8)}`,
-        agentName: String(params.event),
+        name: `${safeString(params.event)}:${eventId.slice(0, 8)}`,
+        agentName: safeString(params.event),
         userId: params.userId,
         convoId: params.convoId ?? null,
         metadata,
       });
     });
-    const interaction = new Interaction(this, sessionId, eventId, params.userId, params.event, params.input);
+    const interaction = new Interaction(this, sessionId, eventId ?? randomUUID(), userId, event, input);
     currentSession.enterWith(interaction.asCurrent());
     return interaction;
   }
@@ -550,28 +614,54 @@ export class SentrialClient {
   // -- lifecycle -------------------------------------------------------------------
 
   /** Wait until everything tracked so far is delivered; false when something was not (or at `timeoutMs`). */
+  /**
+   * Also false when a call or a field was dropped on the caller's side since
+   * the last flush/shutdown; during a shutdown, waits for it (and its result).
+   */
   async flush(timeoutMs?: number): Promise<boolean> {
+    let delivered = true;
     try {
-      return this.delivery_ === undefined ? true : await this.delivery_.flush(timeoutMs);
+      if (this.shutting !== undefined) delivered = await this.shutting;
+      if (this.delivery_ !== undefined) {
+        const flushed = await this.delivery_.flush(timeoutMs);
+        delivered = flushed && delivered;
+      }
     } catch (error) {
       this.noteError("flush", error);
-      return false;
+      delivered = false;
     }
+    return this.droppedSinceAsked() ? false : delivered;
   }
 
-  /** Flush within `timeoutMs` (default `shutdownTimeoutMs`) and stop; a later call starts again. */
-  async shutdown(timeoutMs?: number): Promise<boolean> {
+  /**
+   * Flush within `timeoutMs` (default `shutdownTimeoutMs`) and stop; a later
+   * call starts again. A call during a shutdown waits for it and resolves with its result.
+   */
+  shutdown(timeoutMs?: number): Promise<boolean> {
+    if (this.shutting !== undefined) return this.shutting;
+    const run = this.stop(timeoutMs);
+    this.shutting = run;
+    void run.then(() => {
+      if (this.shutting === run) this.shutting = undefined;
+    });
+    return run;
+  }
+
+  private async stop(timeoutMs?: number): Promise<boolean> {
     const delivery = this.delivery_;
     this.delivery_ = undefined;
-    if (delivery === undefined) return true;
-    try {
-      return await delivery.shutdown(timeoutMs);
-    } catch (error) {
-      this.noteError("shutdown", error);
-      return false;
-    } finally {
-      this.finalStats = delivery.stats();
+    let delivered = true;
+    if (delivery !== undefined) {
+      try {
+        delivered = await delivery.shutdown(timeoutMs);
+      } catch (error) {
+        this.noteError("shutdown", error);
+        delivered = false;
+      } finally {
+        this.finalStats = delivery.stats();
+      }
     }
+    return this.droppedSinceAsked() ? false : delivered;
   }
 
   /** Counts of operations: tracked, queued, in flight, sent, retried, dropped by reason. */
@@ -598,14 +688,11 @@ export class SentrialClient {
   }
 }
 
-function metrics(values: Record<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(values)) {
-    const number = Number(value);
-    if (typeof value === "boolean" || !Number.isFinite(number)) {
-      throw new ValidationError(`customMetrics.${key}: expected a finite number, got ${JSON.stringify(value)}`);
-    }
-    out[key] = number;
+/** One custom metric: a finite number (or a string of one). */
+function metric(key: string, value: unknown): number {
+  const number = typeof value === "number" || typeof value === "string" ? Number(value) : Number.NaN;
+  if (!Number.isFinite(number) || (typeof value === "string" && value.trim() === "")) {
+    throw new ValidationError(`customMetrics.${key}: expected a finite number, got ${shown(value)}`);
   }
-  return out;
+  return number;
 }

@@ -63,6 +63,32 @@ export interface Config {
   logger: Logger;
   /** Set when `apiUrl` was unusable and `failSilently` let it pass: nothing is sent. */
   apiUrlError: string | undefined;
+  /** Set when `apiKey` was unusable (a control character) and `failSilently` let it pass: nothing is sent. */
+  apiKeyError?: string | undefined;
+}
+
+/** `logger.warn(message)`, never throwing (a logger that throws or has no `warn` must not break the app). */
+export function safeWarn(logger: Logger | undefined, message: string): void {
+  try {
+    logger?.warn(message);
+  } catch {
+    // a logger that throws must not break tracking
+  }
+}
+
+/**
+ * A key that cannot go in an HTTP header (a control character, e.g. a "\r"
+ * from a Windows .env file, or a character past U+00FF). The message never
+ * contains the key itself.
+ */
+function checkApiKey(value: string): string {
+  const key = value.trim(); // a trailing newline read from a file is no part of the key
+  if (/[\u0000-\u0008\u000a-\u001f\u007f]|[^\u0000-\u00ff]/.test(key)) {
+    throw new ConfigurationError(
+      `apiKey: contains a control character or a character that cannot be sent in a header (${key.length} characters, not shown)`,
+    );
+  }
+  return key;
 }
 
 const TRUE = new Set(["1", "true", "yes", "on"]);
@@ -126,7 +152,7 @@ function coerce(name: string, kind: Kind, value: unknown, fromEnv: boolean): unk
     case "url":
       return apiUrl(String(value));
     case "string":
-      return String(value);
+      return name === "apiKey" ? checkApiKey(String(value)) : String(value);
   }
 }
 
@@ -150,14 +176,18 @@ function apiUrl(value: string): string {
 }
 
 /** Options (not undefined) > environment > defaults. */
-export function resolve(options: SentrialClientOptions, env: NodeJS.ProcessEnv = process.env): Config {
-  const logger: Logger = options.logger ?? console;
+export function resolve(options: SentrialClientOptions | null | undefined, env: NodeJS.ProcessEnv = process.env): Config {
+  if (options === null || typeof options !== "object") options = {};
+  const chosen = options.logger as Partial<Logger> | null | undefined;
+  // A logger without a callable `warn` is no logger: warnings go to the console.
+  const logger: Logger =
+    chosen !== null && chosen !== undefined && typeof chosen.warn === "function" ? (chosen as Logger) : console;
   const given = options as Record<string, unknown>;
   const strictEnv = (env["SENTRIAL_FAIL_SILENTLY"] ?? "").trim().toLowerCase();
   const strict =
     options.failSilently === false ||
     (options.failSilently === undefined && strictEnv !== "" && FALSE.has(strictEnv));
-  const out: Record<string, unknown> = { ...DEFAULTS, logger, apiUrlError: undefined };
+  const out: Record<string, unknown> = { ...DEFAULTS, logger, apiUrlError: undefined, apiKeyError: undefined };
   for (const [name, [kind, variable]] of Object.entries(FIELDS)) {
     let value: unknown = given[name];
     let fromEnv = false;
@@ -174,9 +204,13 @@ export function resolve(options: SentrialClientOptions, env: NodeJS.ProcessEnv =
       if (name === "apiUrl") {
         // The default URL must never get a key meant for another server.
         out["apiUrlError"] = message;
-        logger.warn(`sentrial: ${message}; nothing will be sent`);
+        safeWarn(logger, `sentrial: ${message}; nothing will be sent`);
+      } else if (name === "apiKey") {
+        // Like a missing key: nothing is sent (and the key is never logged).
+        out["apiKeyError"] = message;
+        safeWarn(logger, `sentrial: ${message}; nothing will be sent`);
       } else {
-        logger.warn(`sentrial: ${message}; using the default`);
+        safeWarn(logger, `sentrial: ${message}; using the default`);
       }
     }
   }

@@ -117,10 +117,15 @@ export const PRICES: Readonly<Record<string, Model>> = {
   }),
 };
 
+/** The table's own entry named `name` (never a member of Object.prototype such as "constructor"). */
+function priceOf(name: string): Model | undefined {
+  return Object.hasOwn(PRICES, name) ? PRICES[name] : undefined;
+}
+
 /** The table's entry for `model`: exact, else without a provider prefix, a date or `-latest`. */
 export function findModel(model: string, provider?: string): Model | undefined {
   let name = model.trim().toLowerCase();
-  const exact = PRICES[name];
+  const exact = priceOf(name);
   if (exact !== undefined) return matches(exact, provider);
   const slash = name.lastIndexOf("/");
   if (slash >= 0) name = name.slice(slash + 1); // "openai/gpt-4o", "models/gemini-2.5-pro"
@@ -128,7 +133,7 @@ export function findModel(model: string, provider?: string): Model | undefined {
     .replace(/-\d{4}-\d{2}-\d{2}$/, "") // gpt-4o-2024-08-06
     .replace(/-\d{8}$/, "") // claude-sonnet-4-5-20250929
     .replace(/-latest$/, "");
-  const found = PRICES[name];
+  const found = priceOf(name);
   return found === undefined ? undefined : matches(found, provider);
 }
 
@@ -170,11 +175,18 @@ export function calculateCost(
   model: string,
   inputTokens: number,
   outputTokens: number,
-  options: CostOptions = {},
+  options: CostOptions | null = {},
 ): number | undefined {
+  options ??= {}; // null: no options
   const entry = typeof model === "string" ? findModel(model, options.provider) : undefined;
   if (entry === undefined) {
-    warnOnce(String(model), options.provider);
+    let name: string;
+    try {
+      name = String(model);
+    } catch {
+      name = "[unprintable]"; // a null-prototype object
+    }
+    warnOnce(name, options.provider);
     return undefined;
   }
   const input = count(inputTokens);

@@ -13,6 +13,23 @@ import { type CurrentSession, currentSession } from "./context.js";
 
 type Without<T> = Omit<T, "sessionId">;
 
+/** `String(value)`, never throwing (a null-prototype object or a throwing `toString` has no string). */
+export function safeString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return "[unprintable]";
+    }
+  }
+}
+
+function objectOr<T extends object>(value: T | null | undefined): Partial<T> {
+  return value !== null && typeof value === "object" ? value : {};
+}
+
 export type FinishParams = Omit<CompleteSessionParams, "sessionId" | "userInput" | "assistantOutput"> & {
   output?: unknown;
 };
@@ -60,9 +77,15 @@ export class Interaction {
   /** Record an error; the interaction then ends as failed (with its message) unless `finish` says otherwise. */
   trackError(params: Without<TrackErrorParams>): Promise<EventRecord> {
     this.success = false;
-    const thrown = params.error;
-    this.failureReason = params.errorMessage ?? (thrown instanceof Error ? thrown.message : String(thrown ?? "error"));
-    return this.client.trackError({ ...params, sessionId: this.sessionId });
+    const given = objectOr(params);
+    try {
+      const thrown = given.error;
+      const message = given.errorMessage ?? (thrown instanceof Error ? thrown.message : safeString(thrown ?? "error"));
+      this.failureReason = typeof message === "string" ? message : safeString(message);
+    } catch {
+      this.failureReason = "error"; // a getter that throws: the client reports the argument
+    }
+    return this.client.trackError({ ...given, sessionId: this.sessionId } as TrackErrorParams);
   }
 
   trackLlmCall(params: Without<TrackLlmCallParams>): Promise<EventRecord> {
@@ -73,9 +96,10 @@ export class Interaction {
    * End the session; the duration is measured unless given, `success`
    * defaults to true (false after `trackError`). A second call resolves `{}`.
    */
-  finish(params: FinishParams = {}): Promise<SessionRecord | Record<string, never>> {
+  finish(params: FinishParams | null = {}): Promise<SessionRecord | Record<string, never>> {
     if (this.finished) return Promise.resolve({});
     this.finished = true;
+    params = objectOr(params) as FinishParams; // null: no options
     const { output, ...rest } = params;
     if (output !== undefined) this.output = output;
     const failed = params.success === undefined && !this.success;

@@ -108,6 +108,14 @@ export class Transport {
     });
   }
 
+  /** `text` without the API key (an error of fetch may quote the Authorization header). */
+  private mask(text: string): string {
+    const key = this.config.apiKey;
+    let out = key ? text.split(key).join("***") : text;
+    out = out.replace(/Bearer\s+[^"'\s]+/g, "Bearer ***");
+    return out;
+  }
+
   /** Abandon the requests in flight (the exit deadline passed). */
   abort(): void {
     this.stopper.abort();
@@ -128,7 +136,7 @@ export class Transport {
       const name = error instanceof Error ? error.name : "Error";
       const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : "";
       const message = error instanceof Error ? error.message : String(error);
-      throw new RetryableError(`${name}: ${message}${cause}`);
+      throw new RetryableError(this.mask(`${name}: ${message}${cause}`));
     }
     const { response, data, error } = answer;
     const body = data ?? error;
