@@ -13,7 +13,7 @@ import re
 import shlex
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -95,8 +95,12 @@ def _waiting(directory: Path) -> tuple[int, dict[str, int]]:
     """Operations in ``directory``: how many spooled, and dead letters by reason."""
     from sentrial._delivery._dead_letter import DeadLetter
 
-    spooled = sum(len(f.read_bytes().splitlines()) for f in directory.glob("*.spool"))
-    return spooled, DeadLetter(directory, 0).summary()
+    return _spooled(directory.glob("*.spool")), DeadLetter(directory, 0).summary()
+
+
+def _spooled(files: Iterable[Path]) -> int:
+    """Operations in spool files (one per line)."""
+    return sum(len(f.read_bytes().splitlines()) for f in files)
 
 
 def _list_other_directories(directory: Path, api_url: str) -> None:
@@ -185,7 +189,7 @@ def _flush_spool(args: argparse.Namespace) -> int:
         _list_other_directories(directory, config.api_url)
     if not files and not retry:
         return EXIT_OK
-    total = sum(len(f.read_bytes().splitlines()) for f in files) + len(retry)
+    total = _spooled(files) + len(retry)
     print(
         f"delivering {total:,} operation(s) from {len(files)} spool file(s)"
         f"{f' and {len(retry):,} dead letter(s)' if retry else ''} to {config.api_url}"

@@ -306,15 +306,7 @@ class Interaction(_Run):
         """Record an error; as published, the interaction then ends as failed
         (with this message as the reason) unless ``finish`` says otherwise."""
         self._success = False
-        if isinstance(error_message, BaseException):
-            exc = error_message
-            self._failure_reason = _payload.safe_str(exc)
-            if self._failure_reason == "<str() failed>":  # described here: the event is kept
-                error_type = error_type or type(exc).__name__
-                stack_trace = stack_trace or _payload.format_exception(exc)
-                error_message = _describe(exc)
-        else:
-            self._failure_reason = _payload.safe_str(error_message)
+        self._failure_reason = _payload.safe_str(error_message)
         return SentrialClient.track_error(
             self.client,
             self.session_id,

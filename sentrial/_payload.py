@@ -140,13 +140,16 @@ def _bytes(data: bytes) -> str:
         return "base64:" + base64.b64encode(data).decode()
 
 
+UNPRINTABLE = "<str() failed>"
+
+
 def safe_str(value: Any) -> str:
     """``str(value)``, never raising: an app's exception whose ``__str__``
     fails must still reach the app as itself, and still be described."""
     try:
         return str(value)
     except Exception:
-        return "<str() failed>"
+        return UNPRINTABLE
 
 
 def _exception(exc: BaseException) -> dict[str, Any]:

@@ -379,6 +379,8 @@ class Tracker:
             error_type = error_type or type(exc).__name__
             stack_trace = stack_trace or _payload.format_exception(exc)
             error_message = _payload.safe_str(exc)
+            if error_message == _payload.UNPRINTABLE:  # then at least its type says what it is
+                error_message = f"{type(exc).__name__}: {error_message}"
         error: dict[str, Any] = {"message": self._text(error_message)}
         if error_type is not None:
             error["type"] = _payload.clean_text(str(error_type))
