@@ -263,11 +263,16 @@ export class SentrialClient {
     }
   }
 
+  /** One call or field dropped on the caller's side, under `reason` (stats and the next flush). */
+  private countDropped(reason: string): void {
+    this.errors[reason] = (this.errors[reason] ?? 0) + 1;
+    this.droppedUnreported += 1;
+  }
+
   /** A call that failed before its operation was made: counted as dropped, logged once. */
   private noteError(method: string, error: unknown): void {
     const reason = error instanceof ValidationError || error instanceof TypeError ? "invalid_argument" : "internal_error";
-    this.errors[reason] = (this.errors[reason] ?? 0) + 1;
-    this.droppedUnreported += 1;
+    this.countDropped(reason);
     if (!this.loggedErrors.has(method)) {
       this.loggedErrors.add(method);
       safeWarn(this.config.logger, `sentrial: ${method} failed (${describe(error)}); tracking continues`);
@@ -282,8 +287,7 @@ export class SentrialClient {
    */
   private badField(error: unknown): void {
     if (!this.config.failSilently || !(error instanceof ValidationError)) throw error;
-    this.errors["invalid_field"] = (this.errors["invalid_field"] ?? 0) + 1;
-    this.droppedUnreported += 1;
+    this.countDropped("invalid_field");
     const key = `field ${error.message.split(":")[0] ?? ""}`;
     if (!this.loggedErrors.has(key)) {
       this.loggedErrors.add(key);
