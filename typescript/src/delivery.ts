@@ -42,6 +42,19 @@ export const RETRY_AFTER_CAP_MS = 300_000;
  * must not turn retries into a tight loop (the backoff's first step).
  */
 export const RETRY_AFTER_FLOOR_MS = BACKOFF_BASE_MS;
+
+/**
+ * The poison rule, in one place (see `isPoison`): 429 is never the
+ * operation's fault; two proofs (other operations accepted between its
+ * failures) make it poison; a 500 is the operation's own when the server
+ * still answers ("probe": a whole request's 500 asks the health check, an
+ * item's 500 came in an answer); anything else is the server's.
+ */
+function poisonVerdict(status: number | undefined, proofs: number): boolean | "probe" {
+  if (status === undefined || status === 429) return false;
+  if (proofs >= 2) return true;
+  return status === 500 ? "probe" : false;
+}
 /** Operations held by the lanes of a server without batches; the rest waits in the queue. */
 export const LANES_WINDOW = 10_000;
 /** Bytes of one batch (the server takes 5 MiB). */
@@ -384,9 +397,8 @@ export class Delivery {
    * the deadline.
    */
   private async isPoison(status: number | undefined, proofs: number): Promise<boolean> {
-    if (status === undefined || status === 429) return false;
-    if (proofs >= 2) return true;
-    if (status !== 500) return false;
+    const verdict = poisonVerdict(status, proofs);
+    if (verdict !== "probe") return verdict;
     try {
       await this.transport.probe();
       return true;
@@ -455,10 +467,8 @@ export class Delivery {
         // conclusive (no race with the end of an outage): as good as two proofs.
         if (acceptedNow > 0) this.evidence.set(op, [2, this.accepted]);
         const proofs = this.opProofs(op);
-        // The server answered this item: its own 500 means the item broke it;
-        // other statuses (503: unavailable) need evidence that other operations
-        // were accepted meanwhile; 429 (slow down) is never the item's fault.
-        const poison = result.status !== 429 && (result.status === 500 || proofs >= 2);
+        // The server answered this item: a 500 needs no probe to be its own.
+        const poison = poisonVerdict(result.status, proofs) !== false;
         if (op.attempts >= POISON_ATTEMPTS && poison) {
           this.drop([op], `poison_${result.status}`, result.message);
           return;
