@@ -168,6 +168,21 @@ test("the README's other TypeScript blocks run as written", async () => {
   assert.ok((events[1]?.["estimatedCost"] as number) > 0);
 });
 
+/** `names` and everything they depend on, as paths under the package's node_modules (hoisted by npm ci). */
+function installedClosure(names: string[]): string[] {
+  const seen = new Set<string>();
+  const todo = [...names];
+  for (let name = todo.pop(); name !== undefined; name = todo.pop()) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, "node_modules", name, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
+    todo.push(...Object.keys(manifest.dependencies ?? {}));
+  }
+  return [...seen].sort().map((name) => join("node_modules", name));
+}
+
 test("the package installs from its tarball, imports by name and type-checks", (t) => {
   const work = mkdtempSync(join(tmpdir(), "sentrial-ts-pack-"));
   t.after(() => rmSync(work, { recursive: true, force: true }));
@@ -183,11 +198,23 @@ test("the package installs from its tarball, imports by name and type-checks", (
   const project = join(work, "project");
   mkdirSync(project);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
+  // The SDK's dependencies and @types/node (what a Node project has; the SDK's
+  // declarations name Node's types) come from node_modules, which `make install`
+  // filled from the lock: packed there and installed offline, so the test reads no
+  // npm cache and no registry (a cache that no project command filled made it fail
+  // on new machines with ENOTCACHED).
+  const manifest = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  const deps = installedClosure([...Object.keys(manifest.dependencies), "@types/node"]);
+  execFileSync(npm, ["pack", "--ignore-scripts", "--pack-destination", work, ...deps.map((d) => `./${d}`)], {
+    cwd: PACKAGE_DIR,
+    stdio: "pipe",
+  });
+  const tarballs = readdirSync(work).filter((f) => f.endsWith(".tgz"));
+  assert.equal(tarballs.length, deps.length + 1, `packed: ${tarballs.join(", ")}`);
   execFileSync(
     npm,
-    // @types/node: what a Node project has; the SDK's declarations name Node's types.
-    ["install", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", join(work, tarball), "@types/node@20.19.43"],
-    { cwd: project, stdio: "pipe" },
+    ["install", "--offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs.map((f) => join(work, f))],
+    { cwd: project, stdio: "pipe", env: { ...process.env, npm_config_cache: join(work, "npm-cache") } },
   );
   writeFileSync(
     join(project, "app.ts"),
