@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TS := typescript
 NPM_STAMP := $(TS)/node_modules/.installed
 
-.PHONY: install generate check-generated lint test demo bench mutation serve lock clean browser ts-build ts-test
+.PHONY: install generate check-generated lint test pytest demo bench mutation serve lock clean browser ts-build ts-test
 
 install: $(STAMP) $(NPM_STAMP)
 
@@ -41,11 +41,16 @@ lint: $(STAMP) $(NPM_STAMP)
 # .venv-legacy (tests/_venvs.py: protobuf 5.29 packages for tests/test_legacy_integrations.py)
 # takes 35-55 s to build (295 MB), so it builds in the background while the checks run;
 # pytest waits on its file lock if it is not done yet (and reports pip's error if it failed).
-test: $(STAMP) browser
+#
+# Every suite runs even when one fails (scripts/run-suites.sh), then a summary names
+# the failed ones and the exit status is non-zero.
+SUITES := browser check-generated lint ts-test pytest
+test: $(STAMP)
 	mkdir -p test-artifacts && $(PY) -m tests._venvs legacy >test-artifacts/legacy-venv.log 2>&1 &
-	$(MAKE) check-generated
-	$(MAKE) lint
-	$(MAKE) ts-test
+	MAKE="$(MAKE)" scripts/run-suites.sh $(SUITES)
+
+# Python's tests (and the package's doctests), two workers.
+pytest: $(STAMP)
 	$(PY) -m pytest -q -n 2
 
 # The TypeScript SDK's tests (Node's test runner) against a real `sentrial serve`

@@ -19,7 +19,7 @@ LIST_PRICES = [
     ("openai", "gpt-4.1-mini", 0.4, 1.6, 0.1, None),
     ("openai", "o3-mini", 1.1, 4.4, 0.55, None),
     ("openai", "gpt-5", 1.25, 10, 0.125, None),
-    ("anthropic", "claude-sonnet-4-5", 3, 15, 0.3, 3.75),
+    ("anthropic", "claude-sonnet-4-6", 3, 15, 0.3, 3.75),
     ("anthropic", "claude-haiku-4-5", 1, 5, 0.1, 1.25),
     ("anthropic", "claude-opus-4-1", 15, 75, 1.5, 18.75),
     ("google", "gemini-2.5-flash", 0.3, 2.5, 0.03, None),

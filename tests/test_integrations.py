@@ -40,7 +40,7 @@ INCLUDE_USAGE: Any = {"include_usage": True}
 # here rather than computed with sentrial's own cost functions.
 GPT_4O = {"input": 2.50, "output": 10.00}
 GPT_4O_MINI = {"input": 0.15, "output": 0.60}
-SONNET_4_5 = {"input": 3.00, "output": 15.00, "cache_read": 0.30, "cache_write": 3.75}
+SONNET_4_6 = {"input": 3.00, "output": 15.00, "cache_read": 0.30, "cache_write": 3.75}
 HAIKU_4_5 = {"input": 1.00, "output": 5.00}
 
 
@@ -152,7 +152,7 @@ def test_anthropic_messages_with_cache_reads(
     system = "You are a careful support agent. " * 20
     with sentrial.begin(user_id="u", event="claude-agent") as interaction:
         message = wrapped.messages.create(
-            model="claude-sonnet-4-5",
+            model="claude-sonnet-4-6",
             max_tokens=200,
             system=system,
             messages=[{"role": "user", "content": "I need a refund"}],
@@ -168,7 +168,7 @@ def test_anthropic_messages_with_cache_reads(
     assert event["cachedTokens"] == 165
     assert event["input"][0] == {"role": "system", "content": system}
     assert event["output"].startswith("I have started your refund")
-    expected = _usd(SONNET_4_5, input=5, cache_read=165, output=16)
+    expected = _usd(SONNET_4_6, input=5, cache_read=165, output=16)
     assert expected == pytest.approx(0.0003045)
     assert event["estimatedCost"] == pytest.approx(expected, rel=1e-9)
 
@@ -184,7 +184,7 @@ def test_anthropic_cache_writes_are_priced_as_writes(
     ]
     with sentrial.begin(user_id="u", event="claude-agent") as interaction:
         message = wrapped.messages.create(
-            model="claude-sonnet-4-5",
+            model="claude-sonnet-4-6",
             max_tokens=200,
             system=system,
             messages=[{"role": "user", "content": "I need a refund"}],
@@ -196,7 +196,7 @@ def test_anthropic_cache_writes_are_priced_as_writes(
     event = _only_llm_event(reader, interaction.session_id)
     assert event["promptTokens"] == 5 + 242 + 3 and event["cachedTokens"] == 3
     # 242 tokens written at the cache-write price, not the input price.
-    expected = _usd(SONNET_4_5, input=5, cache_write=242, cache_read=3, output=16)
+    expected = _usd(SONNET_4_6, input=5, cache_write=242, cache_read=3, output=16)
     assert expected == pytest.approx(0.0011634)
     assert event["estimatedCost"] == pytest.approx(expected, rel=1e-9)
     session = reader.session(interaction.session_id)

@@ -32,7 +32,7 @@ from sentrial.integrations.claude_agent import (
 
 from .conftest import Reader
 
-MODEL = "claude-sonnet-4-5"
+MODEL = "claude-sonnet-4-6"
 
 
 def _assistant(msg_id: str, content: list[dict[str, Any]], usage: dict[str, int]) -> dict[str, Any]:

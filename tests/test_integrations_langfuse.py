@@ -194,7 +194,7 @@ def test_trace_context_alone(langfuse_server: tuple[LangfuseStandIn, str]) -> No
     stand_in, url = langfuse_server
     integration = LangfuseIntegration(public_key="pk-lf-2", secret_key="sk-lf-2", host=url)
     context = LangfuseTraceContext(integration, "sess_ctx", "chat", "u2", input_data="hi")
-    context.track_llm_call("answer", "claude-sonnet-4-5", "hi", "hello", 12, 3, 15)
+    context.track_llm_call("answer", "claude-sonnet-4-6", "hi", "hello", 12, 3, 15)
     context.track_tool_call("lookup", {"k": 1}, None, tool_error="not found")
     context.finish(output="hello", success=False)
     context.finish(output="twice")  # a second finish is a no-op

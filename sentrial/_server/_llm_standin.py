@@ -238,7 +238,7 @@ async def chat_completions(request: Request) -> Response:
 
 async def messages(request: Request) -> Response:
     body = await request.json()
-    model = body.get("model", "claude-sonnet-4-5")
+    model = body.get("model", "claude-sonnet-4-6")
     turns = body.get("messages", [])
     prompt = _text_of(turns[-1].get("content", "")) if turns else ""
     fault = _fault(model, prompt)
