@@ -285,6 +285,22 @@ def span_error(span: SpanData) -> dict[str, str] | None:
     return {"type": kind, "message": message or kind}
 
 
+def failure_reason(span: SpanData) -> str | None:
+    """Why a failed span failed: its status message, else its exception's
+    ``type: message``; None for a span whose status is not ERROR."""
+    if not span.error:
+        return None
+    if span.status_message:
+        return span.status_message
+    error = span_error(span)
+    assert error is not None
+    return (
+        f"{error['type']}: {error['message']}"
+        if error["message"] != error["type"]
+        else error["type"]
+    )
+
+
 def _kind(span: SpanData) -> str:
     """llm_call, tool_call or span: what the span is by its attributes."""
     attributes = span.attributes

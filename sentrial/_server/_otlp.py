@@ -167,11 +167,10 @@ def _trace_write(trace_id: str, spans: list[mapping.SpanData]) -> TraceWrite:
     completion = None
     if roots:
         root = roots[0]
-        error = mapping.span_error(root) if root.error else None
         completion = {
-            "status": "failed" if error else "completed",
-            "success": error is None,
-            "failureReason": None if error is None else error["message"],
+            "status": "failed" if root.error else "completed",
+            "success": not root.error,
+            "failureReason": mapping.failure_reason(root),
             "durationMs": root.duration_ms,
             "completedAt": iso(root.end_ns // 1000),
             "assistantOutput": mapping.root_output(root),
