@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -29,7 +30,10 @@ from opentelemetry.trace import Status as SpanStatus
 from opentelemetry.trace import StatusCode
 
 import sentrial
-from sentrial._server import LocalServer
+from sentrial._server import ASGIThread, LocalServer
+from sentrial._server._app import create_app
+from sentrial._server._otlp import MAX_IN_FLIGHT
+from sentrial._server._storage import Storage
 
 from .conftest import Reader
 
@@ -592,3 +596,41 @@ def test_ten_thousand_spans_in_one_export(http: httpx.Client, reader: Reader) ->
     assert (session["promptTokens"], session["completionTokens"]) == (3 * 9999, 9999)
     assert session["estimatedCost"] == pytest.approx(9999 * _price("gpt-4o-mini", 3, 1))
     assert len(reader.events(session["id"])) == 10_000
+
+
+def test_a_busy_server_answers_503_with_retry_after() -> None:
+    """Exports past the ones being stored are told when to come back, not queued
+    without bound. The store is held by the test (a stand-in for a slow disk)."""
+    storage = Storage(":memory:")
+    app = create_app(storage, ["k"])
+    gate = app.state.otlp_in_flight
+    headers = {"Authorization": "Bearer k"}
+    body = json.dumps(_export([_span("0000000000000001")])).encode()
+    with ASGIThread(app) as server:
+        _busy(storage, gate, server.url + PATH, headers, body)
+    storage.close()
+
+
+def _busy(storage: Storage, gate: Any, url: str, headers: dict[str, str], body: bytes) -> None:
+    answers: list[int] = []
+
+    def send() -> None:
+        response = httpx.post(
+            url, content=body, headers={**headers, "Content-Type": "application/json"}
+        )
+        answers.append(response.status_code)
+
+    with storage.transaction():  # holds the writer: stores wait
+        senders = [threading.Thread(target=send) for _ in range(MAX_IN_FLIGHT)]
+        for sender in senders:
+            sender.start()
+        while gate.count < MAX_IN_FLIGHT:
+            threading.Event().wait(0.01)
+        busy = httpx.post(
+            url, content=body, headers={**headers, "Content-Type": "application/json"}
+        )
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+        assert busy.json()["code"] == 14
+    for sender in senders:
+        sender.join(60)
+    assert answers == [200] * MAX_IN_FLIGHT

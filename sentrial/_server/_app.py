@@ -302,9 +302,10 @@ def create_app(
     from ._experiments import experiment_routes
 
     routes += experiment_routes(storage, check_key)
-    from ._otlp import otlp_routes
+    from ._otlp import InFlight, otlp_routes
 
-    routes += otlp_routes(storage, check_key)
+    otlp_in_flight = InFlight()
+    routes += otlp_routes(storage, check_key, otlp_in_flight)
     if viewer:
         from ._experiment_page import experiment_page_routes
         from ._viewer import viewer_routes
@@ -321,6 +322,7 @@ def create_app(
 
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_exception})
     app.state.storage = storage
+    app.state.otlp_in_flight = otlp_in_flight
     return app
 
 

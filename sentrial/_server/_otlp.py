@@ -203,13 +203,20 @@ def ingest(storage: Storage, decoded: list[Decoded]) -> dict[str, Any]:
     return {"partialSuccess": {"rejectedSpans": str(rejected), "errorMessage": shown}}
 
 
-def otlp_routes(storage: Storage, check_key: Callable[[Request], None]) -> list[Route]:
+class InFlight:
+    """Exports being stored now: past MAX_IN_FLIGHT, the next one is told to retry."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def otlp_routes(
+    storage: Storage, check_key: Callable[[Request], None], in_flight: InFlight
+) -> list[Route]:
     """The OTLP/HTTP traces route; ``check_key`` raises for a missing or wrong key."""
     limit = _spec.request_limit("maxOtlpBytes")
-    in_flight = 0
 
     async def export_traces(request: Request) -> Response:
-        nonlocal in_flight
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         protobuf = content_type == PROTOBUF
         try:
@@ -228,16 +235,16 @@ def otlp_routes(storage: Storage, check_key: Callable[[Request], None]) -> list[
                 raise OtlpError(
                     415, "Unsupported Media Type", f"Content-Encoding: {encoding!r}; send gzip"
                 )
-            if in_flight >= MAX_IN_FLIGHT:
+            if in_flight.count >= MAX_IN_FLIGHT:
                 raise OtlpError(
                     503, "Service Unavailable", "busy storing other exports; retry later"
                 )
-            in_flight += 1
+            in_flight.count += 1
             try:
                 raw = await _read_body(request, limit)
                 answer = await run_in_threadpool(_handle, raw, encoding == "gzip", protobuf)
             finally:
-                in_flight -= 1
+                in_flight.count -= 1
             return _answer(protobuf, 200, answer)
         except OtlpError as exc:
             return _answer(protobuf, exc.status, exc.message, exc.title)
