@@ -34,7 +34,7 @@ from starlette.routing import Route
 from .. import _otel_mapping as mapping
 from . import _json, _spec
 from ._app import HTTPError as OtlpError
-from ._app import _read_body
+from ._app import _read_body, resource
 from ._otlp_decode import BadSpan, Decoded, DecodeError, from_json, from_protobuf
 from ._storage import Storage, StorageError, TraceWrite, iso
 
@@ -257,11 +257,4 @@ def otlp_routes(
             raw = _gunzip(raw, limit)
         return ingest(storage, _decode(raw, protobuf, limit))
 
-    async def dispatch(request: Request) -> Response:
-        if request.method != "POST":
-            response = _answer(False, 405, f"{request.method}: allowed POST", "Method Not Allowed")
-            response.headers["Allow"] = "POST"
-            return response
-        return await export_traces(request)
-
-    return [Route("/api/otel/v1/traces", dispatch, methods=["GET", "POST", "PUT", "DELETE"])]
+    return [resource("/api/otel/v1/traces", post=export_traces)]
