@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench._common import API_KEY, server_process
+from bench._common import API_KEY, median_run, server_process
 
 _MESSAGES = orjson.dumps([{"role": "user", "content": "Where is my order A1? " * 10}]).decode()
 
@@ -73,11 +73,7 @@ def _body(batch: int, size: int) -> bytes:
 
 def run(batches: int = 40, size: int = 500, repeats: int = 3) -> dict[str, Any]:
     """Median of ``repeats`` runs, each on a fresh database file."""
-    runs = sorted(
-        (_run_once(batches, size) for _ in range(repeats)), key=lambda r: r["spans_per_s"]
-    )
-    median = runs[len(runs) // 2]
-    return {"sentrial": median["spans_per_s"], **median, "runs": [r["spans_per_s"] for r in runs]}
+    return median_run(lambda: _run_once(batches, size), repeats, "spans_per_s")
 
 
 def _run_once(batches: int, size: int) -> dict[str, Any]:

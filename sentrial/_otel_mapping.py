@@ -16,6 +16,7 @@ SDK (``ai.*``). Nothing here imports OpenTelemetry.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -199,20 +200,17 @@ def first(attributes: Mapping[str, Any], keys: Sequence[str]) -> Any:
 
 
 def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
+    number = _float(value)
+    return None if number is None or not math.isfinite(number) else int(number)
 
 
 def _float(value: Any) -> float | None:
+    """A number an attribute holds (as a number or as text); None otherwise."""
     if isinstance(value, bool):
         return None
     try:
         return None if value is None else float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

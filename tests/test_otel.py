@@ -527,19 +527,21 @@ def test_the_documented_session_attributes_are_read_in_process(
 ) -> None:
     """Sentrial's documented names (``enduser.id``, ``thread.id``, the
     experiment assignment) mean what they mean on ``POST /api/otel/v1/traces``."""
-    with tracer[0].start_as_current_span(
-        "workflow",
-        attributes={
-            "enduser.id": "u-9",
-            "thread.id": "t-3",
-            "sentrial.experiment.assignment_id": "asg_7",
-        },
-    ):
-        with tracer[0].start_as_current_span(
+    with (
+        tracer[0].start_as_current_span(
+            "workflow",
+            attributes={
+                "enduser.id": "u-9",
+                "thread.id": "t-3",
+                "sentrial.experiment.assignment_id": "asg_7",
+            },
+        ),
+        tracer[0].start_as_current_span(
             "chat gpt-4o-mini",
             attributes={"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini"},
-        ):
-            pass
+        ),
+    ):
+        pass
     with tracer[0].start_as_current_span(
         "chat gpt-4o-mini",
         attributes={

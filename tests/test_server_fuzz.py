@@ -15,8 +15,6 @@ from sentrial._server import LocalServer
 
 ROOT = Path(__file__).resolve().parents[1]
 schema = schemathesis.openapi.from_path(str(ROOT / "openapi" / "sentrial.yaml"))
-# OTLP protobuf bodies (POST /api/otel/v1/traces) are sent as the bytes generated.
-schemathesis.serializer.alias("application/x-protobuf", "application/octet-stream")
 
 
 @pytest.fixture(scope="module")

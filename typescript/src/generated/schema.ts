@@ -1140,10 +1140,15 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /**
+         * @description OTLP/JSON as declared here, or the same message as binary protobuf
+         *     with `Content-Type: application/x-protobuf` (not declared as a second
+         *     content type: openapi-python-client 0.29 generates a client that
+         *     does not type-check for an operation with two).
+         */
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ExportTraceServiceRequest"];
-                "application/x-protobuf": string;
             };
         };
         responses: {

@@ -8,12 +8,12 @@ from ...client import AuthenticatedClient, Client
 from ...models.export_trace_service_request import ExportTraceServiceRequest
 from ...models.export_trace_service_response import ExportTraceServiceResponse
 from ...models.otlp_status import OtlpStatus
-from ...types import UNSET, File, Response
+from ...types import Response
 
 
 def _get_kwargs(
     *,
-    body: ExportTraceServiceRequest | File | Unset = UNSET,
+    body: ExportTraceServiceRequest,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -22,13 +22,9 @@ def _get_kwargs(
         "url": "/api/otel/v1/traces",
     }
 
-    if isinstance(body, ExportTraceServiceRequest):
-        _kwargs["json"] = body.to_dict()
+    _kwargs["json"] = body.to_dict()
 
-        headers["Content-Type"] = "application/json"
-    if isinstance(body, File):
-        _kwargs["content"] = body.payload
-        headers["Content-Type"] = "application/x-protobuf"
+    headers["Content-Type"] = "application/json"
 
     _kwargs["headers"] = headers
     return _kwargs
@@ -87,7 +83,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: ExportTraceServiceRequest | File | Unset = UNSET,
+    body: ExportTraceServiceRequest,
 ) -> Response[ExportTraceServiceResponse | OtlpStatus]:
     """OpenTelemetry traces over OTLP/HTTP (Sentrial's second ingestion path).
 
@@ -128,7 +124,6 @@ def sync_detailed(
             OpenTelemetry protocol
             specification): `resourceSpans[].scopeSpans[].spans[]`, ids in hex,
             int64 values as strings or numbers.
-        body (File):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -152,7 +147,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient | Client,
-    body: ExportTraceServiceRequest | File | Unset = UNSET,
+    body: ExportTraceServiceRequest,
 ) -> ExportTraceServiceResponse | OtlpStatus | None:
     """OpenTelemetry traces over OTLP/HTTP (Sentrial's second ingestion path).
 
@@ -193,7 +188,6 @@ def sync(
             OpenTelemetry protocol
             specification): `resourceSpans[].scopeSpans[].spans[]`, ids in hex,
             int64 values as strings or numbers.
-        body (File):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -212,7 +206,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
-    body: ExportTraceServiceRequest | File | Unset = UNSET,
+    body: ExportTraceServiceRequest,
 ) -> Response[ExportTraceServiceResponse | OtlpStatus]:
     """OpenTelemetry traces over OTLP/HTTP (Sentrial's second ingestion path).
 
@@ -253,7 +247,6 @@ async def asyncio_detailed(
             OpenTelemetry protocol
             specification): `resourceSpans[].scopeSpans[].spans[]`, ids in hex,
             int64 values as strings or numbers.
-        body (File):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -275,7 +268,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient | Client,
-    body: ExportTraceServiceRequest | File | Unset = UNSET,
+    body: ExportTraceServiceRequest,
 ) -> ExportTraceServiceResponse | OtlpStatus | None:
     """OpenTelemetry traces over OTLP/HTTP (Sentrial's second ingestion path).
 
@@ -316,7 +309,6 @@ async def asyncio(
             OpenTelemetry protocol
             specification): `resourceSpans[].scopeSpans[].spans[]`, ids in hex,
             int64 values as strings or numbers.
-        body (File):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
