@@ -901,7 +901,11 @@ class Storage:
             return
         outcome = _json.loads(row["outcome"])
         share = _contribution(row["status"], outcome)
-        self._add_to_agent(row["agent_name"], -1, tuple(-x for x in share))  # type: ignore[arg-type]
+        finished, succeeded, durations, cost, tokens = share
+        # The session (and its sums) moves from the agent it had to the one named now.
+        self._add_to_agent(
+            row["agent_name"], -1, (-finished, -succeeded, -durations, -cost, -tokens)
+        )
         self._db.execute(
             "UPDATE sessions SET agent_name = ?, user_id = ?, convo_id = ?, started_us = ?,"
             " create_body = ? WHERE id = ?",
