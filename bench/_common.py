@@ -7,8 +7,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 
@@ -65,3 +66,11 @@ def summarize_ns(samples: list[int]) -> dict[str, float]:
         "mean_us": round(statistics.fmean(ordered) / 1000, 2),
         "n": len(ordered),
     }
+
+
+def median_run(run_once: Callable[[], dict[str, Any]], repeats: int, key: str) -> dict[str, Any]:
+    """The run whose ``key`` is the median of ``repeats`` runs, with every run's
+    figure under ``runs`` and the median's under ``sentrial``."""
+    runs = sorted((run_once() for _ in range(repeats)), key=lambda r: float(r[key]))
+    median = runs[len(runs) // 2]
+    return {"sentrial": median[key], **median, "runs": [r[key] for r in runs]}

@@ -27,6 +27,7 @@ def main() -> int:
         cold_start,
         hot_path,
         import_time,
+        otel_ingest,
         outage,
         peers,
         plain_server,
@@ -40,6 +41,7 @@ def main() -> int:
     _step("hot_path", hot_path.run, results)
     _step("ts_hot_path", ts_hot_path.run, results)
     _step("server_ingest", lambda: {"server_ingest_eps": server_ingest.run()}, results)
+    _step("otel_ingest", lambda: {"otel_ingest_spans_per_s": otel_ingest.run()}, results)
     _step("viewer_ms", lambda: {"viewer_ms": viewer.run()}, results)
     _step("throughput", lambda: {"throughput_eps": throughput.run()}, results)
     _step("plain_server_eps", lambda: {"plain_server_eps": plain_server.run()}, results)
@@ -61,6 +63,7 @@ def main() -> int:
     hot = results["hot_path_us"]
     ts_hot = results["ts_hot_path_us"]
     ingest = results["server_ingest_eps"]
+    otel = results["otel_ingest_spans_per_s"]
     flow = results["throughput_eps"]
     down = results["outage"]
     plain = results["plain_server_eps"]
@@ -82,6 +85,12 @@ def main() -> int:
             f"{ingest['sentrial']:,} events/s",
             ">= 60,000",
             ingest["sentrial"] >= 60_000,
+        ),
+        (
+            "otel_ingest_spans_per_s",
+            f"{otel['sentrial']:,} spans/s",
+            "all stored",
+            otel["all_stored"],
         ),
         (
             "viewer_ms sessions page p95",

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench._common import API_KEY, OUTPUT_1KB, PAYLOAD_1KB, server_process
+from bench._common import API_KEY, OUTPUT_1KB, PAYLOAD_1KB, median_run, server_process
 
 
 def _batches(count: int, size: int) -> list[bytes]:
@@ -52,11 +52,7 @@ def _batches(count: int, size: int) -> list[bytes]:
 
 def run(batches: int = 120, size: int = 300, repeats: int = 3) -> dict[str, Any]:
     """Median of ``repeats`` runs, each on a fresh database file."""
-    runs = sorted(
-        (_run_once(batches, size) for _ in range(repeats)), key=lambda r: r["events_per_s"]
-    )
-    median = runs[len(runs) // 2]
-    return {"sentrial": median["events_per_s"], **median, "runs": [r["events_per_s"] for r in runs]}
+    return median_run(lambda: _run_once(batches, size), repeats, "events_per_s")
 
 
 def _run_once(batches: int, size: int) -> dict[str, Any]:

@@ -21,7 +21,8 @@ CLIENT_IDS = "client_ids"
 CLIENT_TIMESTAMPS = "client_timestamps"
 LLM_CALL = "llm_call"
 READS = "reads"
-ALL = frozenset({BATCH, CLIENT_IDS, CLIENT_TIMESTAMPS, LLM_CALL, READS})
+OTEL = "otel"
+ALL = frozenset({BATCH, CLIENT_IDS, CLIENT_TIMESTAMPS, LLM_CALL, READS, OTEL})
 
 CAPABILITY_TTL = 300.0
 
@@ -42,6 +43,7 @@ EXTENSION_FIELDS: dict[str, dict[str, str]] = {
         "cacheWriteTokens": LLM_CALL,
         "input": LLM_CALL,
         "output": LLM_CALL,
+        "parentSpanId": OTEL,
     },
     "update_session": {"completedAt": CLIENT_TIMESTAMPS},
 }

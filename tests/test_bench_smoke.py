@@ -13,6 +13,7 @@ from bench import (
     cold_start,
     hot_path,
     import_time,
+    otel_ingest,
     outage,
     peers,
     plain_server,
@@ -54,6 +55,12 @@ def test_peers_times_ours_like_the_peers() -> None:
 def test_server_ingest() -> None:
     result = server_ingest.run(batches=3, size=20, repeats=1)
     assert result["events"] == 2 * 19 and _positive(result["sentrial"])
+
+
+def test_otel_ingest() -> None:
+    result = otel_ingest.run(batches=3, size=20, repeats=1)
+    assert result["spans"] == 2 * 20 and result["all_stored"] is True
+    assert _positive(result["sentrial"])
 
 
 def test_viewer() -> None:

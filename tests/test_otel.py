@@ -190,7 +190,7 @@ def test_one_session_per_trace_and_a_failed_root_fails_it(
     assert statuses == ["completed", "completed", "failed", "failed"]
     failed = [s for s in sessions.values() if s["status"] == "failed"]
     reasons = sorted(s["failureReason"] for s in failed)
-    assert reasons == ["RuntimeError: upstream 503", "ValueError: boom"]
+    assert reasons == ["RuntimeError: upstream 503", "boom"]  # the status message
     (llm_failure,) = [s for s in failed if s["failureReason"].startswith("RuntimeError")]
     (event,) = reader.events(llm_failure["id"])
     assert event["toolError"] == {"type": "RuntimeError", "message": "upstream 503"}
@@ -518,3 +518,41 @@ def test_spans_of_a_process_that_exits_without_flushing_are_exported(
     assert sorted(names) == sorted(
         ["invoke_agent exiting-agent"] + [f"execute_tool step{i}" for i in range(50)]
     )
+
+
+def test_the_documented_session_attributes_are_read_in_process(
+    tracer: tuple[trace.Tracer, SentrialSpanProcessor],
+    client: sentrial.SentrialClient,
+    reader: Reader,
+) -> None:
+    """Sentrial's documented names (``enduser.id``, ``thread.id``, the
+    experiment assignment) mean what they mean on ``POST /api/otel/v1/traces``."""
+    with (
+        tracer[0].start_as_current_span(
+            "workflow",
+            attributes={
+                "enduser.id": "u-9",
+                "thread.id": "t-3",
+                "sentrial.experiment.assignment_id": "asg_7",
+            },
+        ),
+        tracer[0].start_as_current_span(
+            "chat gpt-4o-mini",
+            attributes={"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini"},
+        ),
+    ):
+        pass
+    with tracer[0].start_as_current_span(
+        "chat gpt-4o-mini",
+        attributes={
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": "gpt-4o-mini",
+            "sentrial.user_id": "u-10",
+            "sentrial.convo_id": "c-10",
+        },
+    ):
+        pass
+    assert client.flush(10)
+    sessions = sorted(reader.sessions(), key=lambda s: s["userId"])
+    assert [(s["userId"], s["convoId"]) for s in sessions] == [("u-10", "c-10"), ("u-9", "t-3")]
+    assert sessions[1]["metadata"]["experimentAssignmentId"] == "asg_7"

@@ -71,7 +71,9 @@ def error_response(status: int, title: str, message: str) -> Response:
 
 
 class _KeyCheck:
-    """Bearer-key check in constant time; keys are never logged or echoed."""
+    """API-key check in constant time: ``Authorization: Bearer <key>`` or
+    ``x-sentrial-api-key: <key>`` (Sentrial documents both, on every route).
+    Keys are never logged or echoed."""
 
     def __init__(self, keys: Sequence[str]) -> None:
         self._keys = [k.encode() for k in keys]
@@ -79,13 +81,19 @@ class _KeyCheck:
     def __call__(self, request: Request) -> None:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        presented = token.strip().encode("utf-8", "surrogateescape")
+        presented = [request.headers.get("x-sentrial-api-key", "").strip()]
+        if scheme.lower() == "bearer":
+            presented.append(token.strip())
         ok = False
-        for key in self._keys:  # no early exit: time does not depend on which key
-            ok |= hmac.compare_digest(presented, key)
-        if scheme.lower() != "bearer" or not ok:
+        for candidate in presented:
+            given = candidate.encode("utf-8", "surrogateescape")
+            for key in self._keys:  # no early exit: time does not depend on which key
+                ok |= bool(given) and hmac.compare_digest(given, key)
+        if not ok:
             raise HTTPError(
-                401, "Unauthorized", "Missing or invalid API key (Authorization: Bearer <key>)"
+                401,
+                "Unauthorized",
+                "Missing or invalid API key (Authorization: Bearer <key> or x-sentrial-api-key)",
             )
 
 
@@ -294,6 +302,10 @@ def create_app(
     from ._experiments import experiment_routes
 
     routes += experiment_routes(storage, check_key)
+    from ._otlp import InFlight, otlp_routes
+
+    otlp_in_flight = InFlight()
+    routes += otlp_routes(storage, check_key, otlp_in_flight)
     if viewer:
         from ._experiment_page import experiment_page_routes
         from ._viewer import viewer_routes
@@ -310,6 +322,7 @@ def create_app(
 
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_exception})
     app.state.storage = storage
+    app.state.otlp_in_flight = otlp_in_flight
     return app
 
 

@@ -853,3 +853,112 @@ class Storage:
             if stored.get(event_id) != canonical:
                 results[position] = Conflict(f"id: event {event_id} exists with a different body")
         return results
+
+    # -- OpenTelemetry traces -----------------------------------------------
+
+    def store_traces(self, traces: list[TraceWrite]) -> list[list[str | StorageError]]:
+        """Store the sessions and events of OTLP traces, in one transaction.
+
+        A trace's spans may come over many exports, children first: its
+        session is created by the first, and its identity (name, agent, user,
+        conversation) taken from a later one when that carries the root span
+        or a value where the stored one is only a default. Token, cost sums are
+        recomputed from the session's events each time, so a repeated export
+        changes nothing. Returns, per trace, each event's id or StorageError.
+        """
+        out: list[list[str | StorageError]] = []
+        with self.transaction():
+            for trace in traces:
+                sid = trace.session["id"]
+                try:
+                    self._merge_trace_session(trace)
+                except StorageError as exc:
+                    out.append([exc] * len(trace.events))
+                    continue
+                out.append(self._insert_events(trace.events, {sid}))
+                self._roll_up(sid, trace.completion)
+        return out
+
+    def _merge_trace_session(self, trace: TraceWrite) -> None:
+        body = _present(trace.session)
+        sid = body["id"]
+        row = self._db.execute("SELECT * FROM sessions WHERE id = ?", (sid,)).fetchone()
+        if row is None:
+            self._create_session(body)
+            return
+        stored = _json.loads(row["create_body"])
+        merged = dict(stored)
+        for key, value in body.items():
+            if key == "startedAt":
+                earlier = _to_us(value, key) < row["started_us"]
+                merged[key] = value if earlier else stored.get(key, value)
+            elif key == "metadata":
+                old = stored.get(key) or {}
+                merged[key] = {**old, **value} if trace.authoritative else {**value, **old}
+            elif trace.authoritative or stored.get(key) in (None, trace.defaults.get(key)):
+                merged[key] = value
+        if merged == stored:
+            return
+        outcome = _json.loads(row["outcome"])
+        share = _contribution(row["status"], outcome)
+        finished, succeeded, durations, cost, tokens = share
+        # The session (and its sums) moves from the agent it had to the one named now.
+        self._add_to_agent(
+            row["agent_name"], -1, (-finished, -succeeded, -durations, -cost, -tokens)
+        )
+        self._db.execute(
+            "UPDATE sessions SET agent_name = ?, user_id = ?, convo_id = ?, started_us = ?,"
+            " create_body = ? WHERE id = ?",
+            (
+                merged["agentName"],
+                merged["userId"],
+                merged.get("convoId"),
+                _to_us(merged["startedAt"], "startedAt")
+                if "startedAt" in merged
+                else row["started_us"],
+                _canonical(merged),
+                sid,
+            ),
+        )
+        self._db.execute(
+            "INSERT INTO agents (agent_name) VALUES (?) ON CONFLICT DO NOTHING",
+            (merged["agentName"],),
+        )
+        self._add_to_agent(merged["agentName"], 1, share)
+
+    def _roll_up(self, session_id: str, completion: dict[str, Any] | None) -> None:
+        """The session's tokens and cost as the sums of its events' (and its end)."""
+        prompt, completion_tokens, cost = self._db.execute(
+            "SELECT total(json_extract(body, '$.promptTokens')),"
+            " total(json_extract(body, '$.completionTokens')),"
+            " total(json_extract(body, '$.estimatedCost')) FROM events WHERE session_id = ?",
+            (session_id,),
+        ).fetchone()
+        update: dict[str, Any] = {
+            "promptTokens": int(prompt),
+            "completionTokens": int(completion_tokens),
+            "totalTokens": int(prompt) + int(completion_tokens),
+            "estimatedCost": cost,
+            **(completion or {}),
+        }
+        self._update_session(session_id, update)
+
+
+class TraceWrite:
+    """One trace of an OTLP export, as :meth:`Storage.store_traces` stores it:
+    the session's create body (``defaults``: the values it has when its spans
+    name none), whether it is authoritative (the root span is in this export),
+    the events' bodies, and the session's end (None until the root arrives)."""
+
+    __slots__ = ("authoritative", "completion", "defaults", "events", "session")
+
+    def __init__(
+        self,
+        session: dict[str, Any],
+        defaults: dict[str, Any],
+        authoritative: bool,
+        events: list[dict[str, Any]],
+        completion: dict[str, Any] | None,
+    ) -> None:
+        self.session, self.defaults, self.authoritative = session, defaults, authoritative
+        self.events, self.completion = events, completion

@@ -39,10 +39,12 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from .. import _otel_mapping as mapping
 from .._client import SentrialClient
 
 if TYPE_CHECKING:
@@ -59,33 +61,15 @@ logger = logging.getLogger("sentrial")
 
 _INSTALL = 'OpenTelemetry is not installed: pip install "sentrial[otel]"'
 
-# OTel GenAI provider names (gen_ai.provider.name, formerly gen_ai.system) to
-# the price catalogue's provider ids; others are priced by model name alone.
-_PROVIDERS = {
-    "openai": "openai",
-    "anthropic": "anthropic",
-    "gcp.gemini": "google",
-    "gcp.vertex_ai": "google",
-    "gcp.gen_ai": "google",
-    "google": "google",
-    "gemini": "google",
-    "vertex_ai": "google",
-    "aws.bedrock": "aws",
-    "azure.ai.openai": "azure",
-    "azure.ai.inference": "azure",
-    "az.ai.openai": "azure",
-    "mistral_ai": "mistral",
-    "mistralai": "mistral",
-    "x_ai": "x-ai",
-    "xai": "x-ai",
-    "deepseek": "deepseek",
-    "groq": "groq",
-    "cohere": "cohere",
-    "perplexity": "perplexity",
-}
-
-_LLM_OPERATIONS = frozenset({"chat", "text_completion", "generate_content", "embeddings"})
-_TOOL_OPERATIONS = frozenset({"execute_tool"})
+# What a starting span says about its trace's session (its attributes are read
+# again when it ends, but its children end first and open the session).
+_NOTED = (
+    *mapping.USER_KEYS,
+    *mapping.CONVO_KEYS,
+    *mapping.AGENT_KEYS,
+    mapping.ASSIGNMENT_KEY,
+    "session.id",
+)
 
 
 def _require_otel() -> None:
@@ -93,45 +77,6 @@ def _require_otel() -> None:
         import opentelemetry.sdk.trace  # noqa: F401
     except ImportError as exc:
         raise ImportError(_INSTALL) from exc
-
-
-def _first(attributes: Mapping[str, Any], *keys: str) -> Any:
-    for key in keys:
-        value = attributes.get(key)
-        if value is not None and value != "":
-            return value
-    return None
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _json_value(value: Any) -> Any:
-    """Attributes carry structured values as JSON strings; parse them when they are."""
-    if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return value
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
-def _indexed(attributes: Mapping[str, Any], prefix: str) -> list[dict[str, Any]] | None:
-    """OpenLLMetry's flattened messages: ``gen_ai.prompt.0.role``, ``...0.content``."""
-    found: dict[int, dict[str, Any]] = {}
-    for key, value in attributes.items():
-        if not key.startswith(prefix):
-            continue
-        index, _, field = key[len(prefix) :].partition(".")
-        if index.isdigit() and field in ("role", "content"):
-            found.setdefault(int(index), {})[field] = value
-    return [found[i] for i in sorted(found)] or None
 
 
 class SentrialSpanProcessor(SpanProcessor):
@@ -202,7 +147,7 @@ class SentrialSpanProcessor(SpanProcessor):
                 return
             noted = {
                 key: attributes[key]
-                for key in (self.user_id_attribute, "gen_ai.conversation.id", "session.id")
+                for key in (self.user_id_attribute, *_NOTED)
                 if attributes.get(key) is not None
             }
             if noted:
@@ -266,26 +211,30 @@ class SentrialSpanProcessor(SpanProcessor):
         name = span.name.lower()
         return any(word in name for word in ("llm", "chat", "completion", "generate", "embed"))
 
-    def _session(self, trace_id: int, attributes: Mapping[str, Any]) -> str:
+    def _session(self, trace_id: int, span: mapping.SpanData) -> str:
         with self._lock:
             session_id = self._sessions.get(trace_id)
         if session_id is not None:
             return session_id
-        hex_id = format(trace_id, "032x")
         with self._lock:
             noted = self._context.get(trace_id)
+        attributes: Mapping[str, Any] = span.attributes
         if noted:
             attributes = {**noted, **attributes}
-        agent = _first(attributes, "gen_ai.agent.name")
-        metadata: dict[str, Any] = {"trace_id": hex_id, "source": "opentelemetry"}
-        if agent is not None:
-            metadata["gen_ai.agent.name"] = str(agent)
-        convo = _first(attributes, "gen_ai.conversation.id", "session.id")
+        # The root's name is the session's when it ends first (a trace of one span).
+        found = mapping.identity([replace(span, attributes=attributes)])
+        metadata: dict[str, Any] = {"trace_id": span.trace_id, "source": "opentelemetry"}
+        if found.agent is not None and "gen_ai.agent.name" in attributes:
+            metadata["gen_ai.agent.name"] = found.agent
+        if found.assignment_id is not None:
+            metadata["experimentAssignmentId"] = found.assignment_id
+        user = attributes.get(self.user_id_attribute)
+        convo = found.convo or _text(attributes.get("session.id"))
         session_id = self.client.create_session(
-            name=f"OTel Trace: {hex_id[:8]}",
+            name=f"OTel Trace: {span.trace_id[:8]}",
             agent_name=self.project,
-            user_id=str(attributes.get(self.user_id_attribute) or "anonymous"),
-            convo_id=None if convo is None else str(convo),
+            user_id=str(user or found.user or mapping.DEFAULT_USER),
+            convo_id=convo,
             metadata=metadata,
         )
         evicted: list[str] = []
@@ -306,188 +255,104 @@ class SentrialSpanProcessor(SpanProcessor):
             self._context.pop(trace_id, None)
         if session_id is None:
             return
-        error = _error(root)
-        failed = error is not None
-        reason = None if error is None else f"{error['type']}: {error['message']}"
-        attributes = root.attributes or {}
-        duration = _duration_ms(root)
-        output = _first(
-            attributes, "gen_ai.output.messages", "gen_ai.completion", "ai.response.text"
-        )
+        data = _span_data(root)
         self.client.complete_session(
             session_id,
-            success=not failed,
-            failure_reason=reason,
-            duration_ms=duration,
-            assistant_output=None if output is None else _text(output),
+            success=not data.error,
+            failure_reason=mapping.failure_reason(data),
+            duration_ms=data.duration_ms,
+            assistant_output=mapping.root_output(data),
         )
 
     def _record(self, span: ReadableSpan, trace_id: int) -> None:
-        attributes = dict(span.attributes or {})
-        session_id = self._session(trace_id, attributes)
-        context = span.context
-        assert context is not None
-        hex_trace, hex_span = format(trace_id, "032x"), format(context.span_id, "016x")
-        operation = str(_first(attributes, "gen_ai.operation.name", "llm.request.type") or "")
-        model = _first(
-            attributes,
-            "gen_ai.response.model",
-            "gen_ai.request.model",
-            "ai.model.id",
-            "llm.model",
-        )
-        tool = _first(attributes, "gen_ai.tool.name", "ai.toolCall.name", "tool.name")
-        error = _error(span)
-        metadata = {"otel_span_name": span.name}
-        if operation in _TOOL_OPERATIONS or (tool is not None and operation not in _LLM_OPERATIONS):
-            arguments = _first(attributes, "gen_ai.tool.call.arguments", "ai.toolCall.args")
-            result = _first(attributes, "gen_ai.tool.call.result", "ai.toolCall.result")
-            self.client.track_tool_call(
-                session_id,
-                str(tool or span.name),
-                _as_object(_json_value(arguments), "arguments"),
-                None if result is None else _as_object(_json_value(result), "result"),
-                tool_error=error,
-                metadata=metadata,
-                duration_ms=_duration_ms(span),
-                trace_id=hex_trace,
-                span_id=hex_span,
-            )
-        elif operation in _LLM_OPERATIONS or model is not None:
-            provider_name = _first(
-                attributes, "gen_ai.provider.name", "gen_ai.system", "ai.model.provider"
-            )
-            raw_provider = str(provider_name).lower() if provider_name is not None else None
-            # Vercel's "openai.chat": the provider is the first part
-            provider = _PROVIDERS.get(raw_provider or "") or _PROVIDERS.get(
-                (raw_provider or "").split(".", 1)[0]
-            )
-            if raw_provider is not None and provider is None:
-                metadata["gen_ai.provider.name"] = raw_provider
-            prompt = _int(
-                _first(
-                    attributes,
-                    "gen_ai.usage.input_tokens",
-                    "gen_ai.usage.prompt_tokens",
-                    "ai.usage.inputTokens",
-                    "ai.usage.promptTokens",
-                    "llm.usage.prompt_tokens",
+        data = _span_data(span)
+        session_id = self._session(trace_id, data)
+        trace_id_hex, span_id_hex = data.trace_id, data.span_id
+        metadata: dict[str, Any] = {"otel_span_name": span.name}
+        for event in mapping.map_span(data):
+            if event.event_type == "tool_call":
+                self.client.track_tool_call(
+                    session_id,
+                    str(event.name),
+                    event.tool_input or {},
+                    event.tool_output,
+                    tool_error=event.error,
+                    metadata=metadata,
+                    duration_ms=data.duration_ms,
+                    trace_id=trace_id_hex,
+                    span_id=span_id_hex,
                 )
-            )
-            completion = _int(
-                _first(
-                    attributes,
-                    "gen_ai.usage.output_tokens",
-                    "gen_ai.usage.completion_tokens",
-                    "ai.usage.outputTokens",
-                    "ai.usage.completionTokens",
-                    "llm.usage.completion_tokens",
+            elif event.event_type == "llm_call":
+                if event.raw_provider is not None:
+                    metadata["gen_ai.provider.name"] = event.raw_provider
+                self.client.track_llm_call(
+                    session_id,
+                    str(event.model),
+                    provider=event.provider,
+                    input=event.input,
+                    output=event.output,
+                    prompt_tokens=event.prompt_tokens,
+                    completion_tokens=event.completion_tokens,
+                    cached_tokens=event.cached_tokens,
+                    cache_write_tokens=event.cache_write_tokens,
+                    estimated_cost=event.cost,
+                    duration_ms=data.duration_ms,
+                    error=event.error,
+                    metadata=metadata,
+                    trace_id=trace_id_hex,
+                    span_id=span_id_hex,
                 )
-            )
-            self.client.track_llm_call(
-                session_id,
-                str(model or "unknown"),
-                provider=provider,
-                input=_messages_in(attributes),
-                output=_messages_out(attributes),
-                prompt_tokens=prompt,
-                completion_tokens=completion,
-                cached_tokens=_int(attributes.get("gen_ai.usage.cache_read.input_tokens")),
-                cache_write_tokens=_int(attributes.get("gen_ai.usage.cache_creation.input_tokens")),
-                duration_ms=_duration_ms(span),
-                error=error,
-                metadata=metadata,
-                trace_id=hex_trace,
-                span_id=hex_span,
-            )
-        else:
-            agent = _first(attributes, "gen_ai.agent.name")
-            what = f"{operation} {agent}" if operation and agent else span.name
-            self.client.track_decision(
-                session_id,
-                f"OTel span: {what}",
-                metadata={**metadata, "otel_attributes": _plain(attributes)},
-                trace_id=hex_trace,
-                span_id=hex_span,
-            )
-            if error is not None:
+            elif event.event_type == "error" and event.error is not None:
                 self.client.track_error(
                     session_id,
-                    error["message"],
-                    error_type=error["type"],
-                    trace_id=hex_trace,
-                    span_id=hex_span,
+                    event.error["message"],
+                    error_type=event.error["type"],
+                    trace_id=trace_id_hex,
+                    span_id=span_id_hex,
+                )
+            else:
+                # The client API has no ``span`` event type (a documented server
+                # refuses it): other spans are recorded as decisions.
+                self.client.track_decision(
+                    session_id,
+                    f"OTel span: {span.name}",
+                    metadata={**metadata, "otel_attributes": dict(data.attributes)},
+                    trace_id=trace_id_hex,
+                    span_id=span_id_hex,
                 )
 
 
-def _duration_ms(span: ReadableSpan) -> float | None:
-    if span.start_time is None or span.end_time is None:
-        return None
-    return max(0.0, (span.end_time - span.start_time) / 1e6)
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
-def _error(span: ReadableSpan) -> dict[str, str] | None:
+def _span_data(span: ReadableSpan) -> mapping.SpanData:
+    """An SDK span as the shared mapping reads it."""
     from opentelemetry.trace import StatusCode
 
-    if span.status is None or span.status.status_code != StatusCode.ERROR:
-        return None
-    attributes = span.attributes or {}
-    kind = str(_first(attributes, "error.type") or "Error")
-    message = span.status.description or kind
-    for event in span.events:  # record_exception() puts the details in an event
-        if event.name == "exception":
-            event_attributes = event.attributes or {}
-            kind = str(event_attributes.get("exception.type") or kind)
-            message = str(event_attributes.get("exception.message") or message)
-    return {"type": kind, "message": message}
-
-
-def _messages_in(attributes: Mapping[str, Any]) -> Any:
-    messages = _json_value(
-        _first(attributes, "gen_ai.input.messages", "gen_ai.prompt", "ai.prompt.messages")
+    context = span.context
+    assert context is not None
+    parent = span.parent
+    status = span.status
+    error = status is not None and status.status_code == StatusCode.ERROR
+    return mapping.SpanData(
+        trace_id=format(context.trace_id, "032x"),
+        span_id=format(context.span_id, "016x"),
+        parent_span_id=None if parent is None else format(parent.span_id, "016x"),
+        name=span.name,
+        start_ns=span.start_time or 0,
+        end_ns=span.end_time or span.start_time or 0,
+        error=error,
+        status_message=(status.description or "") if status is not None else "",
+        status_code=status.status_code.name.lower() if status is not None else "unset",
+        attributes=_plain(span.attributes or {}),
+        events=[(e.name, _plain(e.attributes or {})) for e in span.events],
+        resource=_plain(span.resource.attributes) if span.resource is not None else {},
     )
-    if messages is None:
-        messages = _indexed(attributes, "gen_ai.prompt.")
-    system = _json_value(attributes.get("gen_ai.system_instructions"))
-    if system is not None:
-        first = {"role": "system", "content": system}
-        return [first, *messages] if isinstance(messages, list) else [first, messages]
-    return messages
-
-
-def _messages_out(attributes: Mapping[str, Any]) -> Any:
-    output = _json_value(
-        _first(attributes, "gen_ai.output.messages", "gen_ai.completion", "ai.response.text")
-    )
-    return output if output is not None else _indexed(attributes, "gen_ai.completion.")
-
-
-def _as_object(value: Any, key: str) -> dict[str, Any]:
-    if isinstance(value, dict):
-        return value
-    return {} if value is None else {key: value}
 
 
 def _plain(attributes: Mapping[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in attributes.items()}
-
-
-def _text(value: Any) -> str:
-    """An output attribute as the session's assistant text (the last message's text)."""
-    parsed = _json_value(value)
-    if isinstance(parsed, list) and parsed:
-        last = parsed[-1]
-        if isinstance(last, dict):
-            parts = last.get("parts")
-            if isinstance(parts, list):
-                texts = [
-                    str(p.get("content")) for p in parts if isinstance(p, dict) and "content" in p
-                ]
-                if texts:
-                    return "".join(texts)
-            if "content" in last:
-                return str(last["content"])
-    return value if isinstance(value, str) else orjson.dumps(parsed).decode()
 
 
 def setup_otel_tracing(

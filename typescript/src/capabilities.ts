@@ -17,7 +17,8 @@ export const CLIENT_IDS = "client_ids";
 export const CLIENT_TIMESTAMPS = "client_timestamps";
 export const LLM_CALL = "llm_call";
 export const READS = "reads";
-export const ALL: ReadonlySet<string> = new Set([BATCH, CLIENT_IDS, CLIENT_TIMESTAMPS, LLM_CALL, READS]);
+export const OTEL = "otel";
+export const ALL: ReadonlySet<string> = new Set([BATCH, CLIENT_IDS, CLIENT_TIMESTAMPS, LLM_CALL, READS, OTEL]);
 
 export const CAPABILITY_TTL_MS = 300_000;
 
@@ -40,6 +41,7 @@ export const EXTENSION_FIELDS = {
     cacheWriteTokens: LLM_CALL,
     input: LLM_CALL,
     output: LLM_CALL,
+    parentSpanId: OTEL,
   },
   update_session: { completedAt: CLIENT_TIMESTAMPS },
 } as const satisfies {

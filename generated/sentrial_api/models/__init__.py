@@ -28,8 +28,14 @@ from .experiment_test_case_create import ExperimentTestCaseCreate
 from .experiment_variant import ExperimentVariant
 from .experiment_variant_create import ExperimentVariantCreate
 from .experiment_variant_result import ExperimentVariantResult
+from .export_trace_service_request import ExportTraceServiceRequest
+from .export_trace_service_response import ExportTraceServiceResponse
+from .export_trace_service_response_partial_success import (
+    ExportTraceServiceResponsePartialSuccess,
+)
 from .health import Health
 from .json_object import JsonObject
+from .otlp_status import OtlpStatus
 from .pii_builtin_patterns import PiiBuiltinPatterns
 from .pii_config import PiiConfig
 from .pii_config_response import PiiConfigResponse
@@ -73,8 +79,12 @@ __all__ = (
     "ExperimentVariant",
     "ExperimentVariantCreate",
     "ExperimentVariantResult",
+    "ExportTraceServiceRequest",
+    "ExportTraceServiceResponse",
+    "ExportTraceServiceResponsePartialSuccess",
     "Health",
     "JsonObject",
+    "OtlpStatus",
     "PiiBuiltinPatterns",
     "PiiConfig",
     "PiiConfigResponse",

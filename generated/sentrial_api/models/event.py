@@ -38,6 +38,7 @@ class Event:
             token_count (float | None | Unset):
             trace_id (None | str | Unset):
             span_id (None | str | Unset):
+            parent_span_id (None | str | Unset):
             metadata (JsonObject | Unset):
             state_before (JsonObject | Unset):
             state_after (JsonObject | Unset):
@@ -68,6 +69,7 @@ class Event:
     token_count: float | None | Unset = UNSET
     trace_id: None | str | Unset = UNSET
     span_id: None | str | Unset = UNSET
+    parent_span_id: None | str | Unset = UNSET
     metadata: JsonObject | Unset = UNSET
     state_before: JsonObject | Unset = UNSET
     state_after: JsonObject | Unset = UNSET
@@ -158,6 +160,12 @@ class Event:
             span_id = UNSET
         else:
             span_id = self.span_id
+
+        parent_span_id: None | str | Unset
+        if isinstance(self.parent_span_id, Unset):
+            parent_span_id = UNSET
+        else:
+            parent_span_id = self.parent_span_id
 
         metadata: dict[str, Any] | Unset = UNSET
         if not isinstance(self.metadata, Unset):
@@ -252,6 +260,8 @@ class Event:
             field_dict["traceId"] = trace_id
         if span_id is not UNSET:
             field_dict["spanId"] = span_id
+        if parent_span_id is not UNSET:
+            field_dict["parentSpanId"] = parent_span_id
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
         if state_before is not UNSET:
@@ -402,6 +412,15 @@ class Event:
 
         span_id = _parse_span_id(d.pop("spanId", UNSET))
 
+        def _parse_parent_span_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        parent_span_id = _parse_parent_span_id(d.pop("parentSpanId", UNSET))
+
         _metadata = d.pop("metadata", UNSET)
         metadata: JsonObject | Unset
         if isinstance(_metadata, Unset):
@@ -507,6 +526,7 @@ class Event:
             token_count=token_count,
             trace_id=trace_id,
             span_id=span_id,
+            parent_span_id=parent_span_id,
             metadata=metadata,
             state_before=state_before,
             state_after=state_after,

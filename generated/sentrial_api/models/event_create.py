@@ -28,6 +28,8 @@ class EventCreate:
             session_id (str):
             event_type (EventType): `llm_call` is an extension (capability `llm_call`); the documented
                 types are `tool_call`, `llm_decision`, `state_change` and `error`.
+                Reads may also show `span` (an OpenTelemetry span that is neither a
+                model call nor a tool execution, from `POST /api/otel/v1/traces`).
             id (None | str | Unset): Client-chosen event id (extension); creation is idempotent.
             timestamp (datetime.datetime | None | Unset): When the event happened on the client (extension).
             tool_name (None | str | Unset):
@@ -41,6 +43,7 @@ class EventCreate:
             token_count (float | None | Unset):
             trace_id (None | str | Unset):
             span_id (None | str | Unset):
+            parent_span_id (None | str | Unset): The span's parent span (extension, otel).
             metadata (JsonObject | None | Unset): A JSON object; `null` means absent.
             state_before (JsonObject | None | Unset): A JSON object; `null` means absent.
             state_after (JsonObject | None | Unset): A JSON object; `null` means absent.
@@ -72,6 +75,7 @@ class EventCreate:
     token_count: float | None | Unset = UNSET
     trace_id: None | str | Unset = UNSET
     span_id: None | str | Unset = UNSET
+    parent_span_id: None | str | Unset = UNSET
     metadata: JsonObject | None | Unset = UNSET
     state_before: JsonObject | None | Unset = UNSET
     state_after: JsonObject | None | Unset = UNSET
@@ -183,6 +187,12 @@ class EventCreate:
         else:
             span_id = self.span_id
 
+        parent_span_id: None | str | Unset
+        if isinstance(self.parent_span_id, Unset):
+            parent_span_id = UNSET
+        else:
+            parent_span_id = self.parent_span_id
+
         metadata: dict[str, Any] | None | Unset
         if isinstance(self.metadata, Unset):
             metadata = UNSET
@@ -287,6 +297,8 @@ class EventCreate:
             field_dict["traceId"] = trace_id
         if span_id is not UNSET:
             field_dict["spanId"] = span_id
+        if parent_span_id is not UNSET:
+            field_dict["parentSpanId"] = parent_span_id
         if metadata is not UNSET:
             field_dict["metadata"] = metadata
         if state_before is not UNSET:
@@ -487,6 +499,15 @@ class EventCreate:
 
         span_id = _parse_span_id(d.pop("spanId", UNSET))
 
+        def _parse_parent_span_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        parent_span_id = _parse_parent_span_id(d.pop("parentSpanId", UNSET))
+
         def _parse_metadata(data: object) -> JsonObject | None | Unset:
             if data is None:
                 return data
@@ -627,6 +648,7 @@ class EventCreate:
             token_count=token_count,
             trace_id=trace_id,
             span_id=span_id,
+            parent_span_id=parent_span_id,
             metadata=metadata,
             state_before=state_before,
             state_after=state_after,

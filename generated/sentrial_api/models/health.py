@@ -24,7 +24,8 @@ class Health:
             /api/sdk/batch`), `client_ids` (`id` on creation, idempotent),
             `client_timestamps` (`startedAt`, `timestamp`, `completedAt`),
             `llm_call` (the `llm_call` event type and its fields, `durationMs`
-            on events), `reads` (the read endpoints). Unknown values are
+            on events), `reads` (the read endpoints), `otel` (`POST
+            /api/otel/v1/traces` and `parentSpanId` on events). Unknown values are
             ignored. A property of a request schema that belongs to an
             extension names it in `x-sentrial-capability`.
     """

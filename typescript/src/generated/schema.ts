@@ -155,6 +155,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/otel/v1/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * OpenTelemetry traces over OTLP/HTTP (Sentrial's second ingestion path).
+         * @description An OTLP `ExportTraceServiceRequest`, as OpenTelemetry exporters and the
+         *     Collector's `otlphttp` exporter send it: OTLP/JSON (as documented by
+         *     Sentrial) or, beyond it, binary protobuf (`application/x-protobuf`),
+         *     either one optionally with `Content-Encoding: gzip`. Up to
+         *     `maxOtlpBytes` (16 MiB) of body, before and after gzip; past it 413.
+         *
+         *     One trace is one session (id `sess_otel-<traceId>`), each span one
+         *     event (id `evt_<traceId><spanId>`) keeping its span id, parent span id
+         *     (`parentSpanId`), start (`timestamp`), `durationMs`, status and
+         *     attributes (`metadata.otel`), so a repeated export stores nothing
+         *     twice and spans of one trace may come over many exports. The root
+         *     span's end completes the session (failed when its status is ERROR,
+         *     with the status message as failure reason); tokens and cost are the
+         *     sums of the session's events. Session fields: user from `user.id`,
+         *     `enduser.id`, `sentrial.user_id`; conversation from
+         *     `conversation.id`, `gen_ai.conversation.id`, `sentrial.convo_id`,
+         *     `thread.id`, else the trace id; agent from `gen_ai.agent.name`, else
+         *     the resource's `service.name`; name from the root span;
+         *     `sentrial.experiment.assignment_id` as
+         *     `metadata.experimentAssignmentId`. Model calls (OTel GenAI
+         *     conventions, OpenLLMetry, OpenInference, Vercel AI SDK) become
+         *     `llm_call` events, tool executions `tool_call` events, other spans
+         *     `span` events, and a failed span of the latter kind an `error` event
+         *     too.
+         *
+         *     Answers follow the OTLP/HTTP specification, in the request's
+         *     encoding (errors as `google.rpc.Status`, whose JSON form also has
+         *     this API's `error` and `message`): 200 with `partialSuccess` when
+         *     some spans could not be stored (they are not retried), 400 for a body
+         *     that cannot be decoded, 413, 415 for another content type or
+         *     encoding, 503 with `Retry-After` while the server is busy.
+         */
+        post: operations["exportTraces"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/experiments": {
         parameters: {
             query?: never;
@@ -268,6 +318,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description OTLP/JSON `ExportTraceServiceRequest` (see the OpenTelemetry protocol
+         *     specification): `resourceSpans[].scopeSpans[].spans[]`, ids in hex,
+         *     int64 values as strings or numbers.
+         */
+        ExportTraceServiceRequest: {
+            resourceSpans?: components["schemas"]["JsonObject"][];
+        };
+        ExportTraceServiceResponse: {
+            partialSuccess?: {
+                /** @description int64 as text, as OTLP/JSON writes it. */
+                rejectedSpans?: string;
+                errorMessage?: string;
+            };
+        };
+        /** @description `google.rpc.Status` in JSON, with this API's `error` title beside it. */
+        OtlpStatus: {
+            code?: number;
+            message?: string;
+            error?: string;
+        };
         Error: {
             /** @description Short title. */
             error: string;
@@ -285,7 +356,8 @@ export interface components {
              *     /api/sdk/batch`), `client_ids` (`id` on creation, idempotent),
              *     `client_timestamps` (`startedAt`, `timestamp`, `completedAt`),
              *     `llm_call` (the `llm_call` event type and its fields, `durationMs`
-             *     on events), `reads` (the read endpoints). Unknown values are
+             *     on events), `reads` (the read endpoints), `otel` (`POST
+             *     /api/otel/v1/traces` and `parentSpanId` on events). Unknown values are
              *     ignored. A property of a request schema that belongs to an
              *     extension names it in `x-sentrial-capability`.
              */
@@ -389,6 +461,8 @@ export interface components {
         /**
          * @description `llm_call` is an extension (capability `llm_call`); the documented
          *     types are `tool_call`, `llm_decision`, `state_change` and `error`.
+         *     Reads may also show `span` (an OpenTelemetry span that is neither a
+         *     model call nor a tool execution, from `POST /api/otel/v1/traces`).
          * @enum {string}
          */
         EventType: "tool_call" | "llm_decision" | "state_change" | "error" | "llm_call";
@@ -425,6 +499,8 @@ export interface components {
             tokenCount?: number | null;
             traceId?: string | null;
             spanId?: string | null;
+            /** @description The span's parent span (extension, otel). */
+            parentSpanId?: string | null;
             metadata?: components["schemas"]["NullableJsonObject"];
             stateBefore?: components["schemas"]["NullableJsonObject"];
             stateAfter?: components["schemas"]["NullableJsonObject"];
@@ -471,6 +547,7 @@ export interface components {
             tokenCount?: number | null;
             traceId?: string | null;
             spanId?: string | null;
+            parentSpanId?: string | null;
             metadata?: components["schemas"]["JsonObject"];
             stateBefore?: components["schemas"]["JsonObject"];
             stateAfter?: components["schemas"]["JsonObject"];
@@ -694,6 +771,16 @@ export interface components {
         };
     };
     responses: {
+        /** @description A refused export (`google.rpc.Status`, in the request's encoding). */
+        OtlpError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OtlpStatus"];
+                "application/x-protobuf": string;
+            };
+        };
         /** @description Missing or invalid fields; `message` names the field. */
         BadRequest: {
             headers: {
@@ -1044,6 +1131,53 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+        };
+    };
+    exportTraces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description OTLP/JSON as declared here, or the same message as binary protobuf
+         *     with `Content-Type: application/x-protobuf` (not declared as a second
+         *     content type: openapi-python-client 0.29 generates a client that
+         *     does not type-check for an operation with two).
+         */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportTraceServiceRequest"];
+            };
+        };
+        responses: {
+            /** @description Stored, or partly stored (`partialSuccess`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportTraceServiceResponse"];
+                    "application/x-protobuf": string;
+                };
+            };
+            400: components["responses"]["OtlpError"];
+            401: components["responses"]["OtlpError"];
+            413: components["responses"]["OtlpError"];
+            415: components["responses"]["OtlpError"];
+            /** @description Busy; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OtlpStatus"];
+                    "application/x-protobuf": string;
+                };
+            };
         };
     };
     createExperiment: {
