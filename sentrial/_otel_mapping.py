@@ -15,7 +15,6 @@ SDK (``ai.*``). Nothing here imports OpenTelemetry.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -374,31 +373,15 @@ def _llm_call(span: SpanData, error: dict[str, str] | None) -> MappedEvent:
         error=error,
     )
     if event.cost is None and event.prompt_tokens is not None and model != "unknown":
-        event.cost = _price(
+        event.cost = calculate_cost(
             model,
             event.prompt_tokens,
             event.completion_tokens or 0,
-            event.cached_tokens or 0,
-            event.cache_write_tokens or 0,
-            provider,
+            cached_input_tokens=event.cached_tokens or 0,
+            cache_write_tokens=event.cache_write_tokens or 0,
+            provider=provider,
         )
     return event
-
-
-@functools.lru_cache(maxsize=65_536)
-def _price(
-    model: str, prompt: int, completion: int, cached: int, written: int, provider: str | None
-) -> float | None:
-    """:func:`calculate_cost`, remembered: pricing one call costs about half a
-    millisecond, and a trace repeats its calls (a retried export, all of them)."""
-    return calculate_cost(
-        model,
-        prompt,
-        completion,
-        cached_input_tokens=cached,
-        cache_write_tokens=written,
-        provider=provider,
-    )
 
 
 def messages_in(attributes: Mapping[str, Any]) -> Any:

@@ -16,9 +16,12 @@ each provider's response to these conventions.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+import time
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 logger = logging.getLogger("sentrial")
@@ -37,25 +40,89 @@ def calculate_cost(
     provider: str | None = None,
 ) -> float | None:
     """USD for one call, or None (with one warning per model) when the model is unknown."""
-    from genai_prices import Usage, calc_price
+    import genai_prices  # noqa: F401  (prices come from it alone: none without it, raised)
 
     # "" (or anything but text, from a stored event) is "not known": the model decides.
     provider = provider.strip() or None if isinstance(provider, str) else None
-    usage = Usage(
-        input_tokens=max(0, int(input_tokens)),
-        output_tokens=max(0, int(output_tokens)),
-        cache_read_tokens=max(0, int(cached_input_tokens)) or None,
-        cache_write_tokens=max(0, int(cache_write_tokens)) or None,
+    counts = (
+        max(0, int(input_tokens)),
+        max(0, int(output_tokens)),
+        max(0, int(cached_input_tokens)),
+        max(0, int(cache_write_tokens)),
     )
+    if counts[2] + counts[3] <= counts[0]:  # else genai-prices refuses it: asked below
+        rates = _rates(model, provider, int(time.time()) // _RATES_TTL_S)
+        if rates is not None:
+            per_call, *per_token = rates
+            return float(per_call + sum(r * n for r, n in zip(per_token, counts, strict=True)))
     try:
-        price = calc_price(usage, model_ref=model, provider_id=provider)
+        return float(_library_price(model, provider, *counts).total_price)
     except LookupError:
         _warn_once(model, provider)
         return None
     except Exception as exc:  # bad token combinations, data errors: never raise
         _warn_once(model, provider, f"{type(exc).__name__}: {exc}")
         return None
-    return float(price.total_price)
+
+
+def _library_price(
+    model: str, provider: str | None, input_: int, output: int, read: int, written: int
+) -> Any:
+    from genai_prices import Usage, calc_price
+
+    usage = Usage(
+        input_tokens=input_,
+        output_tokens=output,
+        cache_read_tokens=read or None,
+        cache_write_tokens=written or None,
+    )
+    return calc_price(usage, model_ref=model, provider_id=provider)
+
+
+# Prices can change on a date (genai-prices carries start dates): rates are
+# derived again at least this often.
+_RATES_TTL_S = 3600
+_M = 1_000_000
+
+
+@functools.lru_cache(maxsize=4096)
+def _rates(
+    model: str, provider: str | None, _period: int
+) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal] | None:
+    """(per call, per input, output, cache-read and cache-write token) for a model
+    whose price is linear in its token counts, or None: unknown, tiered, or not
+    linear when checked.
+
+    genai-prices takes ~75 us a call (units decomposed, validated); a server that
+    prices every span of an OTLP export, or an agent tracking LLM calls, pays
+    that on each. A model without tiers is linear, so five prices asked of the
+    library itself (its own rules for cached tokens included) give its rates, in
+    its Decimals (the same figures to the last digit), and a sixth, asked at
+    other counts, confirms them before they are used.
+    """
+    from genai_prices.types import TieredPrices
+
+    try:
+        base = _library_price(model, provider, 0, 0, 0, 0)
+        if any(isinstance(v, TieredPrices) for v in vars(base.model_price).values()):
+            return None
+        zero = Decimal(base.total_price)
+
+        def rate(input_: int, output: int, read: int, written: int, minus: Decimal) -> Decimal:
+            price = _library_price(model, provider, input_, output, read, written)
+            return (Decimal(price.total_price) - zero - minus) / _M
+
+        per_input = rate(_M, 0, 0, 0, Decimal(0))
+        per_output = rate(0, _M, 0, 0, Decimal(0))
+        per_read = rate(_M, 0, _M, 0, per_input * _M)
+        per_written = rate(_M, 0, 0, _M, per_input * _M)
+        rates = (zero, per_input, per_output, per_read, per_written)
+        check = (3 * _M + 7, 2 * _M + 3, _M + 1, _M // 2 + 5)
+        expected = Decimal(_library_price(model, provider, *check).total_price)
+        linear = zero + sum(r * n for r, n in zip(rates[1:], check, strict=True))
+    except Exception:  # unknown model, refused counts: the caller asks the library
+        return None
+    return rates if linear == expected else None
 
 
 def _warn_once(model: str, provider: str | None, why: str = "no price known") -> None:

@@ -205,3 +205,47 @@ def test_an_empty_provider_is_no_provider() -> None:
     # SDKs and configs often pass provider="" for "not known": priced by the model alone.
     assert calculate_cost("gpt-4o", 1000, 1000, provider="") == 0.0125
     assert calculate_cost("gpt-4o", 1000, 1000, provider="  ") == 0.0125
+
+
+@pytest.mark.parametrize(
+    ("model", "provider"),
+    [
+        ("gpt-4o", "openai"),
+        ("gpt-4o-mini", None),
+        ("claude-sonnet-4-6", "anthropic"),
+        ("claude-haiku-4-5", "anthropic"),
+        ("gemini-2.0-flash", None),
+        ("gemini-2.5-pro", "google"),  # tiered: above 200k input tokens, dearer
+    ],
+)
+def test_remembered_rates_give_the_library_figures_to_the_last_digit(
+    model: str, provider: str | None
+) -> None:
+    """calculate_cost prices a linear model from rates it derived once; every
+    figure is still the one genai-prices gives, tiers included."""
+    from genai_prices import Usage, calc_price
+
+    for prompt, completion, read, written in [
+        (1000, 50, 0, 0),
+        (1000, 50, 600, 0),
+        (5000, 20, 100, 300),
+        (300_000, 10, 0, 0),
+        (1, 1, 1, 0),
+        (0, 0, 0, 0),
+    ]:
+        usage = Usage(
+            input_tokens=prompt,
+            output_tokens=completion,
+            cache_read_tokens=read or None,
+            cache_write_tokens=written or None,
+        )
+        expected = float(calc_price(usage, model_ref=model, provider_id=provider).total_price)
+        got = calculate_cost(
+            model,
+            prompt,
+            completion,
+            cached_input_tokens=read,
+            cache_write_tokens=written,
+            provider=provider,
+        )
+        assert got == expected, (prompt, completion, read, written)
