@@ -21,6 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import _capabilities as capabilities
+from .._serve import is_loopback
 from . import _json, _spec
 from ._pii import DEFAULT_PII_CONFIG
 from ._spec import SpecValidationError
@@ -149,8 +150,10 @@ def create_app(
     session viewer at ``/`` unless ``viewer`` is False (non-loopback servers).
 
     ``pii_config`` is what ``GET /api/sdk/pii-config`` answers (default:
-    :data:`DEFAULT_PII_CONFIG`); ``host``, the name the server listens on, is
-    one the viewer answers to besides ``localhost`` and loopback addresses."""
+    :data:`DEFAULT_PII_CONFIG`). A server with the viewer, or listening on a
+    loopback ``host``, answers only requests naming this machine in ``Host``
+    (``localhost``, a loopback address, or ``host``), on every route: see
+    :class:`~._viewer.OnlyThisMachine`."""
     check_key = _KeyCheck(api_keys)
     pii_answer = orjson.dumps({"config": dict(pii_config or DEFAULT_PII_CONFIG)})
     body_limit = _spec.request_limit("maxBodyBytes")
@@ -298,8 +301,8 @@ def create_app(
         from ._experiment_page import experiment_page_routes
         from ._viewer import viewer_routes
 
-        routes += experiment_page_routes(storage, host)  # before the viewer's catch-all
-        routes += viewer_routes(storage, host)
+        routes += experiment_page_routes(storage)  # before the viewer's catch-all
+        routes += viewer_routes(storage)
 
     async def http_exception(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -310,6 +313,10 @@ def create_app(
 
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_exception})
     app.state.storage = storage
+    if viewer or (host is not None and is_loopback(host)):
+        from ._viewer import OnlyThisMachine
+
+        app.add_middleware(OnlyThisMachine, host=host)
     return app
 
 

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from ._experiments import ExperimentStore
 from ._storage import Storage, StorageError
-from ._viewer import _e, _money, _ms, _only_for_this_machine, _page, _rate, _text
+from ._viewer import _e, _money, _ms, _page, _rate, _text
 
 
 def _link(kind: str, ident: Any, label: Any = None) -> str:
@@ -130,7 +130,7 @@ def comparison_page(store: ExperimentStore, experiment_id: str) -> Response:
     return _page(experiment.get("name"), body)
 
 
-def experiment_page_routes(storage: Storage, host: str | None = None) -> list[Route]:
+def experiment_page_routes(storage: Storage) -> list[Route]:
     """``/experiments`` and ``/experiments/{id}``, rendered in a worker thread."""
     store = ExperimentStore(storage)
 
@@ -141,6 +141,6 @@ def experiment_page_routes(storage: Storage, host: str | None = None) -> list[Ro
         return await run_in_threadpool(comparison_page, store, request.path_params["id"])
 
     return [
-        Route("/experiments", _only_for_this_machine(experiments, host), methods=["GET"]),
-        Route("/experiments/{id}", _only_for_this_machine(experiment, host), methods=["GET"]),
+        Route("/experiments", experiments, methods=["GET"]),
+        Route("/experiments/{id}", experiment, methods=["GET"]),
     ]

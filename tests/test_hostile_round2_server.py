@@ -1,0 +1,213 @@
+"""Issue #27, the server's side: what a hostile page, an unlucky operator or odd
+stored data did to ``sentrial serve`` (each test failed on the code before its fix).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from sentrial._server import LocalServer, Storage, _viewer_session
+
+SESSION = {"name": "n", "agentName": "agent", "userId": "u"}
+
+
+def _http(server: LocalServer, **headers: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=server.url, headers={"Authorization": f"Bearer {server.api_key}", **headers}
+    )
+
+
+# -- 8. DNS rebinding reaches the API -------------------------------------------------------
+
+
+API_CALLS: list[tuple[str, str, Any]] = [
+    ("GET", "/api/sdk/sessions", None),
+    ("POST", "/api/sdk/sessions", SESSION),
+    ("GET", "/api/sdk/sessions/sess_x", None),
+    ("GET", "/api/sdk/pii-config", None),
+    ("POST", "/api/sdk/batch", {"operations": []}),
+    ("POST", "/api/experiments", {"name": "e", "variants": [{"name": "a", "systemPrompt": "p"}]}),
+    ("GET", "/api/experiments/exp_x/runs", None),
+    ("GET", "/api/sdk/health", None),
+    ("GET", "/api/no/such/path", None),
+    ("GET", "/experiments", None),
+]
+
+
+@pytest.mark.parametrize("host", ["evil.example:{port}", "127.0.0.1.evil.example", ""])
+def test_a_loopback_server_answers_no_route_under_a_foreign_host(
+    sentrial_server: LocalServer, host: str
+) -> None:
+    """A page on a rebinding domain (resolving to 127.0.0.1) sends the default local
+    key: no route of a loopback-bound server may answer it, the API included."""
+    foreign = _http(sentrial_server, Host=host.format(port=sentrial_server.port))
+    for method, path, body in API_CALLS:
+        answer = foreign.request(method, path, json=body)
+        assert answer.status_code == 421, (method, path, answer.status_code, answer.text)
+        if path.startswith("/api/"):
+            assert answer.json()["error"] == "Misdirected Request"
+    # Nothing was created through the foreign name.
+    assert _http(sentrial_server).get("/api/sdk/sessions").json()["data"] == []
+
+
+def test_a_loopback_server_answers_its_own_names(sentrial_server: LocalServer) -> None:
+    for host in ("127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}", "127.0.0.1"):
+        own = _http(sentrial_server, Host=host.format(port=sentrial_server.port))
+        assert own.post("/api/sdk/sessions", json=SESSION).status_code == 200, host
+        assert own.get("/api/sdk/health").status_code == 200, host
+
+
+# -- 15. viewer search: Unicode case and NUL ------------------------------------------------
+
+
+def _listed_names(server: LocalServer, query: str) -> list[str]:
+    page = httpx.get(server.url + "/", params={"q": query})
+    assert page.status_code == 200, page.text
+    return re.findall(r"<tr class='session'><td><a [^>]*>([^<]*)</a>", page.text)
+
+
+@pytest.mark.parametrize(
+    ("stored", "query"),
+    [
+        ("Über uns", "über"),
+        ("über uns", "ÜBER"),
+        ("ÉCOLE normale", "école"),
+        ("ПРИВЕТ мир", "привет"),
+        ("Straße", "STRASSE"),
+        ("before\x00after the NUL", "AFTER THE"),
+    ],
+)
+def test_the_viewer_search_folds_unicode_case_and_reads_past_nul(
+    sentrial_server: LocalServer, stored: str, query: str
+) -> None:
+    http = _http(sentrial_server)
+    for field in ("name", "userInput", "assistantOutput"):
+        body = {**SESSION, "name": f"in {field}"}
+        if field == "name":
+            body["name"] = stored
+        sid = http.post("/api/sdk/sessions", json=body).json()["id"]
+        if field != "name":
+            assert http.patch(f"/api/sdk/sessions/{sid}", json={field: stored}).status_code == 200
+    http.post("/api/sdk/sessions", json={**SESSION, "name": "unrelated"})
+    found = _listed_names(sentrial_server, query)
+    assert sorted(found) == sorted(
+        [html_name(stored), "in userInput", "in assistantOutput"]
+    ), found
+
+
+def html_name(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+# -- 16. dates at the edges of the calendar -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "moment", ["9999-12-31T23:59:59.999999Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"]
+)
+def test_pages_and_filters_answer_sessions_at_the_calendars_edges(
+    sentrial_server: LocalServer, moment: str
+) -> None:
+    http = _http(sentrial_server)
+    sid = http.post("/api/sdk/sessions", json={**SESSION, "startedAt": moment}).json()["id"]
+    http.patch(f"/api/sdk/sessions/{sid}", json={"success": True, "durationMs": 5})
+    http.post("/api/sdk/events", json={"sessionId": sid, "eventType": "tool_call", "timestamp": moment})
+    http.post("/api/sdk/sessions", json=SESSION)  # and one of today
+    base = sentrial_server.url
+    for path in ("/", "/overview", f"/sessions/{sid}"):
+        page = httpx.get(base + path)
+        assert page.status_code == 200, (path, page.status_code)
+    day = moment[:10]
+    for query in ({"from": day}, {"to": day}, {"from": day, "to": day}, {"q": "n", "to": day}):
+        page = httpx.get(base + "/", params=query)
+        assert page.status_code == 200, (query, page.text[:300])
+        assert sid in page.text, query
+    # The API's filters, at the edges too.
+    for since, until in ((moment, None), (None, "9999-12-31T23:59:59.999999Z")):
+        params = {k: v for k, v in (("since", since), ("until", until)) if v}
+        assert http.get("/api/sdk/sessions", params=params).status_code == 200, params
+
+
+def test_the_overview_charts_label_the_last_microsecond_of_year_9999() -> None:
+    from sentrial._server._charts import agent_charts
+
+    history = [
+        {"startedUs": us, "status": "completed", "durationMs": 1.0, "cost": 0.0, "tokens": 0.0}
+        for us in (-62135596800000000, 253402300799999999)
+    ]
+    html = agent_charts("a", history)
+    assert "0001-01-01 00:00 to 9999-12-31 23:59 UTC" in html
+
+
+# -- 18. a big tree of child sessions -----------------------------------------------------
+
+
+def _tree(storage: Storage, fanout: int, depth: int) -> int:
+    """A root session ``sess_root`` with ``fanout`` children per session, ``depth``
+    levels below it, each child with one event; returns how many sessions in all."""
+    made = 1
+    storage.create_session({**SESSION, "id": "sess_root", "startedAt": "2026-01-01T00:00:00Z"})
+    level = ["sess_root"]
+    second = 0
+    for _ in range(depth):
+        below = []
+        operations: list[tuple[str, str | None, dict[str, Any]]] = []
+        for parent in level:
+            for _ in range(fanout):
+                second += 1
+                sid = f"sess_c{second}"
+                at = f"2026-01-01T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}Z"
+                operations.append(
+                    ("createSession", None, {**SESSION, "id": sid, "parentSessionId": parent,
+                                             "startedAt": at})
+                )
+                operations.append(
+                    ("createEvent", None, {"sessionId": sid, "eventType": "tool_call",
+                                           "toolName": "t", "timestamp": at})
+                )
+                below.append(sid)
+        storage.apply_batch(operations)
+        made += len(below)
+        level = below
+    return made
+
+
+def test_a_big_tree_renders_only_the_capped_bars_and_reads_only_what_it_shows(
+    sentrial_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = sentrial_server.storage
+    assert _tree(storage, 12, 3) == 1885
+    reads = {"child_sessions": 0, "list_events": 0}
+    for name in reads:
+        original = getattr(storage, name)
+
+        def counted(*args: Any, _name: str = name, _original: Any = original, **kw: Any) -> Any:
+            reads[_name] += 1
+            return _original(*args, **kw)
+
+        monkeypatch.setattr(storage, name, counted)
+    page = httpx.get(sentrial_server.url + "/sessions/sess_root")
+    assert page.status_code == 200
+    waterfall = page.text.split("id='waterfall'", 1)[1].split("</table>", 1)[0]
+    bars = re.findall(r"<tr class='bar ", waterfall)
+    assert len(bars) == _viewer_session.BARS
+    assert "id='waterfall-more'" in page.text
+    # Only the sessions whose rows are shown were read: not the 1,884 of the tree.
+    assert reads["list_events"] <= _viewer_session.BARS, reads
+    assert reads["child_sessions"] <= _viewer_session.BARS, reads
+
+
+def test_a_small_tree_is_shown_whole(sentrial_server: LocalServer) -> None:
+    storage = sentrial_server.storage
+    assert _tree(storage, 3, 3) == 40
+    page = httpx.get(sentrial_server.url + "/sessions/sess_root")
+    waterfall = page.text.split("id='waterfall'", 1)[1].split("</table>", 1)[0]
+    # The root, 39 child sessions and their 39 events.
+    assert len(re.findall(r"<tr class='bar ", waterfall)) == 1 + 39 + 39
+    assert "id='waterfall-more'" not in page.text
