@@ -49,13 +49,18 @@ def nav(current: str) -> str:
 
 
 def _day(value: str | None, field: str, shift: int = 0) -> str | None:
-    """``YYYY-MM-DD`` as the RFC 3339 start of that day (UTC) plus ``shift`` days."""
+    """``YYYY-MM-DD`` as the RFC 3339 start of that day (UTC) plus ``shift`` days;
+    None (no bound) when that is past the last day a date-time can name."""
     if not value:
         return None
     try:
-        day = date.fromisoformat(value) + timedelta(days=shift)
-    except (ValueError, OverflowError):
+        day = date.fromisoformat(value)
+    except ValueError:
         raise StorageError(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
+    try:
+        day += timedelta(days=shift)
+    except OverflowError:  # the day after 9999-12-31: every stored time is before it
+        return None
     return f"{day.isoformat()}T00:00:00Z"
 
 
