@@ -256,6 +256,36 @@ def _decode_cursor(cursor: str, size: int) -> list[int]:
     return parts
 
 
+def _fold(text: str) -> str:
+    """``text`` for a caseless comparison: Unicode case folding ('Straße' and
+    'STRASSE' match), where SQLite's lower() only knows ASCII."""
+    return text.casefold()
+
+
+_CONTAINS = "sentrial_contains"  # the SQL function of _contains
+
+
+def _contains(needle: str, session_id: str, user_id: str, create_body: str, outcome: str) -> bool:
+    """Whether a session's id, user, name, input or output contains ``needle``
+    (folded by :func:`_fold`). Read from the stored JSON here, not with
+    json_extract, which ends a string at its first NUL."""
+    if needle in _fold(session_id) or needle in _fold(user_id):
+        return True
+    values = [_json.loads(create_body).get("name")]
+    if outcome != "{}":
+        stored = _json.loads(outcome)
+        values += [stored.get("userInput"), stored.get("assistantOutput")]
+    return any(isinstance(v, str) and needle in _fold(v) for v in values)
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    """A connection to the store with the functions its queries use."""
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    db.row_factory = sqlite3.Row
+    db.create_function(_CONTAINS, 5, _contains, deterministic=True)
+    return db
+
+
 class StorageOpenError(ValueError):
     """The database cannot be opened or used; the message is one line naming the file."""
 
@@ -275,11 +305,10 @@ class Storage:
         self._idle: list[sqlite3.Connection] = []  # those not in use
         self._closed = False
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db = _connect(path)
         except sqlite3.Error as exc:
             raise StorageOpenError(f"cannot open the database {path}: {exc}") from None
         try:
-            self._db.row_factory = sqlite3.Row
             # Fails on a file that is not SQLite before anything is written to it.
             self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
             if path != ":memory:":
@@ -380,8 +409,7 @@ class Storage:
                 raise sqlite3.ProgrammingError("the storage is closed")
             db = self._idle.pop() if self._idle else None
         if db is None:
-            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            db.row_factory = sqlite3.Row
+            db = _connect(self.path)
             db.execute("PRAGMA query_only=1")
             with self._lock:
                 if self._closed:
@@ -620,7 +648,7 @@ class Storage:
         scan: int = 10_000,
     ) -> tuple[list[dict[str, Any]], str | None, bool]:
         """Sessions newest first whose id, name, user, input or output contains
-        ``text`` (case-insensitive), among at most ``scan`` sessions from the
+        ``text`` (case-insensitive in every script, see :func:`_contains`), among at most ``scan`` sessions from the
         cursor on (an index range: the cost of a page is bounded, whatever the
         store holds). Returns the page, the cursor to go on from, and whether
         the page stopped at the end of the window rather than at ``limit``.
@@ -630,12 +658,6 @@ class Storage:
         )
         filters = " AND ".join(where) or "1"
         order = " ORDER BY started_us DESC, seq DESC"
-        haystack = (
-            "lower(id || char(31) || user_id || char(31)"
-            " || coalesce(json_extract(create_body, '$.name'), '') || char(31)"
-            " || coalesce(json_extract(outcome, '$.userInput'), '') || char(31)"
-            " || coalesce(json_extract(outcome, '$.assistantOutput'), ''))"
-        )
         with self._reading() as db:
             edge = db.execute(
                 f"SELECT started_us, seq FROM sessions WHERE {filters}{order} LIMIT 1 OFFSET ?",
@@ -647,9 +669,9 @@ class Storage:
                 window += " AND (started_us, seq) >= (?, ?)"
                 window_args += [edge["started_us"], edge["seq"]]
             rows = db.execute(
-                f"SELECT * FROM sessions WHERE {window} AND instr({haystack}, ?) > 0"
-                f"{order} LIMIT ?",
-                [*window_args, text.lower(), limit + 1],
+                f"SELECT * FROM sessions WHERE {window}"
+                f" AND {_CONTAINS}(?, id, user_id, create_body, outcome){order} LIMIT ?",
+                [*window_args, _fold(text), limit + 1],
             ).fetchall()
         page = [self._session_record(row) for row in rows[:limit]]
         if len(rows) > limit:
