@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from sentrial._cli import EXIT_OK, EXIT_USAGE, CLIError, _api, _call
+from sentrial._cli_text import safe
 
 PAGE_MAX = 500  # the API's largest page of sessions
 EVENTS_PAGE = 1000
@@ -119,6 +120,8 @@ def fmt_tokens(value: Any) -> str:
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
+    """Columns padded to their widest cell; every cell shown through ``safe``."""
+    rows = [[safe(cell) for cell in row] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
@@ -145,14 +148,16 @@ def sessions_table(sessions: list[dict[str, Any]]) -> str:
 
 
 def short(value: Any, full: bool, width: int = 200) -> str:
-    """A value on one line, cut at ``width`` characters unless ``full``."""
+    """A value on one line, cut at ``width`` characters unless ``full`` (then on
+    as many lines as it has); control characters shown escaped (``safe``)."""
     if full:
-        return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
+        text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
+        return safe(text, lines=True)
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = " ".join(text.split())
     if len(text) <= width:
-        return text
-    return f"{text[:width]}… ({len(text) - width:,} more characters: --full shows all)"
+        return safe(text)
+    return f"{safe(text[:width])}… ({len(text) - width:,} more characters: --full shows all)"
 
 
 def dumps(value: Any) -> str:
@@ -262,22 +267,22 @@ def _show(args: argparse.Namespace) -> int:
         return EXIT_OK
     mark = {"completed": "ok", "failed": "FAILED"}.get(session.get("status"), session.get("status"))
     print(
-        f"{session.get('name')}  [{session.get('agentName')}, user {session.get('userId')}]  "
-        f"{mark}  {fmt_ms(session.get('durationMs'))}  "
+        f"{safe(session.get('name'))}  [{safe(session.get('agentName'))}, "
+        f"user {safe(session.get('userId'))}]  {safe(mark)}  {fmt_ms(session.get('durationMs'))}  "
         f"{fmt_tokens(session.get('totalTokens') or 0)} tokens  "
         f"{fmt_cost(session.get('estimatedCost'))}"
     )
-    print(f"  id {session.get('id')}, started {session.get('startedAt')}")
+    print(f"  id {safe(session.get('id'))}, started {safe(session.get('startedAt'))}")
     if session.get("parentSessionId"):
-        print(f"  parent: {session['parentSessionId']}")
+        print(f"  parent: {safe(session['parentSessionId'])}")
     if session.get("failureReason"):
-        print(f"  failure: {session['failureReason']}")
+        print(f"  failure: {short(session['failureReason'], args.full)}")
     for label, key in (("input", "userInput"), ("output", "assistantOutput")):
         if session.get(key) not in (None, ""):
             print(f"  {label}: {short(session[key], args.full)}")
     for index, event in enumerate(events):
         last = index == len(events) - 1
-        print(_event_line(event, "└─" if last else "├─"))
+        print(safe(_event_line(event, "└─" if last else "├─")))
         for label, keys in (
             ("input", ("toolInput", "input")),
             ("output", ("toolOutput", "output")),
@@ -300,7 +305,7 @@ class _Follow:
         self.printed: dict[str, set[str]] = {}
 
     def emit(self, kind: str, record: dict[str, Any], text: str) -> None:
-        line = dumps({"kind": kind, **record}) if self.as_json else text
+        line = dumps({"kind": kind, **record}) if self.as_json else safe(text)
         print(line, file=self.out, flush=True)
 
     def session_line(self, s: dict[str, Any]) -> str:
