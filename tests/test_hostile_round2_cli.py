@@ -12,14 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
-
-from sentrial._cli_text import safe
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sentrial._cli_text import safe
 from sentrial._server import ASGIThread, LocalServer
 
 from .conftest import run_cli

@@ -94,9 +94,7 @@ def test_the_viewer_search_folds_unicode_case_and_reads_past_nul(
             assert http.patch(f"/api/sdk/sessions/{sid}", json={field: stored}).status_code == 200
     http.post("/api/sdk/sessions", json={**SESSION, "name": "unrelated"})
     found = _listed_names(sentrial_server, query)
-    assert sorted(found) == sorted(
-        [html_name(stored), "in userInput", "in assistantOutput"]
-    ), found
+    assert sorted(found) == sorted([html_name(stored), "in userInput", "in assistantOutput"]), found
 
 
 def html_name(text: str) -> str:
@@ -117,7 +115,9 @@ def test_pages_and_filters_answer_sessions_at_the_calendars_edges(
     http = _http(sentrial_server)
     sid = http.post("/api/sdk/sessions", json={**SESSION, "startedAt": moment}).json()["id"]
     http.patch(f"/api/sdk/sessions/{sid}", json={"success": True, "durationMs": 5})
-    http.post("/api/sdk/events", json={"sessionId": sid, "eventType": "tool_call", "timestamp": moment})
+    http.post(
+        "/api/sdk/events", json={"sessionId": sid, "eventType": "tool_call", "timestamp": moment}
+    )
     http.post("/api/sdk/sessions", json=SESSION)  # and one of today
     base = sentrial_server.url
     for path in ("/", "/overview", f"/sessions/{sid}"):
@@ -164,12 +164,23 @@ def _tree(storage: Storage, fanout: int, depth: int) -> int:
                 sid = f"sess_c{second}"
                 at = f"2026-01-01T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}Z"
                 operations.append(
-                    ("createSession", None, {**SESSION, "id": sid, "parentSessionId": parent,
-                                             "startedAt": at})
+                    (
+                        "createSession",
+                        None,
+                        {**SESSION, "id": sid, "parentSessionId": parent, "startedAt": at},
+                    )
                 )
                 operations.append(
-                    ("createEvent", None, {"sessionId": sid, "eventType": "tool_call",
-                                           "toolName": "t", "timestamp": at})
+                    (
+                        "createEvent",
+                        None,
+                        {
+                            "sessionId": sid,
+                            "eventType": "tool_call",
+                            "toolName": "t",
+                            "timestamp": at,
+                        },
+                    )
                 )
                 below.append(sid)
         storage.apply_batch(operations)

@@ -648,9 +648,9 @@ class Storage:
         scan: int = 10_000,
     ) -> tuple[list[dict[str, Any]], str | None, bool]:
         """Sessions newest first whose id, name, user, input or output contains
-        ``text`` (case-insensitive in every script, see :func:`_contains`), among at most ``scan`` sessions from the
-        cursor on (an index range: the cost of a page is bounded, whatever the
-        store holds). Returns the page, the cursor to go on from, and whether
+        ``text`` (case-insensitive in every script, see :func:`_contains`),
+        among at most ``scan`` sessions from the cursor on (an index range: the
+        cost of a page is bounded, whatever the store holds). Returns the page, the cursor to go on from, and whether
         the page stopped at the end of the window rather than at ``limit``.
         """
         where, args = _session_filters(

@@ -136,9 +136,9 @@ def _bars(
         items.append((start, [head, *sorted(bars, key=lambda b: b.start)]))
     if depth <= DEPTH and budget > 0:
         for child in storage.child_sessions(_text(session.get("id")), min(CHILDREN, budget)):
-            start = _us(child.get("startedAt"))
-            if start is not None:
-                items.append((start, child))
+            begun = _us(child.get("startedAt"))
+            if begun is not None:
+                items.append((begun, child))
     items.sort(key=lambda item: item[0])
     out: list[Bar] = []
     for _, item in items:
