@@ -650,8 +650,9 @@ class Storage:
         """Sessions newest first whose id, name, user, input or output contains
         ``text`` (case-insensitive in every script, see :func:`_contains`),
         among at most ``scan`` sessions from the cursor on (an index range: the
-        cost of a page is bounded, whatever the store holds). Returns the page, the cursor to go on from, and whether
-        the page stopped at the end of the window rather than at ``limit``.
+        cost of a page is bounded, whatever the store holds). Returns the page,
+        the cursor to go on from, and whether the page stopped at the end of the
+        window rather than at ``limit``.
         """
         where, args = _session_filters(
             {"agent_name": agent_name, "user_id": user_id, "status": status}, since, until, cursor
