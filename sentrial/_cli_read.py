@@ -297,10 +297,14 @@ def _show(args: argparse.Namespace) -> int:
 
 
 class _Follow:
-    """What ``tail`` knows of each session it saw: event count, printed event ids, status."""
+    """What ``tail`` knows of each session it saw: event count, printed event ids, status.
 
-    def __init__(self, api: Any, as_json: bool, out: IO[str]) -> None:
-        self.api, self.as_json, self.out = api, as_json, out
+    ``since`` is when tail started by the server's clock (its Date header): a
+    session it first sees later but that the server had before is an old one
+    that changed, shown by what arrived since, not as a new session."""
+
+    def __init__(self, api: Any, as_json: bool, out: IO[str], since: str | None = None) -> None:
+        self.api, self.as_json, self.out, self.since = api, as_json, out, since
         self.known: dict[str, tuple[int, str]] = {}
         self.printed: dict[str, set[str]] = {}
 
@@ -315,20 +319,23 @@ class _Follow:
         )
 
     def see(self, sessions: list[dict[str, Any]], quiet: bool) -> None:
-        """Print what is new in ``sessions`` (newest first); ``quiet``: only list them."""
-        for s in reversed(sessions):  # oldest first
+        """Print what is new in ``sessions`` (oldest first); ``quiet``: only list them."""
+        for s in sessions:
             sid = str(s.get("id"))
             count = int(_number(s.get("eventCount")) or 0)
             status = str(s.get("status"))
             before = self.known.get(sid)
-            if before is None:
+            arrived_since = None
+            if before is None and not quiet and self._older(s):
+                before, arrived_since = (0, "active"), self.since
+            elif before is None:
                 self.emit("session", s, self.session_line(s))
                 if quiet:
                     self.known[sid] = (count, status)
                     continue
                 before = (0, "active")
             if count > before[0]:
-                self.new_events(sid, already=before[0])
+                self.new_events(sid, already=before[0], arrived_since=arrived_since)
             if status != before[1] and status != "active":
                 mark = "✓" if status == "completed" else "✗"
                 reason = f": {s['failureReason']}" if s.get("failureReason") else ""
@@ -340,13 +347,22 @@ class _Follow:
                 )
             self.known[sid] = (count, status)
 
-    def new_events(self, sid: str, already: int) -> None:
-        """Print the session's events not printed yet (the first ``already`` were
-        there before tail looked: not news)."""
+    def _older(self, s: dict[str, Any]) -> bool:
+        """Whether the server had the session before tail started."""
+        created = s.get("createdAt")
+        return self.since is not None and isinstance(created, str) and created < self.since
+
+    def new_events(self, sid: str, already: int, arrived_since: str | None = None) -> None:
+        """Print the session's events not printed yet (the first ``already``, or
+        those that arrived before ``arrived_since``, were there before tail
+        looked: not news)."""
         events = all_events(self.api, sid)
         printed = self.printed.get(sid)
         if printed is None:
-            printed = self.printed[sid] = {str(e.get("id")) for e in events[:already]}
+            old = events[:already]
+            if arrived_since is not None:
+                old = [e for e in events if str(e.get("createdAt")) < arrived_since]
+            printed = self.printed[sid] = {str(e.get("id")) for e in old}
         for event in events:
             if str(event.get("id")) not in printed:
                 printed.add(str(event.get("id")))
@@ -354,27 +370,68 @@ class _Follow:
                 self.emit("event", event, line)
 
 
-NEWEST = 100  # sessions tail looks at on each poll
+NEWEST = 100  # sessions tail looks at on each poll of a server without change cursors
+
+
+def _first_page(api: Any, filters: dict[str, Any], limit: int) -> tuple[dict[str, Any], str | None]:
+    """The newest sessions, and the server's time of the answer (RFC 3339, or None)."""
+    from email.utils import parsedate_to_datetime
+
+    from sentrial_api.api.default import list_sessions
+
+    dates: list[str] = []
+
+    def call(**kwargs: Any) -> Any:
+        response = list_sessions.sync_detailed(**kwargs)
+        dates.append(response.headers.get("date", ""))
+        return response
+
+    answer = _call(call, client=api, limit=limit, **filters).to_dict()
+    try:
+        moment = parsedate_to_datetime(dates[-1]).astimezone(UTC)
+    except (TypeError, ValueError, IndexError):
+        return answer, None
+    return answer, moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _tail(args: argparse.Namespace) -> int:
+    """Follow the sessions: every one created or changed since the start is
+    shown, read by change cursor (``changedAfter``) from a server that has
+    them, else from the newest sessions of each poll."""
+    from sentrial_api.api.default import list_sessions
+
     filters = _filters(args)
     deadline = time.monotonic() + args.timeout if args.timeout else None
     with _api(args) as api:
-        follow = _Follow(api, args.json, sys.stdout)
-        first, _ = next(session_pages(api, filters, NEWEST, None, False))
-        for s in first[args.lines :]:  # known, not shown
+        first, since = _first_page(api, filters, NEWEST)
+        changes: str | None = first.get("changeCursor")
+        follow = _Follow(api, args.json, sys.stdout, since if changes else None)
+        for s in first["data"][args.lines :]:  # known, not shown
             count = int(_number(s.get("eventCount")) or 0)
             follow.known[str(s.get("id"))] = (count, str(s.get("status")))
-        follow.see(first[: args.lines], quiet=True)
+        follow.see(list(reversed(first["data"][: args.lines])), quiet=True)
         try:
             while deadline is None or time.monotonic() < deadline:
                 wait = args.interval
                 if deadline is not None:  # --timeout ends the wait, not the next poll
                     wait = min(wait, max(0.0, deadline - time.monotonic()))
                 time.sleep(wait)
-                page, _ = next(session_pages(api, filters, NEWEST, None, False))
-                follow.see(page, quiet=False)
+                if changes is None:
+                    page, _ = next(session_pages(api, filters, NEWEST, None, False))
+                    follow.see(list(reversed(page)), quiet=False)
+                    continue
+                while True:  # every change since the last poll, a page at a time
+                    answer = _call(
+                        list_sessions.sync_detailed,
+                        client=api,
+                        limit=PAGE_MAX,
+                        changed_after=changes,
+                        **filters,
+                    ).to_dict()
+                    follow.see(answer["data"], quiet=False)
+                    changes = answer.get("changeCursor") or changes
+                    if len(answer["data"]) < PAGE_MAX:
+                        break
         except KeyboardInterrupt:
             pass
     return EXIT_OK

@@ -222,3 +222,62 @@ def test_a_small_tree_is_shown_whole(sentrial_server: LocalServer) -> None:
     # The root, 39 child sessions and their 39 events.
     assert len(re.findall(r"<tr class='bar ", waterfall)) == 1 + 39 + 39
     assert "id='waterfall-more'" not in page.text
+
+
+# -- 11. a change feed of sessions (what `sentrial tail` follows) ---------------------------
+
+
+def test_changed_after_lists_every_session_written_since_in_change_order(
+    sentrial_server: LocalServer,
+) -> None:
+    http = _http(sentrial_server)
+    old = [http.post("/api/sdk/sessions", json=SESSION).json()["id"] for _ in range(3)]
+    start = http.get("/api/sdk/sessions", params={"limit": 1}).json()["changeCursor"]
+    assert http.get("/api/sdk/sessions", params={"changedAfter": start}).json()["data"] == []
+    http.patch(f"/api/sdk/sessions/{old[0]}", json={"success": True})
+    http.post("/api/sdk/events", json={"sessionId": old[1], "eventType": "tool_call"})
+    late = http.post(
+        "/api/sdk/sessions", json={**SESSION, "startedAt": "2001-01-01T00:00:00Z"}
+    ).json()["id"]
+    http.patch(f"/api/sdk/sessions/{old[1]}", json={"success": False})
+    feed = http.get("/api/sdk/sessions", params={"changedAfter": start}).json()
+    assert [s["id"] for s in feed["data"]] == [old[0], late, old[1]]  # by last change
+    assert feed["nextCursor"] is None
+    # A page at a time: a full page means more are waiting.
+    first = http.get("/api/sdk/sessions", params={"changedAfter": start, "limit": 2}).json()
+    assert [s["id"] for s in first["data"]] == [old[0], late]
+    rest = http.get(
+        "/api/sdk/sessions", params={"changedAfter": first["changeCursor"], "limit": 2}
+    ).json()
+    assert [s["id"] for s in rest["data"]] == [old[1]]
+    done = http.get("/api/sdk/sessions", params={"changedAfter": rest["changeCursor"]}).json()
+    assert done["data"] == [] and done["changeCursor"] == rest["changeCursor"]
+    # Filters apply; a filtered-out change is passed for good.
+    failed = http.get("/api/sdk/sessions", params={"changedAfter": start, "status": "failed"})
+    assert [s["id"] for s in failed.json()["data"]] == [old[1]]
+    for params in ({"changedAfter": "nope"}, {"changedAfter": start, "cursor": start}):
+        refused = http.get("/api/sdk/sessions", params=params)
+        assert refused.status_code == 400, params
+        assert refused.json()["message"].split(":")[0] in ("changedAfter", "cursor")
+
+
+def test_a_version_1_store_is_numbered_in_arrival_order(tmp_path: Any) -> None:
+    path = str(tmp_path / "v1.db")
+    storage = Storage(path)
+    for i in range(3):
+        storage.create_session({**SESSION, "id": f"sess_{i}"})
+    with storage._lock:  # back to the layout of version 1
+        storage._db.execute("DROP INDEX sessions_by_change")
+        storage._db.execute("ALTER TABLE sessions DROP COLUMN change_seq")
+        storage._db.execute("PRAGMA user_version = 1")
+    storage.close()
+    upgraded = Storage(path)
+    try:
+        _, _, start = upgraded.session_page(limit=1)
+        upgraded.update_session("sess_0", {"success": True})
+        page, _, _ = upgraded.session_page(changed_after=start)
+        assert [s["id"] for s in page] == ["sess_0"]
+        everything, _, _ = upgraded.session_page(changed_after="MA==")  # change 0
+        assert [s["id"] for s in everything] == ["sess_1", "sess_2", "sess_0"]
+    finally:
+        upgraded.close()

@@ -195,8 +195,8 @@ def create_app(
 
     async def list_sessions(request: Request) -> Response:
         q = _query(request, "listSessions", frozenset({"limit"}))
-        page, cursor = await run_in_threadpool(
-            storage.list_sessions,
+        page, cursor, changes = await run_in_threadpool(
+            storage.session_page,
             agent_name=q.get("agentName"),
             user_id=q.get("userId"),
             status=q.get("status"),
@@ -205,8 +205,9 @@ def create_app(
             until=q.get("until"),
             limit=q.get("limit", 50),
             cursor=q.get("cursor"),
+            changed_after=q.get("changedAfter"),
         )
-        return json_response({"data": page, "nextCursor": cursor})
+        return json_response({"data": page, "nextCursor": cursor, "changeCursor": changes})
 
     async def get_session(request: Request) -> Response:
         return json_response(

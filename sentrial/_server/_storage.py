@@ -46,7 +46,9 @@ _TABLES = (
     create_body TEXT NOT NULL,
     outcome TEXT NOT NULL DEFAULT '{}',
     event_count INTEGER NOT NULL DEFAULT 0,  -- kept by every insert of an event
-    duration_ms REAL  -- the outcome's durationMs as a number, for percentiles
+    -- the outcome's durationMs as a number, for percentiles
+    duration_ms REAL,
+    change_seq INTEGER NOT NULL DEFAULT 0
 )""",
     """CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY,  -- rowid: arrival order (rows are never deleted)
@@ -81,13 +83,19 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS sessions_by_duration ON sessions (agent_name, duration_ms)"
     " WHERE duration_ms IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, ts_us, seq)",
+    "CREATE INDEX IF NOT EXISTS sessions_by_change ON sessions (change_seq)",
     # Child sessions of a session (the viewer's nesting): partial, so a session
     # without a parent costs its insert one json_extract and no index entry.
     "CREATE INDEX IF NOT EXISTS sessions_by_parent"
     " ON sessions (json_extract(create_body, '$.parentSessionId'), started_us, seq)"
     " WHERE json_extract(create_body, '$.parentSessionId') IS NOT NULL",
 )
-_VERSION = 1  # PRAGMA user_version of the layout above
+_VERSION = 2  # PRAGMA user_version of the layout above
+# Every write to a session (created, updated, given an event) stamps its
+# change_seq with the next change number. Writes are serialized (BEGIN IMMEDIATE), so a reader that
+# saw the changes up to N never sees a later commit numbered N or below: a
+# poll for "changed after N" misses nothing (``sentrial tail``).
+_NEXT_CHANGE = "(SELECT coalesce(max(change_seq), 0) + 1 FROM sessions)"
 
 
 def _properties(schema: str) -> frozenset[str]:
@@ -245,14 +253,14 @@ def _encode_cursor(*parts: int) -> str:
 _INT64 = range(-(2**63), 2**63)  # what SQLite compares an INTEGER column with
 
 
-def _decode_cursor(cursor: str, size: int) -> list[int]:
+def _decode_cursor(cursor: str, size: int, field: str = "cursor") -> list[int]:
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
         parts = [int(p) for p in text.split(":")] if len(text) <= 64 else []
     except (ValueError, UnicodeError) as exc:
-        raise StorageError("cursor: not a cursor this server issued") from exc
+        raise StorageError(f"{field}: not a cursor this server issued") from exc
     if len(parts) != size or not all(part in _INT64 for part in parts):
-        raise StorageError("cursor: not a cursor this server issued")
+        raise StorageError(f"{field}: not a cursor this server issued")
     return parts
 
 
@@ -334,7 +342,7 @@ class Storage:
                 db.execute(statement)
             (version,) = db.execute("PRAGMA user_version").fetchone()
             if version < _VERSION:
-                self._upgrade()
+                self._upgrade(version)
             for statement in _INDEXES:
                 db.execute(statement)
             if version < _VERSION:
@@ -344,10 +352,16 @@ class Storage:
             raise
         db.execute("COMMIT")
 
-    def _upgrade(self) -> None:
-        """From the layout of version 0 (no event counts, durations or agent sums)."""
+    def _upgrade(self, version: int) -> None:
+        """From the layout of version 0 (no event counts, durations or agent sums)
+        or 1 (no change numbers: the existing rows are numbered in arrival order)."""
         db = self._db
         columns = {row["name"] for row in db.execute("PRAGMA table_info(sessions)")}
+        if "change_seq" not in columns:
+            db.execute("ALTER TABLE sessions ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0")
+            db.execute("UPDATE sessions SET change_seq = rowid")
+        if version >= 1:
+            return
         if "event_count" not in columns:
             db.execute("ALTER TABLE sessions ADD COLUMN event_count INTEGER NOT NULL DEFAULT 0")
         if "duration_ms" not in columns:
@@ -455,7 +469,8 @@ class Storage:
         started = _to_us(body["startedAt"], "startedAt") if "startedAt" in body else now
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO sessions (id, agent_name, user_id, convo_id, status,"
-            " started_us, created_us, create_body) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+            " started_us, created_us, create_body, change_seq)"
+            f" VALUES (?, ?, ?, ?, 'active', ?, ?, ?, {_NEXT_CHANGE})",
             (
                 session_id,
                 body["agentName"],
@@ -502,8 +517,8 @@ class Storage:
             completed_us = _now_us()
         status = status or row["status"]
         self._db.execute(
-            "UPDATE sessions SET status = ?, completed_us = ?, outcome = ?, duration_ms = ?"
-            " WHERE id = ?",
+            "UPDATE sessions SET status = ?, completed_us = ?, outcome = ?, duration_ms = ?,"
+            f" change_seq = {_NEXT_CHANGE} WHERE id = ?",
             (status, completed_us, _canonical(outcome), _duration(outcome), session_id),
         )
         after = _contribution(status, outcome)
@@ -535,25 +550,71 @@ class Storage:
         cursor: str | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Newest first; since/until compare to startedAt (or createdAt)."""
+        page, next_cursor, _ = self.session_page(
+            agent_name=agent_name,
+            user_id=user_id,
+            status=status,
+            convo_id=convo_id,
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=cursor,
+        )
+        return page, next_cursor
+
+    def session_page(
+        self,
+        *,
+        agent_name: str | None = None,
+        user_id: str | None = None,
+        status: str | None = None,
+        convo_id: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        changed_after: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None, str]:
+        """A page of sessions, the cursor of the next one, and the change cursor:
+        where in the store's changes the page was read (``changedAfter`` of
+        ``GET /api/sdk/sessions``).
+
+        Newest first; with ``changed_after``, the sessions written since that
+        change cursor in the order of their last write, and the change cursor
+        to go on from (then ``cursor`` cannot be given, and the next cursor is
+        None: a full page means more changes are waiting)."""
+        if changed_after is not None and cursor is not None:
+            raise StorageError("cursor: cannot be given with changedAfter")
         where, args = _session_filters(
             {"agent_name": agent_name, "user_id": user_id, "status": status, "convo_id": convo_id},
             since,
             until,
             cursor,
         )
+        order = "started_us DESC, seq DESC"
+        if changed_after is not None:
+            (after,) = _decode_cursor(changed_after, 1, "changedAfter")
+            where.append("change_seq > ?")
+            args.append(after)
+            order = "change_seq"
         sql = "SELECT * FROM sessions"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY started_us DESC, seq DESC LIMIT ?"
+        sql += f" ORDER BY {order} LIMIT ?"
         args.append(limit + 1)
         with self._reading() as db:
             rows = db.execute(sql, args).fetchall()
+            (latest,) = db.execute("SELECT coalesce(max(change_seq), 0) FROM sessions").fetchone()
         page = [self._session_record(row) for row in rows[:limit]]
+        if changed_after is not None:
+            if len(rows) > limit:
+                latest = rows[limit - 1]["change_seq"]
+            return page, None, _encode_cursor(latest)
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
             next_cursor = _encode_cursor(last["started_us"], last["seq"])
-        return page, next_cursor
+        return page, next_cursor, _encode_cursor(latest)
 
     def _session_row(self, session_id: str, db: sqlite3.Connection | None = None) -> sqlite3.Row:
         row: sqlite3.Row | None = (
@@ -747,7 +808,9 @@ class Storage:
                 raise Conflict(f"id: event {event_id} exists with a different body")
         else:
             self._db.execute(
-                "UPDATE sessions SET event_count = event_count + 1 WHERE id = ?", (session_id,)
+                "UPDATE sessions SET event_count = event_count + 1,"
+                f" change_seq = {_NEXT_CHANGE} WHERE id = ?",
+                (session_id,),
             )
         return event_id
 
@@ -852,13 +915,15 @@ class Storage:
             # Every event was new: the common case.
             added = Counter(row[2] for row in rows)
             self._db.executemany(
-                "UPDATE sessions SET event_count = event_count + ? WHERE id = ?",
+                f"UPDATE sessions SET event_count = event_count + ?, change_seq = {_NEXT_CHANGE}"
+                " WHERE id = ?",
                 [(n, session_id) for session_id, n in added.items()],
             )
             return results
         self._db.executemany(
             "UPDATE sessions SET event_count ="
-            " (SELECT COUNT(*) FROM events WHERE session_id = sessions.id) WHERE id = ?",
+            " (SELECT COUNT(*) FROM events WHERE session_id = sessions.id),"
+            f" change_seq = {_NEXT_CHANGE} WHERE id = ?",
             [(session_id,) for session_id in {row[2] for row in rows}],
         )
         # Some ids existed: a repeat of the same body is a replay, anything else a conflict.

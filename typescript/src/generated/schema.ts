@@ -384,7 +384,18 @@ export interface components {
         };
         SessionPage: {
             data: components["schemas"]["Session"][];
+            /**
+             * @description The `cursor` of the next page, null on the last one (always null
+             *     with `changedAfter`).
+             */
             nextCursor?: string | null;
+            /**
+             * @description Extension: the point in the store's changes this page was read
+             *     at; pass it as `changedAfter` to get every session created or
+             *     changed since. With `changedAfter`, a page of `limit` sessions
+             *     means more changes are waiting: ask again with this one at once.
+             */
+            changeCursor?: string;
         };
         /**
          * @description `llm_call` is an extension (capability `llm_call`); the documented
@@ -841,6 +852,16 @@ export interface operations {
                 limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
+                /**
+                 * @description Extension: only the sessions created or changed (updated, or given
+                 *     an event) after this point, which is the `changeCursor` of an
+                 *     earlier answer; in the order of their last change, oldest first.
+                 *     The other filters apply; `cursor` cannot be given with it. A
+                 *     follower (`sentrial tail`) passes each answer's `changeCursor` to
+                 *     the next request and misses no change, however many sessions
+                 *     changed or however old they are.
+                 */
+                changedAfter?: string;
             };
             header?: never;
             path?: never;
