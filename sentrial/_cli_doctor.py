@@ -61,6 +61,10 @@ def _connectivity(http: Any, url: str) -> dict[str, Any]:
     if answer.status_code == 200 and isinstance(body, dict) and body.get("status") == "ok":
         version = body.get("version")
         return {"ok": True, "reachable": True, "detail": "ok", "serverVersion": version}
+    if isinstance(body, dict) and body.get("status") == "unavailable":  # a full disk...
+        why = body.get("storage") or "its storage is unavailable"
+        detail = f"the server is up but cannot store for now: {why}"
+        return {"ok": False, "reachable": True, "detail": detail}
     detail = f"{health} answered HTTP {answer.status_code}: not a Sentrial API"
     path = urlsplit(url).path
     if path not in ("", "/"):

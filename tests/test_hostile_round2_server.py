@@ -12,6 +12,8 @@ import pytest
 
 from sentrial._server import LocalServer, Storage, _viewer_session
 
+from .conftest import run_cli
+
 SESSION = {"name": "n", "agentName": "agent", "userId": "u"}
 
 
@@ -281,3 +283,101 @@ def test_a_version_1_store_is_numbered_in_arrival_order(tmp_path: Any) -> None:
         assert [s["id"] for s in everything] == ["sess_1", "sess_2", "sess_0"]
     finally:
         upgraded.close()
+
+
+# -- 2. storage exhaustion is an outage (503), not a fault (500) ---------------------------
+
+
+def _is_outage(answer: httpx.Response, cause: str) -> None:
+    assert answer.status_code == 503, (answer.status_code, answer.text)
+    assert int(answer.headers["retry-after"]) > 0
+    assert answer.json()["error"] == "Service Unavailable"
+    assert cause in answer.json()["message"], answer.text
+
+
+def _writes(http: httpx.Client, sid: str) -> list[httpx.Response]:
+    big = {"metadata": {"blob": "x" * 200_000}}
+    return [
+        http.post("/api/sdk/sessions", json={**SESSION, **big}),
+        http.patch(f"/api/sdk/sessions/{sid}", json={"success": True, "userInput": "y" * 200_000}),
+        http.post("/api/sdk/events", json={"sessionId": sid, "eventType": "error", **big}),
+        http.post(
+            "/api/sdk/batch",
+            json={"operations": [{"op": "createSession", "body": {**SESSION, **big}}] * 20},
+        ),
+        http.post(
+            "/api/experiments",
+            json={
+                "name": "e" * 200_000,
+                "variants": [{"name": "a", "systemPrompt": "p"}],
+                "testCases": [{"sessionId": "s", "userInput": "i"}],
+            },
+        ),
+    ]
+
+
+def test_a_full_store_answers_503_with_retry_after_and_health_says_so(tmp_path: Any) -> None:
+    with LocalServer(str(tmp_path / "full.db")) as server:
+        http = _http(server)
+        sid = http.post("/api/sdk/sessions", json=SESSION).json()["id"]
+        assert http.get("/api/sdk/health").json()["status"] == "ok"
+        storage = server.storage
+        with storage._lock:  # the file may not grow: as on a full disk
+            (pages,) = storage._db.execute("PRAGMA page_count").fetchone()
+            storage._db.execute(f"PRAGMA max_page_count = {pages}")
+        for answer in _writes(http, sid):
+            _is_outage(answer, "database or disk is full")
+        health = http.get("/api/sdk/health")
+        _is_outage_health(health, "database or disk is full")
+        env = {"SENTRIAL_API_URL": server.url, "SENTRIAL_API_KEY": server.api_key}
+        doctor = run_cli("doctor", env=env).stdout
+        assert "cannot store for now: storage: database or disk is full" in doctor, doctor
+        # Reads still answer; the viewer too.
+        assert http.get(f"/api/sdk/sessions/{sid}").status_code == 200
+        assert httpx.get(server.url + "/").status_code == 200
+        with storage._lock:  # room again: writes, then health, recover
+            storage._db.execute("PRAGMA max_page_count = 1073741823")
+        assert http.post("/api/sdk/sessions", json=SESSION).status_code == 200
+        assert http.get("/api/sdk/health").status_code == 200
+        assert http.get("/api/sdk/health").json()["status"] == "ok"
+
+
+def _is_outage_health(health: httpx.Response, cause: str) -> None:
+    assert health.status_code == 503, health.text
+    assert int(health.headers["retry-after"]) > 0
+    body = health.json()
+    assert body["status"] == "unavailable" and cause in body["storage"], body
+
+
+def test_a_read_only_store_answers_503(tmp_path: Any) -> None:
+    with LocalServer(str(tmp_path / "ro.db")) as server:
+        http = _http(server)
+        sid = http.post("/api/sdk/sessions", json=SESSION).json()["id"]
+        with server.storage._lock:
+            server.storage._db.execute("PRAGMA query_only = 1")  # as a read-only file
+        for answer in _writes(http, sid):
+            _is_outage(answer, "readonly database")
+        _is_outage_health(http.get("/api/sdk/health"), "readonly database")
+
+
+def test_a_store_locked_past_the_timeout_answers_503(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from sentrial._server import _storage
+
+    monkeypatch.setattr(_storage, "BUSY_TIMEOUT", 0.2)
+    path = str(tmp_path / "locked.db")
+    with LocalServer(path) as server:
+        http = _http(server)
+        sid = http.post("/api/sdk/sessions", json=SESSION).json()["id"]
+        other = sqlite3.connect(path, isolation_level=None)  # another process's writer
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            _is_outage(http.patch(f"/api/sdk/sessions/{sid}", json={"success": True}), "locked")
+            _is_outage_health(http.get("/api/sdk/health"), "locked")
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert http.patch(f"/api/sdk/sessions/{sid}", json={"success": True}).status_code == 200

@@ -25,7 +25,7 @@ from .._serve import is_loopback
 from . import _json, _spec
 from ._pii import DEFAULT_PII_CONFIG
 from ._spec import SpecValidationError
-from ._storage import Storage, StorageError
+from ._storage import RETRY_AFTER, Storage, StorageError, Unavailable
 
 logger = logging.getLogger("sentrial.server")
 
@@ -68,6 +68,15 @@ def error_response(status: int, title: str, message: str) -> Response:
     response = json_response({"error": title, "message": message}, status)
     # Messages quote what the client sent: never let a browser sniff it as HTML.
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def storage_error_response(exc: StorageError) -> Response:
+    """What the store refused, as the API answers it: an outage (Unavailable) is
+    503 with Retry-After, so clients keep the operations and try again."""
+    response = error_response(exc.status, exc.title, exc.message)
+    if isinstance(exc, Unavailable):
+        response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
 
 
@@ -171,7 +180,7 @@ def create_app(
             except SpecValidationError as exc:
                 return error_response(400, "Bad Request", str(exc))
             except StorageError as exc:
-                return error_response(exc.status, exc.title, exc.message)
+                return storage_error_response(exc)
             except Exception:
                 logger.exception("unexpected error on %s %s", request.method, request.url.path)
                 return error_response(
@@ -181,9 +190,15 @@ def create_app(
         return wrapped
 
     async def health(request: Request) -> Response:
-        return json_response(
-            {"status": "ok", "version": SERVER_VERSION, "capabilities": sorted(capabilities.ALL)}
-        )
+        """Up, and whether the store takes writes: 503 with Retry-After while it
+        does not (a full disk...), so clients hold their operations meanwhile."""
+        answer = {"version": SERVER_VERSION, "capabilities": sorted(capabilities.ALL)}
+        trouble = storage.health()
+        if trouble is None:
+            return json_response({"status": "ok", **answer})
+        response = json_response({"status": "unavailable", "storage": trouble, **answer}, 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
 
     async def get_pii_config(request: Request) -> Response:
         return Response(pii_answer, media_type="application/json")

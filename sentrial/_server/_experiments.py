@@ -447,7 +447,14 @@ def _winner(variants: list[dict[str, Any]]) -> str | None:
 def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) -> list[Route]:
     """The ``/api/experiments`` routes over ``storage``, with the API's bearer-key
     check and its error bodies (``{"error", "message"}``, 400 naming the field)."""
-    from ._app import HTTPError, _read_json, error_response, json_response, resource
+    from ._app import (
+        HTTPError,
+        _read_json,
+        error_response,
+        json_response,
+        resource,
+        storage_error_response,
+    )
 
     store = ExperimentStore(storage)
     body_limit = _spec.request_limit("maxBodyBytes")
@@ -464,7 +471,7 @@ def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) ->
             except _spec.SpecValidationError as exc:
                 return error_response(400, "Bad Request", str(exc))
             except StorageError as exc:
-                return error_response(exc.status, exc.title, exc.message)
+                return storage_error_response(exc)
             except _json.TooDeep as exc:
                 return error_response(400, "Bad Request", str(exc))
             except Exception:

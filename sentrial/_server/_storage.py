@@ -145,6 +145,43 @@ class Unprocessable(StorageError):
     title = "Unprocessable Entity"
 
 
+class Unavailable(StorageError):
+    """The store cannot take writes (or reads) for now: the disk is full, the
+    file is read-only or failing, another process holds the lock. An outage,
+    not the request's fault: 503 with ``Retry-After``, so clients keep what
+    they sent and try again (a 500 reads as a poison request)."""
+
+    status = 503
+    title = "Service Unavailable"
+
+
+#: Seconds a client should wait after an Unavailable answer (Retry-After), and
+#: how long health reports the store unavailable after a write failed so.
+RETRY_AFTER = 5
+#: Seconds a write waits for another process's lock before it is Unavailable.
+BUSY_TIMEOUT = 5.0
+# SQLite's primary result codes that mean "not now" rather than "not this".
+_OUTAGE_CODES = frozenset(
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_NOMEM,
+    }
+)
+
+
+def _outage(exc: sqlite3.Error) -> Unavailable | None:
+    """The Unavailable an SQLite error means, or None for any other error."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(code, int) or code & 0xFF not in _OUTAGE_CODES:
+        return None
+    return Unavailable(f"storage: {exc}; retry later")
+
+
 def _now_us() -> int:
     return time.time_ns() // 1000
 
@@ -288,7 +325,7 @@ def _contains(needle: str, session_id: str, user_id: str, create_body: str, outc
 
 def _connect(path: str) -> sqlite3.Connection:
     """A connection to the store with the functions its queries use."""
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    db = sqlite3.connect(path, BUSY_TIMEOUT, check_same_thread=False, isolation_level=None)
     db.row_factory = sqlite3.Row
     db.create_function(_CONTAINS, 5, _contains, deterministic=True)
     return db
@@ -312,6 +349,7 @@ class Storage:
         self._readers: list[sqlite3.Connection] = []  # every reading connection (files only)
         self._idle: list[sqlite3.Connection] = []  # those not in use
         self._closed = False
+        self._trouble: tuple[str, float] | None = None  # see health()
         try:
             self._db = _connect(path)
         except sqlite3.Error as exc:
@@ -415,7 +453,7 @@ class Storage:
         connection, taken under the lock.
         """
         if self.path == ":memory:":
-            with self._lock:
+            with self._lock, self._outages():
                 yield self._db
             return
         with self._lock:
@@ -431,11 +469,13 @@ class Storage:
                     raise sqlite3.ProgrammingError("the storage is closed")
                 self._readers.append(db)
         try:
-            db.execute("BEGIN")
-            try:
-                yield db
-            finally:
-                db.execute("COMMIT")
+            with self._outages():
+                db.execute("BEGIN")
+                try:
+                    yield db
+                finally:
+                    if db.in_transaction:
+                        db.execute("COMMIT")
         finally:
             with self._lock:
                 if not self._closed:
@@ -444,16 +484,44 @@ class Storage:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Everything inside is stored together or not at all."""
-        with self._lock:
+        with self._lock, self._outages(writing=True):
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite has already rolled back after some errors (a full disk).
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            self._trouble = None
         if self._checkpointer is not None:
             self._checkpointer.committed()
+
+    @contextmanager
+    def _outages(self, writing: bool = False) -> Iterator[None]:
+        """SQLite errors that mean an outage (a full disk, a read-only or failing
+        file, a lock held past BUSY_TIMEOUT) raised as Unavailable; a failed
+        write is remembered for health()."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            unavailable = _outage(exc)
+            if unavailable is None:
+                raise
+            if writing:
+                self._trouble = (unavailable.message, time.monotonic())
+            raise unavailable from exc
+
+    def health(self) -> str | None:
+        """None when the store takes writes, as far as it knows; else why not:
+        a write failed for an outage in the last RETRY_AFTER seconds and none
+        succeeded since. (Then clients are told to wait; after that, the next
+        write tries again.)"""
+        trouble = self._trouble
+        if trouble is None or time.monotonic() - trouble[1] > RETRY_AFTER:
+            return None
+        return trouble[0]
 
     # -- sessions ---------------------------------------------------------
 

@@ -24,7 +24,7 @@ import html
 import math
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -41,7 +41,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .._serve import is_loopback
 from . import _json
 from ._app import EVERY_METHOD, error_response
-from ._storage import Storage, StorageError
+from ._storage import RETRY_AFTER, Storage, StorageError, Unavailable
 
 _STYLE = """
 :root{color-scheme:light dark;--bg:#fafbfc;--fg:#1d2330;--card:#fff;--line:#e3e6ea;
@@ -350,8 +350,26 @@ SESSIONS_PER_PAGE = 200
 EVENTS_PER_PAGE = 1000
 
 
-def _bad_cursor(exc: StorageError) -> HTMLResponse:
-    return _page("Bad request", f"<h1>Bad request</h1><p>{_e(exc.message)}</p>", 400)
+def _refused(exc: StorageError) -> HTMLResponse:
+    """What the store refused (a bad cursor, an unknown id, an outage) as a page
+    with the API's status; an outage (503) with Retry-After, as the API."""
+    page = _page(exc.title, f"<h1>{_e(exc.title)}</h1><p>{_e(exc.message)}</p>", exc.status)
+    if isinstance(exc, Unavailable):
+        page.headers["Retry-After"] = str(RETRY_AFTER)
+    return page
+
+
+def rendered(render: Callable[[], Response]) -> Awaitable[Response]:
+    """``render()`` in a worker thread (the event loop keeps answering meanwhile);
+    what the store refuses on the way is a page (see _refused), not a 500."""
+
+    def safely() -> Response:
+        try:
+            return render()
+        except StorageError as exc:
+            return _refused(exc)
+
+    return run_in_threadpool(safely)
 
 
 def viewer_routes(storage: Storage) -> list[Route]:
@@ -366,7 +384,7 @@ def viewer_routes(storage: Storage) -> list[Route]:
 
     def route(path: str, render: Callable[[Storage, Request], Response]) -> Route:
         async def handler(request: Request) -> Response:
-            return await run_in_threadpool(render, storage, request)
+            return await rendered(lambda: render(storage, request))
 
         return Route(path, handler, methods=["GET"])
 

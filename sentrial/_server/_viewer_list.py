@@ -19,7 +19,6 @@ from ._charts import agent_charts
 from ._storage import Storage, StorageError
 from ._viewer import (
     SESSIONS_PER_PAGE,
-    _bad_cursor,
     _count,
     _e,
     _href,
@@ -28,6 +27,7 @@ from ._viewer import (
     _ms,
     _page,
     _rate,
+    _refused,
     _text,
     _when,
 )
@@ -163,7 +163,7 @@ def sessions_page(storage: Storage, request: Request) -> Response:
                 **query, since=since, until=until, limit=SESSIONS_PER_PAGE, cursor=cursor
             )
     except StorageError as exc:
-        return _bad_cursor(exc)
+        return _refused(exc)
     rows = "".join(_session_row(s) for s in page)
     if not page:
         rows = "<tr><td colspan='9' class='muted' id='empty'>No sessions match.</td></tr>"

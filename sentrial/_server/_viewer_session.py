@@ -22,7 +22,6 @@ from ._storage import NotFound, Storage, StorageError
 from ._viewer import (
     EVENTS_PER_PAGE,
     HEADERS,
-    _bad_cursor,
     _copyable,
     _count,
     _e,
@@ -34,6 +33,7 @@ from ._viewer import (
     _number,
     _page,
     _pretty,
+    _refused,
     _text,
     _tokens,
     _us,
@@ -405,7 +405,7 @@ def session_page(storage: Storage, request: Request) -> Response:
     try:
         events, cursor = storage.list_events(session["id"], limit=EVENTS_PER_PAGE, cursor=after)
     except StorageError as exc:
-        return _bad_cursor(exc)
+        return _refused(exc)
     origin = _us(session.get("startedAt"))
     events_path = f"/sessions/{quote(_text(session['id']), safe='')}/events/"
     failure = session.get("failureReason")

@@ -15,7 +15,8 @@ T = TypeVar("T", bound="Health")
 class Health:
     """
     Attributes:
-        status (str):
+        status (str): `ok`, or `unavailable` when the server cannot store for now (503).
+        storage (str | Unset): Why the server cannot store for now (extension; only with `unavailable`).
         version (str | Unset):
         capabilities (list[str] | Unset): The extensions this server supports (extension). SDKs send an
             extension's paths, fields and event types only to a server that
@@ -30,12 +31,15 @@ class Health:
     """
 
     status: str
+    storage: str | Unset = UNSET
     version: str | Unset = UNSET
     capabilities: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         status = self.status
+
+        storage = self.storage
 
         version = self.version
 
@@ -50,6 +54,8 @@ class Health:
                 "status": status,
             }
         )
+        if storage is not UNSET:
+            field_dict["storage"] = storage
         if version is not UNSET:
             field_dict["version"] = version
         if capabilities is not UNSET:
@@ -62,12 +68,15 @@ class Health:
         d = dict(src_dict)
         status = d.pop("status")
 
+        storage = d.pop("storage", UNSET)
+
         version = d.pop("version", UNSET)
 
         capabilities = cast(list[str], d.pop("capabilities", UNSET))
 
         health = cls(
             status=status,
+            storage=storage,
             version=version,
             capabilities=capabilities,
         )
