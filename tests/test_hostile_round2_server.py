@@ -4,7 +4,13 @@ stored data did to ``sentrial serve`` (each test failed on the code before its f
 
 from __future__ import annotations
 
+import itertools
 import re
+import socket
+import subprocess
+import sys
+import threading
+import time
 from typing import Any
 
 import httpx
@@ -381,3 +387,121 @@ def test_a_store_locked_past_the_timeout_answers_503(
             other.execute("ROLLBACK")
             other.close()
         assert http.patch(f"/api/sdk/sessions/{sid}", json={"success": True}).status_code == 200
+
+
+# -- 4. an experiment across a server restart ---------------------------------------------
+
+
+def _serve(port: int, db: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sentrial._serve", "--port", str(port), "--db", db],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/sdk/health").status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        assert proc.poll() is None and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+
+
+def test_an_experiment_records_every_run_across_a_server_restart(tmp_path: Any) -> None:
+    """`sentrial serve` killed during Experiment.run and back 12 s later on the same
+    port and database: every run is recorded, finished, and the client says so."""
+    import sentrial
+    from sentrial.experiment import Experiment
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db = str(tmp_path / "experiments.db")
+    url = f"http://127.0.0.1:{port}"
+    servers = [_serve(port, db)]
+    key = {"Authorization": "Bearer sentrial_local_dev"}
+    cases = [{"sessionId": f"sess_case{i}", "userInput": f"question {i}"} for i in range(20)]
+    exp_id = httpx.post(
+        url + "/api/experiments",
+        headers=key,
+        json={
+            "name": "restart",
+            "variants": [{"name": "a", "systemPrompt": "A"}, {"name": "b", "systemPrompt": "B"}],
+            "testCases": cases,
+        },
+    ).json()["experiment"]["id"]
+    client = sentrial.SentrialClient(
+        api_key="sentrial_local_dev", api_url=url, spool_dir=str(tmp_path / "spool")
+    )
+    started = itertools.count()
+    restart = threading.Timer(12, lambda: servers.append(_serve(port, db)))
+
+    def agent(test_case: Any, variant: Any, tracker: Any) -> None:
+        if next(started) == 10:  # the server dies a quarter of the way through
+            servers[0].kill()
+            servers[0].wait()
+            restart.start()
+        with tracker.begin(input=test_case.user_input) as interaction:
+            time.sleep(0.3)
+            interaction.set_output(f"{variant.name}: {test_case.user_input}")
+
+    try:
+        exp = Experiment(exp_id, client=client)
+        results = exp.run(agent, on_result=lambda *_: None, flush_timeout=90)
+        restart.join()
+        exp.close()
+        client.close()
+        runs = httpx.get(f"{url}/api/experiments/{exp_id}/runs", headers=key).json()
+    finally:
+        restart.cancel()
+        for server in servers:
+            server.kill()
+            server.wait()
+    assert len(results) == 40 and all(r.success for r in results)
+    assert all(r.run_id for r in results), sum(1 for r in results if not r.run_id)
+    assert sorted((r["variantName"], r["baseSessionId"]) for r in runs["runs"]) == sorted(
+        (v, c["sessionId"]) for v in ("a", "b") for c in cases
+    )
+    assert {r["status"] for r in runs["runs"]} == {"completed"}
+    assert {r["id"] for r in runs["runs"]} == {r.run_id for r in results}
+    assert runs["experiment"]["status"] == "completed"
+
+
+def test_runs_recorded_by_sessions_are_reset_and_recorded_again(
+    sentrial_server: LocalServer, tmp_path: Any
+) -> None:
+    import sentrial
+    from sentrial.experiment import Experiment
+
+    client = sentrial.SentrialClient(
+        api_key=sentrial_server.api_key,
+        api_url=sentrial_server.url,
+        spool_dir=str(tmp_path / "spool"),
+    )
+    exp = Experiment.create(
+        "again",
+        {"v": "P"},
+        test_cases=[sentrial.experiment.ExperimentTestCase("sess_q", "q")],
+        client=client,
+    )
+
+    def agent(test_case: Any, variant: Any, tracker: Any) -> None:
+        if variant.name == "v":  # no session of its own: the run records one
+            tracker.set_result_session_id("sess_elsewhere")
+
+    first = exp.run(agent, on_result=lambda *_: None)
+    assert first[0].run_id is not None
+    http = _http(sentrial_server)
+    runs = http.get(f"/api/experiments/{exp.experiment_id}/runs").json()["runs"]
+    assert [(r["id"], r["status"], r["resultSessionId"]) for r in runs] == [
+        (first[0].run_id, "completed", "sess_elsewhere")
+    ]
+    assert exp.reset()
+    assert http.get(f"/api/experiments/{exp.experiment_id}/runs").json()["runs"] == []
+    second = exp.run(agent, on_result=lambda *_: None)
+    runs = http.get(f"/api/experiments/{exp.experiment_id}/runs").json()["runs"]
+    assert [r["id"] for r in runs] == [second[0].run_id] != [first[0].run_id]
+    exp.close()
+    client.close()

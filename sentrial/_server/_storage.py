@@ -84,6 +84,10 @@ _INDEXES = (
     " WHERE duration_ms IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, ts_us, seq)",
     "CREATE INDEX IF NOT EXISTS sessions_by_change ON sessions (change_seq)",
+    # Sessions of experiment runs (the runs they record, see _experiments): partial.
+    "CREATE INDEX IF NOT EXISTS sessions_by_experiment"
+    " ON sessions (json_extract(create_body, '$.metadata.experimentId'), seq)"
+    " WHERE json_extract(create_body, '$.metadata.experimentId') IS NOT NULL",
     # Child sessions of a session (the viewer's nesting): partial, so a session
     # without a parent costs its insert one json_extract and no index entry.
     "CREATE INDEX IF NOT EXISTS sessions_by_parent"

@@ -25,7 +25,13 @@ class Health:
             /api/sdk/batch`), `client_ids` (`id` on creation, idempotent),
             `client_timestamps` (`startedAt`, `timestamp`, `completedAt`),
             `llm_call` (the `llm_call` event type and its fields, `durationMs`
-            on events), `reads` (the read endpoints). Unknown values are
+            on events), `reads` (the read endpoints), `experiment_sessions`
+            (a session whose `metadata` names `experimentId`,
+            `experimentRunId`, `variantName` and `baseSessionId` records that
+            run of the experiment: running while the session is active,
+            finished as it finished, its session the one `metadata`
+            `resultSessionId` names, else itself; so run records travel an
+            SDK's durable delivery instead of requests of their own). Unknown values are
             ignored. A property of a request schema that belongs to an
             extension names it in `x-sentrial-capability`.
     """

@@ -195,7 +195,9 @@ export interface paths {
          * An experiment's configuration and its runs so far.
          * @description What the published Sentrial SDK reads to run an experiment:
          *     `experiment` with `name`, `status`, `variants` and `testCases`.
-         *     `runs` (extension) lists the runs recorded so far, oldest first.
+         *     `runs` (extension) lists the runs recorded so far, oldest first: those
+         *     created here, and those recorded by their sessions (capability
+         *     `experiment_sessions`, see `Health`).
          */
         get: operations["getExperimentRuns"];
         put?: never;
@@ -209,7 +211,8 @@ export interface paths {
         post: operations["createExperimentRun"];
         /**
          * Delete every run of the experiment, to run it again.
-         * @description The sessions the runs recorded are kept.
+         * @description The sessions the runs recorded are kept; runs recorded by sessions
+         *     count again only for sessions that arrive after the reset.
          */
         delete: operations["resetExperimentRuns"];
         options?: never;
@@ -288,7 +291,13 @@ export interface components {
              *     /api/sdk/batch`), `client_ids` (`id` on creation, idempotent),
              *     `client_timestamps` (`startedAt`, `timestamp`, `completedAt`),
              *     `llm_call` (the `llm_call` event type and its fields, `durationMs`
-             *     on events), `reads` (the read endpoints). Unknown values are
+             *     on events), `reads` (the read endpoints), `experiment_sessions`
+             *     (a session whose `metadata` names `experimentId`,
+             *     `experimentRunId`, `variantName` and `baseSessionId` records that
+             *     run of the experiment: running while the session is active,
+             *     finished as it finished, its session the one `metadata`
+             *     `resultSessionId` names, else itself; so run records travel an
+             *     SDK's durable delivery instead of requests of their own). Unknown values are
              *     ignored. A property of a request schema that belongs to an
              *     extension names it in `x-sentrial-capability`.
              */

@@ -79,7 +79,9 @@ def sync_detailed(
 
      What the published Sentrial SDK reads to run an experiment:
     `experiment` with `name`, `status`, `variants` and `testCases`.
-    `runs` (extension) lists the runs recorded so far, oldest first.
+    `runs` (extension) lists the runs recorded so far, oldest first: those
+    created here, and those recorded by their sessions (capability
+    `experiment_sessions`, see `Health`).
 
     Args:
         id (str):
@@ -112,7 +114,9 @@ def sync(
 
      What the published Sentrial SDK reads to run an experiment:
     `experiment` with `name`, `status`, `variants` and `testCases`.
-    `runs` (extension) lists the runs recorded so far, oldest first.
+    `runs` (extension) lists the runs recorded so far, oldest first: those
+    created here, and those recorded by their sessions (capability
+    `experiment_sessions`, see `Health`).
 
     Args:
         id (str):
@@ -140,7 +144,9 @@ async def asyncio_detailed(
 
      What the published Sentrial SDK reads to run an experiment:
     `experiment` with `name`, `status`, `variants` and `testCases`.
-    `runs` (extension) lists the runs recorded so far, oldest first.
+    `runs` (extension) lists the runs recorded so far, oldest first: those
+    created here, and those recorded by their sessions (capability
+    `experiment_sessions`, see `Health`).
 
     Args:
         id (str):
@@ -171,7 +177,9 @@ async def asyncio(
 
      What the published Sentrial SDK reads to run an experiment:
     `experiment` with `name`, `status`, `variants` and `testCases`.
-    `runs` (extension) lists the runs recorded so far, oldest first.
+    `runs` (extension) lists the runs recorded so far, oldest first: those
+    created here, and those recorded by their sessions (capability
+    `experiment_sessions`, see `Health`).
 
     Args:
         id (str):

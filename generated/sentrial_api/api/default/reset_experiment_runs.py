@@ -77,7 +77,8 @@ def sync_detailed(
 ) -> Response[Error | ExperimentReset]:
     """Delete every run of the experiment, to run it again.
 
-     The sessions the runs recorded are kept.
+     The sessions the runs recorded are kept; runs recorded by sessions
+    count again only for sessions that arrive after the reset.
 
     Args:
         id (str):
@@ -108,7 +109,8 @@ def sync(
 ) -> Error | ExperimentReset | None:
     """Delete every run of the experiment, to run it again.
 
-     The sessions the runs recorded are kept.
+     The sessions the runs recorded are kept; runs recorded by sessions
+    count again only for sessions that arrive after the reset.
 
     Args:
         id (str):
@@ -134,7 +136,8 @@ async def asyncio_detailed(
 ) -> Response[Error | ExperimentReset]:
     """Delete every run of the experiment, to run it again.
 
-     The sessions the runs recorded are kept.
+     The sessions the runs recorded are kept; runs recorded by sessions
+    count again only for sessions that arrive after the reset.
 
     Args:
         id (str):
@@ -163,7 +166,8 @@ async def asyncio(
 ) -> Error | ExperimentReset | None:
     """Delete every run of the experiment, to run it again.
 
-     The sessions the runs recorded are kept.
+     The sessions the runs recorded are kept; runs recorded by sessions
+    count again only for sessions that arrive after the reset.
 
     Args:
         id (str):
