@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sentrial._cli import EXIT_API, EXIT_OK, _config
+from sentrial._cli_text import safe
 
 SETTINGS = (
     "api_url",
@@ -139,9 +140,9 @@ def doctor(args: argparse.Namespace) -> int:
     verdict = "ok" if connectivity["ok"] else f"FAILED ({connectivity['detail']})"
     if connectivity.get("serverVersion"):
         verdict += f" (server {connectivity['serverVersion']})"
-    print(f"connectivity:      {verdict}")
+    print(f"connectivity:      {safe(verdict)}")  # the server's words: escaped
     shown = auth["detail"] if auth["ok"] is not False else f"FAILED ({auth['detail']})"
-    print(f"auth:              {shown}")
+    print(f"auth:              {safe(shown)}")
     print(
         f"spool:             {spool['directory']}  ({spool['files']} file(s),"
         f" {spool['bytes']:,} bytes waiting)"

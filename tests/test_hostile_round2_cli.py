@@ -118,7 +118,15 @@ def test_an_api_error_message_is_escaped(tmp_path: Any) -> None:
     async def hostile(request: Request) -> Response:
         return JSONResponse({"error": "Not Found", "message": HOSTILE}, status_code=404)
 
-    app = Starlette(routes=[Route("/{path:path}", hostile, methods=["GET", "POST"])])
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "unavailable", "storage": HOSTILE, "version": HOSTILE})
+
+    app = Starlette(
+        routes=[
+            Route("/api/sdk/health", health),
+            Route("/{path:path}", hostile, methods=["GET", "POST"]),
+        ]
+    )
     with ASGIThread(app) as server:
         env = {
             "SENTRIAL_API_URL": server.url,
@@ -126,8 +134,10 @@ def test_an_api_error_message_is_escaped(tmp_path: Any) -> None:
             "SENTRIAL_SPOOL_DIR": str(tmp_path),
         }
         out = run_cli("show", "sess_x", env=env)
+        doctor = run_cli("doctor", env=env)
     assert out.returncode == 2, out.stderr
     _assert_inert(out.stdout + out.stderr, "an error")
+    _assert_inert(doctor.stdout + doctor.stderr, "doctor")
 
 
 # -- 11. tail sees every new or changed session ---------------------------------------------
