@@ -609,29 +609,10 @@ class Storage:
         with self._reading() as db:
             return self._session_record(self._session_row(session_id, db))
 
-    def list_sessions(
-        self,
-        *,
-        agent_name: str | None = None,
-        user_id: str | None = None,
-        status: str | None = None,
-        convo_id: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """Newest first; since/until compare to startedAt (or createdAt)."""
-        page, next_cursor, _ = self.session_page(
-            agent_name=agent_name,
-            user_id=user_id,
-            status=status,
-            convo_id=convo_id,
-            since=since,
-            until=until,
-            limit=limit,
-            cursor=cursor,
-        )
+    def list_sessions(self, **filters: Any) -> tuple[list[dict[str, Any]], str | None]:
+        """Newest first; since/until compare to startedAt (or createdAt). The
+        filters and cursor of :meth:`session_page`, without its change cursor."""
+        page, next_cursor, _ = self.session_page(**filters)
         return page, next_cursor
 
     def session_page(
