@@ -108,7 +108,9 @@ class ExperimentTestCase:
 
 @dataclass
 class ExperimentRunResult:
-    """The outcome of one run (a variant on a test case)."""
+    """The outcome of one run (a variant on a test case). ``run_id`` is None
+    when, after the run, the server did not hold the run finished (not
+    recorded, or not yet: its session still waiting in the spool)."""
 
     variant_name: str
     test_case_session_id: str
@@ -550,6 +552,7 @@ class Experiment:
         complete.
         """
         variants, test_cases = self.variants, self.test_cases
+        self._has_capability(EXPERIMENT_SESSIONS)  # asked now, while the API answered
         pairs = [(v, c) for v in variants for c in test_cases]
         total = len(pairs)
         report = on_result or _printer(self.name, len(variants), len(test_cases), total)
