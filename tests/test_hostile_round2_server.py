@@ -505,3 +505,40 @@ def test_runs_recorded_by_sessions_are_reset_and_recorded_again(
     assert [r["id"] for r in runs] == [second[0].run_id] != [first[0].run_id]
     exp.close()
     client.close()
+
+
+def test_a_server_without_experiment_sessions_gets_run_requests(
+    sentrial_server: LocalServer, tmp_path: Any
+) -> None:
+    """The hosted API records runs only by requests: those still go out (and
+    the results are confirmed the same way)."""
+    import sentrial
+    from sentrial.experiment import Experiment, ExperimentTestCase
+
+    client = sentrial.SentrialClient(
+        api_key=sentrial_server.api_key,
+        api_url=sentrial_server.url,
+        spool_dir=str(tmp_path / "spool"),
+    )
+    exp = Experiment.create(
+        "requests",
+        {"v": "P", "w": "Q"},
+        test_cases=[ExperimentTestCase("sess_q", "q")],
+        client=client,
+    )
+    exp._capabilities = frozenset({"client_ids"})  # as the hosted API would answer
+
+    def agent(test_case: Any, variant: Any, tracker: Any) -> None:
+        with tracker.begin(input=test_case.user_input) as interaction:
+            interaction.set_output("ok")
+
+    results = exp.run(agent, on_result=lambda *_: None)
+    runs = _http(sentrial_server).get(f"/api/experiments/{exp.experiment_id}/runs").json()
+    assert sorted(r["id"] for r in runs["runs"]) == sorted(str(r.run_id) for r in results)
+    assert {r["status"] for r in runs["runs"]} == {"completed"}
+    # Each run created by a request of its own: its session points at it.
+    for run in runs["runs"]:
+        session = _http(sentrial_server).get(f"/api/sdk/sessions/{run['resultSessionId']}")
+        assert session.json()["metadata"]["experimentRunId"] == run["id"]
+    exp.close()
+    client.close()
