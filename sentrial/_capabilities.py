@@ -22,7 +22,10 @@ CLIENT_TIMESTAMPS = "client_timestamps"
 LLM_CALL = "llm_call"
 READS = "reads"
 OTEL = "otel"
-ALL = frozenset({BATCH, CLIENT_IDS, CLIENT_TIMESTAMPS, LLM_CALL, READS, OTEL})
+# Experiment runs recorded by their sessions (metadata experimentId,
+# experimentRunId, ...), so they travel the SDK's durable delivery.
+EXPERIMENT_SESSIONS = "experiment_sessions"
+ALL = frozenset({BATCH, CLIENT_IDS, CLIENT_TIMESTAMPS, LLM_CALL, READS, OTEL, EXPERIMENT_SESSIONS})
 
 CAPABILITY_TTL = 300.0
 
@@ -62,7 +65,7 @@ class Capabilities:
         # session on the server. Such a server is sent one request per operation.
         self.batch = BATCH in names and CLIENT_IDS in names
         # every extension the SDK can use: requests go out unchanged
-        self.full = names >= ALL - {READS}
+        self.full = names >= ALL - {READS, EXPERIMENT_SESSIONS}
 
     def __contains__(self, name: object) -> bool:
         return name in self.names

@@ -299,7 +299,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             sys.stdout.flush()  # a closed pipe shows here, inside the try, not at exit
     except CLIError as exc:
-        print(f"sentrial {args.command}: {exc}", file=sys.stderr)
+        from sentrial._cli_text import safe  # an API's message may quote stored text
+
+        print(f"sentrial {args.command}: {safe(exc, lines=True)}", file=sys.stderr)
         return exc.code
     except BrokenPipeError:
         # The reader went away (`sentrial export | head -1`): stop quietly, as

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sentrial._cli import EXIT_API, EXIT_OK, _config
+from sentrial._cli_text import safe
 
 SETTINGS = (
     "api_url",
@@ -61,6 +62,10 @@ def _connectivity(http: Any, url: str) -> dict[str, Any]:
     if answer.status_code == 200 and isinstance(body, dict) and body.get("status") == "ok":
         version = body.get("version")
         return {"ok": True, "reachable": True, "detail": "ok", "serverVersion": version}
+    if isinstance(body, dict) and body.get("status") == "unavailable":  # a full disk...
+        why = body.get("storage") or "its storage is unavailable"
+        detail = f"the server is up but cannot store for now: {why}"
+        return {"ok": False, "reachable": True, "detail": detail}
     detail = f"{health} answered HTTP {answer.status_code}: not a Sentrial API"
     path = urlsplit(url).path
     if path not in ("", "/"):
@@ -135,9 +140,9 @@ def doctor(args: argparse.Namespace) -> int:
     verdict = "ok" if connectivity["ok"] else f"FAILED ({connectivity['detail']})"
     if connectivity.get("serverVersion"):
         verdict += f" (server {connectivity['serverVersion']})"
-    print(f"connectivity:      {verdict}")
+    print(f"connectivity:      {safe(verdict)}")  # the server's words: escaped
     shown = auth["detail"] if auth["ok"] is not False else f"FAILED ({auth['detail']})"
-    print(f"auth:              {shown}")
+    print(f"auth:              {safe(shown)}")
     print(
         f"spool:             {spool['directory']}  ({spool['files']} file(s),"
         f" {spool['bytes']:,} bytes waiting)"

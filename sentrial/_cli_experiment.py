@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from sentrial._cli import EXIT_API, EXIT_OK, EXIT_USAGE, CLIError
+from sentrial._cli_read import table as _read_table
+from sentrial._cli_text import safe
 
 if TYPE_CHECKING:
     from sentrial.experiment import (
@@ -107,14 +109,6 @@ def _cli_error(exc: Any) -> CLIError:
     return CLIError(str(exc), code)
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join(lines)
-
-
 def _num(value: Any, fmt: str) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return "-"
@@ -139,10 +133,10 @@ def results_table(results: dict[str, Any]) -> str:
                 ", ".join(f"{k}={_num(m, '.3g')}" for k, m in metrics.items()) or "-",
             ]
         )
-    table = _table(
+    table = _read_table(
         ["variant", "ok", "success", "mean", "p95", "cost", "tokens", "custom metrics"], rows
     )
-    return table + (f"\n* winner: {winner}" if winner else "")
+    return table + (f"\n* winner: {safe(winner)}" if winner else "")
 
 
 class Progress:
@@ -157,8 +151,8 @@ class Progress:
 
     def __call__(self, result: ExperimentRunResult, done: int, total: int) -> None:
         self.failed += not result.success
-        where = f"{result.variant_name} x {result.test_case_session_id}"
-        error = f": {result.error_message}" if result.error_message else ""
+        where = safe(f"{result.variant_name} x {result.test_case_session_id}")
+        error = f": {safe(result.error_message)}" if result.error_message else ""
         if not self.tty:
             mark = "ok" if result.success else "FAILED"
             self.stream.write(f"[{done}/{total}] {mark} {where}{error}\n")
@@ -287,7 +281,7 @@ def _run(args: argparse.Namespace) -> int:
     with _open(args) as experiment:
         variants, cases = experiment.variants, experiment.test_cases
         print(
-            f"experiment {experiment.experiment_id}: {experiment.name}\n"
+            f"experiment {safe(experiment.experiment_id)}: {safe(experiment.name)}\n"
             f"  {len(variants)} variants x {len(cases)} test cases = "
             f"{len(variants) * len(cases)} runs"
             f"{f' ({args.max_workers} at a time)' if args.parallel else ''}",
@@ -320,13 +314,16 @@ def _info(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(comparison, indent=2))
             return EXIT_OK if comparison else EXIT_API
-        print(f"experiment {experiment.experiment_id}: {experiment.name}  [{experiment.status}]")
+        print(
+            f"experiment {safe(experiment.experiment_id)}: {safe(experiment.name)}"
+            f"  [{safe(experiment.status)}]"
+        )
         print(f"test cases: {len(experiment.test_cases)}")
         print("variants:")
         for variant in experiment.variants:
             prompt = " ".join(variant.system_prompt.split())
             shown = prompt if len(prompt) <= 70 else prompt[:67] + "..."
-            print(f"  {variant.name}: {shown}")
+            print(f"  {safe(variant.name)}: {safe(shown)}")
         runs = comparison.get("runs") or []
         if runs:
             print(f"\nresults of {len(runs)} run(s):")
@@ -373,7 +370,7 @@ def _create(args: argparse.Namespace) -> int:
             print(json.dumps(experiment._fetch_config(), indent=2))
             return EXIT_OK
         print(
-            f"created experiment {experiment.experiment_id} ({experiment.name}):"
+            f"created experiment {safe(experiment.experiment_id)} ({safe(experiment.name)}):"
             f" {len(experiment.variants)} variants, {len(experiment.test_cases)} test cases"
             f" from agent {args.from_sessions}"
         )

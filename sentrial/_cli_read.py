@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from sentrial._cli import EXIT_OK, EXIT_USAGE, CLIError, _api, _call
+from sentrial._cli_text import safe
 
 PAGE_MAX = 500  # the API's largest page of sessions
 EVENTS_PAGE = 1000
@@ -119,6 +120,8 @@ def fmt_tokens(value: Any) -> str:
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
+    """Columns padded to their widest cell; every cell shown through ``safe``."""
+    rows = [[safe(cell) for cell in row] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
@@ -145,14 +148,16 @@ def sessions_table(sessions: list[dict[str, Any]]) -> str:
 
 
 def short(value: Any, full: bool, width: int = 200) -> str:
-    """A value on one line, cut at ``width`` characters unless ``full``."""
+    """A value on one line, cut at ``width`` characters unless ``full`` (then on
+    as many lines as it has); control characters shown escaped (``safe``)."""
     if full:
-        return value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
+        text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False)
+        return safe(text, lines=True)
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = " ".join(text.split())
     if len(text) <= width:
-        return text
-    return f"{text[:width]}… ({len(text) - width:,} more characters: --full shows all)"
+        return safe(text)
+    return f"{safe(text[:width])}… ({len(text) - width:,} more characters: --full shows all)"
 
 
 def dumps(value: Any) -> str:
@@ -262,22 +267,22 @@ def _show(args: argparse.Namespace) -> int:
         return EXIT_OK
     mark = {"completed": "ok", "failed": "FAILED"}.get(session.get("status"), session.get("status"))
     print(
-        f"{session.get('name')}  [{session.get('agentName')}, user {session.get('userId')}]  "
-        f"{mark}  {fmt_ms(session.get('durationMs'))}  "
+        f"{safe(session.get('name'))}  [{safe(session.get('agentName'))}, "
+        f"user {safe(session.get('userId'))}]  {safe(mark)}  {fmt_ms(session.get('durationMs'))}  "
         f"{fmt_tokens(session.get('totalTokens') or 0)} tokens  "
         f"{fmt_cost(session.get('estimatedCost'))}"
     )
-    print(f"  id {session.get('id')}, started {session.get('startedAt')}")
+    print(f"  id {safe(session.get('id'))}, started {safe(session.get('startedAt'))}")
     if session.get("parentSessionId"):
-        print(f"  parent: {session['parentSessionId']}")
+        print(f"  parent: {safe(session['parentSessionId'])}")
     if session.get("failureReason"):
-        print(f"  failure: {session['failureReason']}")
+        print(f"  failure: {short(session['failureReason'], args.full)}")
     for label, key in (("input", "userInput"), ("output", "assistantOutput")):
         if session.get(key) not in (None, ""):
             print(f"  {label}: {short(session[key], args.full)}")
     for index, event in enumerate(events):
         last = index == len(events) - 1
-        print(_event_line(event, "└─" if last else "├─"))
+        print(safe(_event_line(event, "└─" if last else "├─")))
         for label, keys in (
             ("input", ("toolInput", "input")),
             ("output", ("toolOutput", "output")),
@@ -292,15 +297,19 @@ def _show(args: argparse.Namespace) -> int:
 
 
 class _Follow:
-    """What ``tail`` knows of each session it saw: event count, printed event ids, status."""
+    """What ``tail`` knows of each session it saw: event count, printed event ids, status.
 
-    def __init__(self, api: Any, as_json: bool, out: IO[str]) -> None:
-        self.api, self.as_json, self.out = api, as_json, out
+    ``since`` is when tail started by the server's clock (its Date header): a
+    session it first sees later but that the server had before is an old one
+    that changed, shown by what arrived since, not as a new session."""
+
+    def __init__(self, api: Any, as_json: bool, out: IO[str], since: str | None = None) -> None:
+        self.api, self.as_json, self.out, self.since = api, as_json, out, since
         self.known: dict[str, tuple[int, str]] = {}
         self.printed: dict[str, set[str]] = {}
 
     def emit(self, kind: str, record: dict[str, Any], text: str) -> None:
-        line = dumps({"kind": kind, **record}) if self.as_json else text
+        line = dumps({"kind": kind, **record}) if self.as_json else safe(text)
         print(line, file=self.out, flush=True)
 
     def session_line(self, s: dict[str, Any]) -> str:
@@ -310,20 +319,23 @@ class _Follow:
         )
 
     def see(self, sessions: list[dict[str, Any]], quiet: bool) -> None:
-        """Print what is new in ``sessions`` (newest first); ``quiet``: only list them."""
-        for s in reversed(sessions):  # oldest first
+        """Print what is new in ``sessions`` (oldest first); ``quiet``: only list them."""
+        for s in sessions:
             sid = str(s.get("id"))
             count = int(_number(s.get("eventCount")) or 0)
             status = str(s.get("status"))
             before = self.known.get(sid)
-            if before is None:
+            arrived_since = None
+            if before is None and not quiet and self._older(s):
+                before, arrived_since = (0, "active"), self.since
+            elif before is None:
                 self.emit("session", s, self.session_line(s))
                 if quiet:
                     self.known[sid] = (count, status)
                     continue
                 before = (0, "active")
             if count > before[0]:
-                self.new_events(sid, already=before[0])
+                self.new_events(sid, already=before[0], arrived_since=arrived_since)
             if status != before[1] and status != "active":
                 mark = "✓" if status == "completed" else "✗"
                 reason = f": {s['failureReason']}" if s.get("failureReason") else ""
@@ -335,13 +347,22 @@ class _Follow:
                 )
             self.known[sid] = (count, status)
 
-    def new_events(self, sid: str, already: int) -> None:
-        """Print the session's events not printed yet (the first ``already`` were
-        there before tail looked: not news)."""
+    def _older(self, s: dict[str, Any]) -> bool:
+        """Whether the server had the session before tail started."""
+        created = s.get("createdAt")
+        return self.since is not None and isinstance(created, str) and created < self.since
+
+    def new_events(self, sid: str, already: int, arrived_since: str | None = None) -> None:
+        """Print the session's events not printed yet (the first ``already``, or
+        those that arrived before ``arrived_since``, were there before tail
+        looked: not news)."""
         events = all_events(self.api, sid)
         printed = self.printed.get(sid)
         if printed is None:
-            printed = self.printed[sid] = {str(e.get("id")) for e in events[:already]}
+            old = events[:already]
+            if arrived_since is not None:
+                old = [e for e in events if str(e.get("createdAt")) < arrived_since]
+            printed = self.printed[sid] = {str(e.get("id")) for e in old}
         for event in events:
             if str(event.get("id")) not in printed:
                 printed.add(str(event.get("id")))
@@ -349,27 +370,68 @@ class _Follow:
                 self.emit("event", event, line)
 
 
-NEWEST = 100  # sessions tail looks at on each poll
+NEWEST = 100  # sessions tail looks at on each poll of a server without change cursors
+
+
+def _first_page(api: Any, filters: dict[str, Any], limit: int) -> tuple[dict[str, Any], str | None]:
+    """The newest sessions, and the server's time of the answer (RFC 3339, or None)."""
+    from email.utils import parsedate_to_datetime
+
+    from sentrial_api.api.default import list_sessions
+
+    dates: list[str] = []
+
+    def call(**kwargs: Any) -> Any:
+        response = list_sessions.sync_detailed(**kwargs)
+        dates.append(response.headers.get("date", ""))
+        return response
+
+    answer = _call(call, client=api, limit=limit, **filters).to_dict()
+    try:
+        moment = parsedate_to_datetime(dates[-1]).astimezone(UTC)
+    except (TypeError, ValueError, IndexError):
+        return answer, None
+    return answer, moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _tail(args: argparse.Namespace) -> int:
+    """Follow the sessions: every one created or changed since the start is
+    shown, read by change cursor (``changedAfter``) from a server that has
+    them, else from the newest sessions of each poll."""
+    from sentrial_api.api.default import list_sessions
+
     filters = _filters(args)
     deadline = time.monotonic() + args.timeout if args.timeout else None
     with _api(args) as api:
-        follow = _Follow(api, args.json, sys.stdout)
-        first, _ = next(session_pages(api, filters, NEWEST, None, False))
-        for s in first[args.lines :]:  # known, not shown
+        first, since = _first_page(api, filters, NEWEST)
+        changes: str | None = first.get("changeCursor")
+        follow = _Follow(api, args.json, sys.stdout, since if changes else None)
+        for s in first["data"][args.lines :]:  # known, not shown
             count = int(_number(s.get("eventCount")) or 0)
             follow.known[str(s.get("id"))] = (count, str(s.get("status")))
-        follow.see(first[: args.lines], quiet=True)
+        follow.see(list(reversed(first["data"][: args.lines])), quiet=True)
         try:
             while deadline is None or time.monotonic() < deadline:
                 wait = args.interval
                 if deadline is not None:  # --timeout ends the wait, not the next poll
                     wait = min(wait, max(0.0, deadline - time.monotonic()))
                 time.sleep(wait)
-                page, _ = next(session_pages(api, filters, NEWEST, None, False))
-                follow.see(page, quiet=False)
+                if changes is None:
+                    page, _ = next(session_pages(api, filters, NEWEST, None, False))
+                    follow.see(list(reversed(page)), quiet=False)
+                    continue
+                while True:  # every change since the last poll, a page at a time
+                    answer = _call(
+                        list_sessions.sync_detailed,
+                        client=api,
+                        limit=PAGE_MAX,
+                        changed_after=changes,
+                        **filters,
+                    ).to_dict()
+                    follow.see(answer["data"], quiet=False)
+                    changes = answer.get("changeCursor") or changes
+                    if len(answer["data"]) < PAGE_MAX:
+                        break
         except KeyboardInterrupt:
             pass
     return EXIT_OK

@@ -10,9 +10,15 @@ session it produced. Results compare the variants on success rate, duration,
 cost, tokens and custom metrics (:meth:`Experiment.get_results`).
 
 Sessions go through the SDK's normal delivery (background, spooled to disk
-when the API is away). The run records themselves are small synchronous
-requests, retried on connection errors, 429 and 5xx: the experiment needs the
-server's answer (the run's id) to link the session to it.
+when the API is away, replayed when it is back). So do the run records on a
+server that records runs by their sessions (capability
+``experiment_sessions``, ``sentrial serve``): a run is the session it opened
+(``tracker.begin``), or a small session of its own naming the session the
+agent linked, with the experiment, variant, run and test case in its
+metadata. Elsewhere (the hosted API) runs are recorded with requests of their
+own, retried as the delivery's response policy says (``_delivery._policy``).
+After a run, :meth:`Experiment.run` reads back which runs the server holds
+finished: a result whose run is not there has ``run_id`` None.
 
 Works against ``sentrial serve`` (fully offline) and any server implementing
 the ``/api/experiments`` paths of ``openapi/sentrial.yaml``.
@@ -32,7 +38,9 @@ from dataclasses import dataclass
 from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
+from ._capabilities import CLIENT_IDS, EXPERIMENT_SESSIONS, from_health
 from ._client import SentrialClient
+from ._delivery._policy import Action, for_status
 from ._errors import APIError
 from .context import (
     ENV_EXPERIMENT_ID,
@@ -64,11 +72,13 @@ __all__ = [
 _logger = logging.getLogger("sentrial.experiment")
 
 # Attempts of one request (run records get more: losing one loses a result),
-# and the pauses between them (doubled each time, up to MAX_PAUSE).
+# and the pauses between them (doubled each time, up to MAX_PAUSE, or what the
+# server's Retry-After asks, up to MAX_RETRY_AFTER).
 ATTEMPTS = 3
 RUN_RECORD_ATTEMPTS = 8
 FIRST_PAUSE = 0.2
 MAX_PAUSE = 2.0
+MAX_RETRY_AFTER = 10.0
 # After a request failed every attempt, others try once, for this many seconds.
 FAILING_WINDOW = 10.0
 
@@ -98,7 +108,9 @@ class ExperimentTestCase:
 
 @dataclass
 class ExperimentRunResult:
-    """The outcome of one run (a variant on a test case)."""
+    """The outcome of one run (a variant on a test case). ``run_id`` is None
+    when, after the run, the server did not hold the run finished (not
+    recorded, or not yet: its session still waiting in the spool)."""
 
     variant_name: str
     test_case_session_id: str
@@ -138,6 +150,9 @@ class ExperimentRunTracker:
         self._started = 0.0
         self.duration_ms: float | None = None
         self._client_id = "run_" + secrets.token_urlsafe(12)
+        # Recorded by its session (the server derives the run from it), not by requests.
+        self._in_sessions = False
+        self._interaction: Interaction | None = None
 
     @property
     def success(self) -> bool:
@@ -166,6 +181,9 @@ class ExperimentRunTracker:
         """Record the run. With a server that takes client ids, the id is made
         here once, so a retry (even one after an answer was lost) never
         records a second run."""
+        if self.experiment._has_capability(EXPERIMENT_SESSIONS):
+            self.run_id, self._in_sessions = self._client_id, True
+            return
         body = {"variantName": self.variant_name, "baseSessionId": self.base_session_id}
         if self.experiment._takes_client_ids():
             body["id"] = self._client_id
@@ -201,6 +219,9 @@ class ExperimentRunTracker:
         if exc_type is not None:
             self._success = False
             self._error_message = f"{exc_type.__name__}: {exc}" if exc else exc_type.__name__
+        if self._in_sessions:
+            self._record_in_session()
+            return False
         if not self.run_id:  # the API was away when the run began: once more
             self._start()
         if self.run_id:
@@ -223,6 +244,41 @@ class ExperimentRunTracker:
                 self.base_session_id,
             )
         return False
+
+    def _metadata(self) -> dict[str, Any]:
+        """What names this run in the metadata of its session."""
+        return {
+            "experimentId": self.experiment.experiment_id,
+            "experimentRunId": self.run_id,
+            "variantName": self.variant_name,
+            "baseSessionId": self.base_session_id,
+        }
+
+    def _record_in_session(self) -> None:
+        """Finish the run's session (through the delivery, like every session):
+        the one ``begin`` opened, else one of its own naming the linked session."""
+        interaction = self._interaction
+        if interaction is not None and not interaction.finished:  # left open by the agent
+            interaction.finish(success=self._success, failure_reason=self._error_message)
+        if interaction is not None and interaction.session_id == self.result_session_id:
+            return
+        experiment = self.experiment
+        client = experiment._client
+        metadata = self._metadata()
+        if self.result_session_id:
+            metadata["resultSessionId"] = self.result_session_id
+        session_id = client.create_session(
+            f"experiment run: {self.variant_name} on {self.base_session_id}",
+            experiment.agent_name or "experiment",
+            "experiment",
+            metadata=metadata,
+        )
+        client.complete_session(
+            session_id,
+            success=self._success,
+            failure_reason=self._error_message,
+            duration_ms=self.duration_ms,
+        )
 
     def set_result_session_id(self, session_id: str) -> None:
         """Link the session the agent recorded to this run."""
@@ -254,14 +310,10 @@ class ExperimentRunTracker:
             user_id=user_id,
             event=agent_name or experiment.agent_name or "experiment",
             input=input,
-            metadata={
-                "experimentId": experiment.experiment_id,
-                "experimentRunId": self.run_id,
-                "variantName": self.variant_name,
-                "baseSessionId": self.base_session_id,
-            },
+            metadata=self._metadata(),
             client=experiment._client,
         )
+        self._interaction = interaction
         self.set_result_session_id(interaction.session_id)
         return interaction
 
@@ -313,7 +365,7 @@ class Experiment:
         self._http: httpx.Client | None = None
         self._lock = threading.Lock()
         self._failing_until = 0.0
-        self._client_ids: bool | None = None
+        self._capabilities: frozenset[str] | None = None
         self._config: dict[str, Any] | None = None
         self._variants: list[ExperimentVariant] | None = None
         self._test_cases: list[ExperimentTestCase] | None = None
@@ -363,6 +415,7 @@ class Experiment:
         pause = FIRST_PAUSE
         failure: tuple[int | None, Any] = (None, "not sent")
         for attempt in range(attempts):
+            wait = pause
             try:
                 response = self._api().request(**request)
             except httpx.HTTPError as exc:
@@ -370,25 +423,31 @@ class Experiment:
             else:
                 status = response.status_code
                 failure = (status, _loads(response.content))
-                if status < 500 and status != 429:
+                # The delivery's response policy: what is worth another try, and when.
+                verdict = for_status(status, response.headers.get("retry-after"))
+                if verdict.action != Action.RETRY:
                     self._failing_until = 0.0
                     return failure
+                if verdict.retry_after is not None:
+                    wait = min(verdict.retry_after, MAX_RETRY_AFTER)
             if attempt + 1 < attempts:
-                time.sleep(pause)
+                time.sleep(wait)
                 pause = min(pause * 2, MAX_PAUSE)
         self._failing_until = time.monotonic() + FAILING_WINDOW
         return failure
 
-    def _takes_client_ids(self) -> bool:
-        """Whether the server advertises ``client_ids`` (``GET /api/sdk/health``),
-        asked once; a server that does not gets only the published fields."""
-        if self._client_ids is None:
+    def _has_capability(self, name: str) -> bool:
+        """Whether the server advertises ``name`` (``GET /api/sdk/health``), asked
+        once; a server that does not gets only the published fields and paths."""
+        if self._capabilities is None:
             status, answer = self._send("get_health")
             if status is None:
                 return False  # unreachable now: ask again next time
-            names = answer.get("capabilities") if isinstance(answer, dict) else None
-            self._client_ids = isinstance(names, list) and "client_ids" in names
-        return self._client_ids
+            self._capabilities = from_health(answer).names
+        return name in self._capabilities
+
+    def _takes_client_ids(self) -> bool:
+        return self._has_capability(CLIENT_IDS)
 
     def _request(
         self, operation: str, *args: Any, body: Any = None, attempts: int = ATTEMPTS
@@ -493,6 +552,7 @@ class Experiment:
         complete.
         """
         variants, test_cases = self.variants, self.test_cases
+        self._has_capability(EXPERIMENT_SESSIONS)  # asked now, while the API answered
         pairs = [(v, c) for v in variants for c in test_cases]
         total = len(pairs)
         report = on_result or _printer(self.name, len(variants), len(test_cases), total)
@@ -529,11 +589,31 @@ class Experiment:
                 report(results[-1], len(results), total)
         self._flush(flush_timeout)
         self._config = None  # the status changed: read it again when asked
+        self._confirm(results)
         if on_result is None:
             ok = sum(1 for r in results if r.success)
             print(f"\nExperiment complete!\n  Successful: {ok}/{total}")
             print(f"  Failed: {total - ok}/{total}")
+            unrecorded = sum(1 for r in results if r.run_id is None)
+            if unrecorded:
+                print(f"  Not recorded on the API: {unrecorded}/{total}")
         return results
+
+    def _confirm(self, results: list[ExperimentRunResult]) -> None:
+        """Keep ``run_id`` only on the results whose run the server holds
+        finished: what the client reports is what was recorded."""
+        answer = self._request(
+            "get_experiment_runs", self.experiment_id, attempts=RUN_RECORD_ATTEMPTS
+        )
+        runs = answer.get("runs") if isinstance(answer, dict) else None
+        finished = {
+            r.get("id")
+            for r in runs or []
+            if isinstance(r, dict) and r.get("status") in ("completed", "failed")
+        }
+        for result in results:
+            if result.run_id not in finished:
+                result.run_id = None
 
     def reset(self) -> bool:
         """Delete every run of the experiment (to run it again); True when done."""

@@ -821,8 +821,10 @@ def test_runs_are_recorded_once_through_network_faults(
         exp.close()
         client.close()
     assert faults.get("drop_after_forward", 0) >= 1, faults
+    # Runs are recorded by their sessions (the delivery retries those), not by
+    # requests of their own ...
     posted = [p for m, p, _ in proxy.requests if m == "POST" and p.endswith("/runs")]
-    assert len(posted) > 6  # some were sent again ...
+    assert posted == []
     runs = api.get(f"/api/experiments/{exp_id}/runs").json()["runs"]
     # ... and each run is recorded exactly once, completed, with its session.
     assert sorted((r["variantName"], r["baseSessionId"]) for r in runs) == sorted(

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from sentrial._server import LocalServer
+from sentrial._server import ASGIThread, LocalServer, Storage, create_app
 
 from .conftest import Reader
 
@@ -481,11 +481,17 @@ def test_the_viewer_answers_loopback_host_names(sentrial_server: LocalServer, ho
     assert httpx.get(sentrial_server.url + "/", headers=headers).status_code == 200
 
 
-def test_the_api_needs_its_key_not_a_host_name(sentrial_server: LocalServer) -> None:
-    """The API is key-protected: behind a proxy it answers whatever the Host."""
-    client = _http(sentrial_server)
-    r = client.get("/api/sdk/sessions", headers={"Host": "sentrial.internal.example"})
-    assert r.status_code == 200
+def test_a_server_on_another_address_needs_its_key_not_a_host_name() -> None:
+    """Off loopback (no viewer, a key of its own) the API is key-protected and,
+    behind a proxy, answers whatever the Host; on loopback every route checks
+    the Host (tests/test_hostile_round2_server.py)."""
+    storage = Storage(":memory:")
+    app = create_app(storage, ["k1"], viewer=False, host="10.1.2.3")
+    with ASGIThread(app) as server:
+        client = httpx.Client(base_url=server.url, headers={"Authorization": "Bearer k1"})
+        r = client.get("/api/sdk/sessions", headers={"Host": "sentrial.internal.example"})
+        assert r.status_code == 200
+    storage.close()
 
 
 @pytest.mark.parametrize("key", [" k1", "k1\n", "k\x01"])

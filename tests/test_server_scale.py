@@ -282,7 +282,7 @@ def _held(server: LocalServer, name: str) -> tuple[threading.Event, threading.Ev
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("list_sessions", "/api/sdk/sessions"),
+        ("session_page", "/api/sdk/sessions"),
         ("list_events", "/api/sdk/sessions/sess_s/events"),
         ("get_session", "/api/sdk/sessions/sess_s"),
         ("agent_stats", "/"),

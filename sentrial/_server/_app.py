@@ -21,10 +21,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from .. import _capabilities as capabilities
+from .._serve import is_loopback
 from . import _json, _spec
 from ._pii import DEFAULT_PII_CONFIG
 from ._spec import SpecValidationError
-from ._storage import Storage, StorageError
+from ._storage import RETRY_AFTER, Storage, StorageError, Unavailable
 
 logger = logging.getLogger("sentrial.server")
 
@@ -67,6 +68,15 @@ def error_response(status: int, title: str, message: str) -> Response:
     response = json_response({"error": title, "message": message}, status)
     # Messages quote what the client sent: never let a browser sniff it as HTML.
     response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def storage_error_response(exc: StorageError) -> Response:
+    """What the store refused, as the API answers it: an outage (Unavailable) is
+    503 with Retry-After, so clients keep the operations and try again."""
+    response = error_response(exc.status, exc.title, exc.message)
+    if isinstance(exc, Unavailable):
+        response.headers["Retry-After"] = str(RETRY_AFTER)
     return response
 
 
@@ -157,8 +167,10 @@ def create_app(
     session viewer at ``/`` unless ``viewer`` is False (non-loopback servers).
 
     ``pii_config`` is what ``GET /api/sdk/pii-config`` answers (default:
-    :data:`DEFAULT_PII_CONFIG`); ``host``, the name the server listens on, is
-    one the viewer answers to besides ``localhost`` and loopback addresses."""
+    :data:`DEFAULT_PII_CONFIG`). A server with the viewer, or listening on a
+    loopback ``host``, answers only requests naming this machine in ``Host``
+    (``localhost``, a loopback address, or ``host``), on every route: see
+    :class:`~._viewer.OnlyThisMachine`."""
     check_key = _KeyCheck(api_keys)
     pii_answer = orjson.dumps({"config": dict(pii_config or DEFAULT_PII_CONFIG)})
     body_limit = _spec.request_limit("maxBodyBytes")
@@ -176,7 +188,7 @@ def create_app(
             except SpecValidationError as exc:
                 return error_response(400, "Bad Request", str(exc))
             except StorageError as exc:
-                return error_response(exc.status, exc.title, exc.message)
+                return storage_error_response(exc)
             except Exception:
                 logger.exception("unexpected error on %s %s", request.method, request.url.path)
                 return error_response(
@@ -186,9 +198,15 @@ def create_app(
         return wrapped
 
     async def health(request: Request) -> Response:
-        return json_response(
-            {"status": "ok", "version": SERVER_VERSION, "capabilities": sorted(capabilities.ALL)}
-        )
+        """Up, and whether the store takes writes: 503 with Retry-After while it
+        does not (a full disk...), so clients hold their operations meanwhile."""
+        answer = {"version": SERVER_VERSION, "capabilities": sorted(capabilities.ALL)}
+        trouble = storage.health()
+        if trouble is None:
+            return json_response({"status": "ok", **answer})
+        response = json_response({"status": "unavailable", "storage": trouble, **answer}, 503)
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
 
     async def get_pii_config(request: Request) -> Response:
         return Response(pii_answer, media_type="application/json")
@@ -200,8 +218,8 @@ def create_app(
 
     async def list_sessions(request: Request) -> Response:
         q = _query(request, "listSessions", frozenset({"limit"}))
-        page, cursor = await run_in_threadpool(
-            storage.list_sessions,
+        page, cursor, changes = await run_in_threadpool(
+            storage.session_page,
             agent_name=q.get("agentName"),
             user_id=q.get("userId"),
             status=q.get("status"),
@@ -210,8 +228,9 @@ def create_app(
             until=q.get("until"),
             limit=q.get("limit", 50),
             cursor=q.get("cursor"),
+            changed_after=q.get("changedAfter"),
         )
-        return json_response({"data": page, "nextCursor": cursor})
+        return json_response({"data": page, "nextCursor": cursor, "changeCursor": changes})
 
     async def get_session(request: Request) -> Response:
         return json_response(
@@ -310,8 +329,8 @@ def create_app(
         from ._experiment_page import experiment_page_routes
         from ._viewer import viewer_routes
 
-        routes += experiment_page_routes(storage, host)  # before the viewer's catch-all
-        routes += viewer_routes(storage, host)
+        routes += experiment_page_routes(storage)  # before the viewer's catch-all
+        routes += viewer_routes(storage)
 
     async def http_exception(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -323,6 +342,10 @@ def create_app(
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_exception})
     app.state.storage = storage
     app.state.otlp_in_flight = otlp_in_flight
+    if viewer or (host is not None and is_loopback(host)):
+        from ._viewer import OnlyThisMachine
+
+        app.add_middleware(OnlyThisMachine, host=host)
     return app
 
 

@@ -7,9 +7,9 @@ stylesheet: nothing here needs a style attribute the CSP would refuse.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
+from ._storage import iso
 from ._viewer import _e, _money, _ms, _rate
 
 BUCKETS = 24
@@ -92,7 +92,9 @@ def _durations(q: float) -> Callable[[list[dict[str, Any]]], float | None]:
 
 
 def _day(us: int) -> str:
-    return datetime.fromtimestamp(us / 1e6, UTC).strftime("%Y-%m-%d %H:%M")
+    """``YYYY-MM-DD HH:MM`` of a stored time, in whole microseconds: through a
+    float, 9999-12-31T23:59:59.999999 rounded into year 10000 (and failed)."""
+    return str(iso(us))[:16].replace("T", " ")
 
 
 def agent_charts(agent: str, history: Sequence[dict[str, Any]]) -> str:

@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ._experiments import ExperimentStore
 from ._storage import Storage, StorageError
-from ._viewer import _e, _money, _ms, _only_for_this_machine, _page, _rate, _text
+from ._viewer import _e, _money, _ms, _page, _rate, _refused, _text, rendered
 
 
 def _link(kind: str, ident: Any, label: Any = None) -> str:
@@ -64,7 +63,7 @@ def comparison_page(store: ExperimentStore, experiment_id: str) -> Response:
     try:
         results = store.results(experiment_id)
     except StorageError as exc:
-        return _page("Not found", f"<h1>Not found</h1><p>{_e(exc.message)}</p>", 404)
+        return _refused(exc)
     experiment = results["experiment"]
     winner = results["winner"]
     variant_rows = "".join(
@@ -130,17 +129,17 @@ def comparison_page(store: ExperimentStore, experiment_id: str) -> Response:
     return _page(experiment.get("name"), body)
 
 
-def experiment_page_routes(storage: Storage, host: str | None = None) -> list[Route]:
+def experiment_page_routes(storage: Storage) -> list[Route]:
     """``/experiments`` and ``/experiments/{id}``, rendered in a worker thread."""
     store = ExperimentStore(storage)
 
     async def experiments(request: Request) -> Response:
-        return await run_in_threadpool(list_page, store)
+        return await rendered(lambda: list_page(store))
 
     async def experiment(request: Request) -> Response:
-        return await run_in_threadpool(comparison_page, store, request.path_params["id"])
+        return await rendered(lambda: comparison_page(store, request.path_params["id"]))
 
     return [
-        Route("/experiments", _only_for_this_machine(experiments, host), methods=["GET"]),
-        Route("/experiments/{id}", _only_for_this_machine(experiment, host), methods=["GET"]),
+        Route("/experiments", experiments, methods=["GET"]),
+        Route("/experiments/{id}", experiment, methods=["GET"]),
     ]

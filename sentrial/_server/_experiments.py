@@ -7,6 +7,13 @@ experiment and its runs in two tables of the same SQLite database and links
 each run to its session by id, so results are computed when read: a session
 delivered after its run was marked done (delivery is in the background) still
 counts, and nothing is summed twice.
+
+A run is also recorded by its session alone (capability
+``experiment_sessions``): a session whose metadata names ``experimentId``,
+``experimentRunId``, ``variantName`` and ``baseSessionId`` is that run,
+running while the session is active and finished as the session finished.
+The SDK records runs so: they travel its durable delivery (retried, spooled to
+disk while the server is away, replayed), not requests of their own.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import _json, _spec
-from ._storage import Conflict, NotFound, Storage, StorageError, Unprocessable, iso
+from ._storage import Conflict, NotFound, Storage, StorageError, Unprocessable, _to_us, iso
 
 logger = logging.getLogger("sentrial.server")
 
@@ -85,6 +92,11 @@ class ExperimentStore:
         with storage.transaction():
             for statement in _TABLES:
                 storage._db.execute(statement)
+            columns = {row[1] for row in storage._db.execute("PRAGMA table_info(experiments)")}
+            if "reset_seq" not in columns:  # runs recorded by sessions after this seq count
+                storage._db.execute(
+                    "ALTER TABLE experiments ADD COLUMN reset_seq INTEGER NOT NULL DEFAULT 0"
+                )
 
     # -- experiments --------------------------------------------------------
 
@@ -173,7 +185,8 @@ class ExperimentStore:
         before it goes on the wire."""
         with self.storage._reading() as db:
             row = db.execute(
-                "SELECT body, created_us FROM experiments WHERE id = ?", (experiment_id,)
+                "SELECT body, created_us, reset_seq FROM experiments WHERE id = ?",
+                (experiment_id,),
             ).fetchone()
             if row is None:
                 raise NotFound(f"id: no experiment {experiment_id!r}")
@@ -181,8 +194,21 @@ class ExperimentStore:
                 "SELECT * FROM experiment_runs WHERE experiment_id = ? ORDER BY seq",
                 (experiment_id,),
             ).fetchall()
+            sessions = db.execute(
+                "SELECT * FROM sessions INDEXED BY sessions_by_experiment"
+                " WHERE json_extract(create_body, '$.metadata.experimentId') = ? AND seq > ?"
+                " ORDER BY seq",
+                (experiment_id, row["reset_seq"]),
+            ).fetchall()
+        rows = [dict(r) for r in runs]
+        known = {r["id"] for r in rows}
+        for session in sessions:
+            derived = _run_of_session(experiment_id, self.storage._session_record(session))
+            if derived is not None and derived["id"] not in known:
+                known.add(derived["id"])
+                rows.append(derived)
         records = []
-        for r in runs:
+        for r in rows:
             record = _run_record(r)
             if r["completed_us"] is not None:
                 record["_wallMs"] = (r["completed_us"] - r["created_us"]) / 1000
@@ -285,12 +311,19 @@ class ExperimentStore:
             return self._run(run_id)
 
     def reset(self, experiment_id: str) -> int:
-        self._definition(experiment_id)  # 404 for an unknown experiment
+        """Forget every run: delete the recorded ones, and count only sessions
+        that arrive from now on (the sessions themselves are kept)."""
+        runs = len(self._row(experiment_id)[2])  # 404 for an unknown experiment
         with self.storage.transaction():
-            cursor = self.storage._db.execute(
+            self.storage._db.execute(
                 "DELETE FROM experiment_runs WHERE experiment_id = ?", (experiment_id,)
             )
-            return cursor.rowcount
+            self.storage._db.execute(
+                "UPDATE experiments SET reset_seq ="
+                " (SELECT coalesce(max(seq), 0) FROM sessions) WHERE id = ?",
+                (experiment_id,),
+            )
+        return runs
 
     # -- results ----------------------------------------------------------------
 
@@ -314,6 +347,40 @@ class ExperimentStore:
             "runs": outcomes,
             "winner": _winner(variants),
         }
+
+
+_RUN_STATUS = {"active": "running", "completed": "completed", "failed": "failed"}
+
+
+def _run_of_session(experiment_id: str, session: dict[str, Any]) -> dict[str, Any] | None:
+    """The run a session of ``experiment_id`` records (as a row of
+    experiment_runs), or None when its metadata names no run."""
+    meta = session.get("metadata")
+    if not isinstance(meta, dict):
+        return None
+    run_id, variant, base = (
+        meta.get(k) for k in ("experimentRunId", "variantName", "baseSessionId")
+    )
+    if not all(isinstance(v, str) and v for v in (run_id, variant, base)):
+        return None
+    status = _RUN_STATUS.get(session["status"], "running")
+    result = meta.get("resultSessionId")
+    failure = session.get("failureReason")
+    return {
+        "id": run_id,
+        "experiment_id": experiment_id,
+        "variant_name": variant,
+        "base_session_id": base,
+        "status": status,
+        "result_session_id": result if isinstance(result, str) and result else session["id"],
+        "error_message": failure if status == "failed" and isinstance(failure, str) else None,
+        "created_us": _us(session["startedAt"]),
+        "completed_us": _us(session["completedAt"]) if status != "running" else None,
+    }
+
+
+def _us(value: str | None) -> int | None:
+    return None if value is None else _to_us(value, "time")
 
 
 def _run_record(row: Any) -> dict[str, Any]:
@@ -447,7 +514,14 @@ def _winner(variants: list[dict[str, Any]]) -> str | None:
 def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) -> list[Route]:
     """The ``/api/experiments`` routes over ``storage``, with the API's bearer-key
     check and its error bodies (``{"error", "message"}``, 400 naming the field)."""
-    from ._app import HTTPError, _read_json, error_response, json_response, resource
+    from ._app import (
+        HTTPError,
+        _read_json,
+        error_response,
+        json_response,
+        resource,
+        storage_error_response,
+    )
 
     store = ExperimentStore(storage)
     body_limit = _spec.request_limit("maxBodyBytes")
@@ -464,7 +538,7 @@ def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) ->
             except _spec.SpecValidationError as exc:
                 return error_response(400, "Bad Request", str(exc))
             except StorageError as exc:
-                return error_response(exc.status, exc.title, exc.message)
+                return storage_error_response(exc)
             except _json.TooDeep as exc:
                 return error_response(400, "Bad Request", str(exc))
             except Exception:

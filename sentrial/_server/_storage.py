@@ -46,7 +46,9 @@ _TABLES = (
     create_body TEXT NOT NULL,
     outcome TEXT NOT NULL DEFAULT '{}',
     event_count INTEGER NOT NULL DEFAULT 0,  -- kept by every insert of an event
-    duration_ms REAL  -- the outcome's durationMs as a number, for percentiles
+    -- the outcome's durationMs as a number, for percentiles
+    duration_ms REAL,
+    change_seq INTEGER NOT NULL DEFAULT 0
 )""",
     """CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY,  -- rowid: arrival order (rows are never deleted)
@@ -81,13 +83,23 @@ _INDEXES = (
     "CREATE INDEX IF NOT EXISTS sessions_by_duration ON sessions (agent_name, duration_ms)"
     " WHERE duration_ms IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS events_by_session ON events (session_id, ts_us, seq)",
+    "CREATE INDEX IF NOT EXISTS sessions_by_change ON sessions (change_seq)",
+    # Sessions of experiment runs (the runs they record, see _experiments): partial.
+    "CREATE INDEX IF NOT EXISTS sessions_by_experiment"
+    " ON sessions (json_extract(create_body, '$.metadata.experimentId'), seq)"
+    " WHERE json_extract(create_body, '$.metadata.experimentId') IS NOT NULL",
     # Child sessions of a session (the viewer's nesting): partial, so a session
     # without a parent costs its insert one json_extract and no index entry.
     "CREATE INDEX IF NOT EXISTS sessions_by_parent"
     " ON sessions (json_extract(create_body, '$.parentSessionId'), started_us, seq)"
     " WHERE json_extract(create_body, '$.parentSessionId') IS NOT NULL",
 )
-_VERSION = 1  # PRAGMA user_version of the layout above
+_VERSION = 2  # PRAGMA user_version of the layout above
+# Every write to a session (created, updated, given an event) stamps its
+# change_seq with the next change number. Writes are serialized (BEGIN IMMEDIATE), so a reader that
+# saw the changes up to N never sees a later commit numbered N or below: a
+# poll for "changed after N" misses nothing (``sentrial tail``).
+_NEXT_CHANGE = "(SELECT coalesce(max(change_seq), 0) + 1 FROM sessions)"
 
 
 def _properties(schema: str) -> frozenset[str]:
@@ -135,6 +147,43 @@ class Conflict(StorageError):
 class Unprocessable(StorageError):
     status = 422
     title = "Unprocessable Entity"
+
+
+class Unavailable(StorageError):
+    """The store cannot take writes (or reads) for now: the disk is full, the
+    file is read-only or failing, another process holds the lock. An outage,
+    not the request's fault: 503 with ``Retry-After``, so clients keep what
+    they sent and try again (a 500 reads as a poison request)."""
+
+    status = 503
+    title = "Service Unavailable"
+
+
+#: Seconds a client should wait after an Unavailable answer (Retry-After), and
+#: how long health reports the store unavailable after a write failed so.
+RETRY_AFTER = 5
+#: Seconds a write waits for another process's lock before it is Unavailable.
+BUSY_TIMEOUT = 5.0
+# SQLite's primary result codes that mean "not now" rather than "not this".
+_OUTAGE_CODES = frozenset(
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_NOMEM,
+    }
+)
+
+
+def _outage(exc: sqlite3.Error) -> Unavailable | None:
+    """The Unavailable an SQLite error means, or None for any other error."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(code, int) or code & 0xFF not in _OUTAGE_CODES:
+        return None
+    return Unavailable(f"storage: {exc}; retry later")
 
 
 def _now_us() -> int:
@@ -245,15 +294,45 @@ def _encode_cursor(*parts: int) -> str:
 _INT64 = range(-(2**63), 2**63)  # what SQLite compares an INTEGER column with
 
 
-def _decode_cursor(cursor: str, size: int) -> list[int]:
+def _decode_cursor(cursor: str, size: int, field: str = "cursor") -> list[int]:
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
         parts = [int(p) for p in text.split(":")] if len(text) <= 64 else []
     except (ValueError, UnicodeError) as exc:
-        raise StorageError("cursor: not a cursor this server issued") from exc
+        raise StorageError(f"{field}: not a cursor this server issued") from exc
     if len(parts) != size or not all(part in _INT64 for part in parts):
-        raise StorageError("cursor: not a cursor this server issued")
+        raise StorageError(f"{field}: not a cursor this server issued")
     return parts
+
+
+def _fold(text: str) -> str:
+    """``text`` for a caseless comparison: Unicode case folding ('Straße' and
+    'STRASSE' match), where SQLite's lower() only knows ASCII."""
+    return text.casefold()
+
+
+_CONTAINS = "sentrial_contains"  # the SQL function of _contains
+
+
+def _contains(needle: str, session_id: str, user_id: str, create_body: str, outcome: str) -> bool:
+    """Whether a session's id, user, name, input or output contains ``needle``
+    (folded by :func:`_fold`). Read from the stored JSON here, not with
+    json_extract, which ends a string at its first NUL."""
+    if needle in _fold(session_id) or needle in _fold(user_id):
+        return True
+    values = [_json.loads(create_body).get("name")]
+    if outcome != "{}":
+        stored = _json.loads(outcome)
+        values += [stored.get("userInput"), stored.get("assistantOutput")]
+    return any(isinstance(v, str) and needle in _fold(v) for v in values)
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    """A connection to the store with the functions its queries use."""
+    db = sqlite3.connect(path, BUSY_TIMEOUT, check_same_thread=False, isolation_level=None)
+    db.row_factory = sqlite3.Row
+    db.create_function(_CONTAINS, 5, _contains, deterministic=True)
+    return db
 
 
 class StorageOpenError(ValueError):
@@ -274,12 +353,12 @@ class Storage:
         self._readers: list[sqlite3.Connection] = []  # every reading connection (files only)
         self._idle: list[sqlite3.Connection] = []  # those not in use
         self._closed = False
+        self._trouble: tuple[str, float] | None = None  # see health()
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db = _connect(path)
         except sqlite3.Error as exc:
             raise StorageOpenError(f"cannot open the database {path}: {exc}") from None
         try:
-            self._db.row_factory = sqlite3.Row
             # Fails on a file that is not SQLite before anything is written to it.
             self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
             if path != ":memory:":
@@ -305,7 +384,7 @@ class Storage:
                 db.execute(statement)
             (version,) = db.execute("PRAGMA user_version").fetchone()
             if version < _VERSION:
-                self._upgrade()
+                self._upgrade(version)
             for statement in _INDEXES:
                 db.execute(statement)
             if version < _VERSION:
@@ -315,10 +394,16 @@ class Storage:
             raise
         db.execute("COMMIT")
 
-    def _upgrade(self) -> None:
-        """From the layout of version 0 (no event counts, durations or agent sums)."""
+    def _upgrade(self, version: int) -> None:
+        """From the layout of version 0 (no event counts, durations or agent sums)
+        or 1 (no change numbers: the existing rows are numbered in arrival order)."""
         db = self._db
         columns = {row["name"] for row in db.execute("PRAGMA table_info(sessions)")}
+        if "change_seq" not in columns:
+            db.execute("ALTER TABLE sessions ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0")
+            db.execute("UPDATE sessions SET change_seq = rowid")
+        if version >= 1:
+            return
         if "event_count" not in columns:
             db.execute("ALTER TABLE sessions ADD COLUMN event_count INTEGER NOT NULL DEFAULT 0")
         if "duration_ms" not in columns:
@@ -372,7 +457,7 @@ class Storage:
         connection, taken under the lock.
         """
         if self.path == ":memory:":
-            with self._lock:
+            with self._lock, self._outages():
                 yield self._db
             return
         with self._lock:
@@ -380,8 +465,7 @@ class Storage:
                 raise sqlite3.ProgrammingError("the storage is closed")
             db = self._idle.pop() if self._idle else None
         if db is None:
-            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            db.row_factory = sqlite3.Row
+            db = _connect(self.path)
             db.execute("PRAGMA query_only=1")
             with self._lock:
                 if self._closed:
@@ -389,11 +473,13 @@ class Storage:
                     raise sqlite3.ProgrammingError("the storage is closed")
                 self._readers.append(db)
         try:
-            db.execute("BEGIN")
-            try:
-                yield db
-            finally:
-                db.execute("COMMIT")
+            with self._outages():
+                db.execute("BEGIN")
+                try:
+                    yield db
+                finally:
+                    if db.in_transaction:
+                        db.execute("COMMIT")
         finally:
             with self._lock:
                 if not self._closed:
@@ -402,16 +488,44 @@ class Storage:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Everything inside is stored together or not at all."""
-        with self._lock:
+        with self._lock, self._outages(writing=True):
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # SQLite has already rolled back after some errors (a full disk).
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            self._trouble = None
         if self._checkpointer is not None:
             self._checkpointer.committed()
+
+    @contextmanager
+    def _outages(self, writing: bool = False) -> Iterator[None]:
+        """SQLite errors that mean an outage (a full disk, a read-only or failing
+        file, a lock held past BUSY_TIMEOUT) raised as Unavailable; a failed
+        write is remembered for health()."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            unavailable = _outage(exc)
+            if unavailable is None:
+                raise
+            if writing:
+                self._trouble = (unavailable.message, time.monotonic())
+            raise unavailable from exc
+
+    def health(self) -> str | None:
+        """None when the store takes writes, as far as it knows; else why not:
+        a write failed for an outage in the last RETRY_AFTER seconds and none
+        succeeded since. (Then clients are told to wait; after that, the next
+        write tries again.)"""
+        trouble = self._trouble
+        if trouble is None or time.monotonic() - trouble[1] > RETRY_AFTER:
+            return None
+        return trouble[0]
 
     # -- sessions ---------------------------------------------------------
 
@@ -427,7 +541,8 @@ class Storage:
         started = _to_us(body["startedAt"], "startedAt") if "startedAt" in body else now
         cursor = self._db.execute(
             "INSERT OR IGNORE INTO sessions (id, agent_name, user_id, convo_id, status,"
-            " started_us, created_us, create_body) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+            " started_us, created_us, create_body, change_seq)"
+            f" VALUES (?, ?, ?, ?, 'active', ?, ?, ?, {_NEXT_CHANGE})",
             (
                 session_id,
                 body["agentName"],
@@ -474,8 +589,8 @@ class Storage:
             completed_us = _now_us()
         status = status or row["status"]
         self._db.execute(
-            "UPDATE sessions SET status = ?, completed_us = ?, outcome = ?, duration_ms = ?"
-            " WHERE id = ?",
+            "UPDATE sessions SET status = ?, completed_us = ?, outcome = ?, duration_ms = ?,"
+            f" change_seq = {_NEXT_CHANGE} WHERE id = ?",
             (status, completed_us, _canonical(outcome), _duration(outcome), session_id),
         )
         after = _contribution(status, outcome)
@@ -494,7 +609,13 @@ class Storage:
         with self._reading() as db:
             return self._session_record(self._session_row(session_id, db))
 
-    def list_sessions(
+    def list_sessions(self, **filters: Any) -> tuple[list[dict[str, Any]], str | None]:
+        """Newest first; since/until compare to startedAt (or createdAt). The
+        filters and cursor of :meth:`session_page`, without its change cursor."""
+        page, next_cursor, _ = self.session_page(**filters)
+        return page, next_cursor
+
+    def session_page(
         self,
         *,
         agent_name: str | None = None,
@@ -505,27 +626,48 @@ class Storage:
         until: str | None = None,
         limit: int = 50,
         cursor: str | None = None,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """Newest first; since/until compare to startedAt (or createdAt)."""
+        changed_after: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str | None, str]:
+        """A page of sessions, the cursor of the next one, and the change cursor:
+        where in the store's changes the page was read (``changedAfter`` of
+        ``GET /api/sdk/sessions``).
+
+        Newest first; with ``changed_after``, the sessions written since that
+        change cursor in the order of their last write, and the change cursor
+        to go on from (then ``cursor`` cannot be given, and the next cursor is
+        None: a full page means more changes are waiting)."""
+        if changed_after is not None and cursor is not None:
+            raise StorageError("cursor: cannot be given with changedAfter")
         where, args = _session_filters(
             {"agent_name": agent_name, "user_id": user_id, "status": status, "convo_id": convo_id},
             since,
             until,
             cursor,
         )
+        order = "started_us DESC, seq DESC"
+        if changed_after is not None:
+            (after,) = _decode_cursor(changed_after, 1, "changedAfter")
+            where.append("change_seq > ?")
+            args.append(after)
+            order = "change_seq"
         sql = "SELECT * FROM sessions"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY started_us DESC, seq DESC LIMIT ?"
+        sql += f" ORDER BY {order} LIMIT ?"
         args.append(limit + 1)
         with self._reading() as db:
             rows = db.execute(sql, args).fetchall()
+            (latest,) = db.execute("SELECT coalesce(max(change_seq), 0) FROM sessions").fetchone()
         page = [self._session_record(row) for row in rows[:limit]]
+        if changed_after is not None:
+            if len(rows) > limit:
+                latest = rows[limit - 1]["change_seq"]
+            return page, None, _encode_cursor(latest)
         next_cursor = None
         if len(rows) > limit:
             last = rows[limit - 1]
             next_cursor = _encode_cursor(last["started_us"], last["seq"])
-        return page, next_cursor
+        return page, next_cursor, _encode_cursor(latest)
 
     def _session_row(self, session_id: str, db: sqlite3.Connection | None = None) -> sqlite3.Row:
         row: sqlite3.Row | None = (
@@ -620,22 +762,17 @@ class Storage:
         scan: int = 10_000,
     ) -> tuple[list[dict[str, Any]], str | None, bool]:
         """Sessions newest first whose id, name, user, input or output contains
-        ``text`` (case-insensitive), among at most ``scan`` sessions from the
-        cursor on (an index range: the cost of a page is bounded, whatever the
-        store holds). Returns the page, the cursor to go on from, and whether
-        the page stopped at the end of the window rather than at ``limit``.
+        ``text`` (case-insensitive in every script, see :func:`_contains`),
+        among at most ``scan`` sessions from the cursor on (an index range: the
+        cost of a page is bounded, whatever the store holds). Returns the page,
+        the cursor to go on from, and whether the page stopped at the end of the
+        window rather than at ``limit``.
         """
         where, args = _session_filters(
             {"agent_name": agent_name, "user_id": user_id, "status": status}, since, until, cursor
         )
         filters = " AND ".join(where) or "1"
         order = " ORDER BY started_us DESC, seq DESC"
-        haystack = (
-            "lower(id || char(31) || user_id || char(31)"
-            " || coalesce(json_extract(create_body, '$.name'), '') || char(31)"
-            " || coalesce(json_extract(outcome, '$.userInput'), '') || char(31)"
-            " || coalesce(json_extract(outcome, '$.assistantOutput'), ''))"
-        )
         with self._reading() as db:
             edge = db.execute(
                 f"SELECT started_us, seq FROM sessions WHERE {filters}{order} LIMIT 1 OFFSET ?",
@@ -647,9 +784,9 @@ class Storage:
                 window += " AND (started_us, seq) >= (?, ?)"
                 window_args += [edge["started_us"], edge["seq"]]
             rows = db.execute(
-                f"SELECT * FROM sessions WHERE {window} AND instr({haystack}, ?) > 0"
-                f"{order} LIMIT ?",
-                [*window_args, text.lower(), limit + 1],
+                f"SELECT * FROM sessions WHERE {window}"
+                f" AND {_CONTAINS}(?, id, user_id, create_body, outcome){order} LIMIT ?",
+                [*window_args, _fold(text), limit + 1],
             ).fetchall()
         page = [self._session_record(row) for row in rows[:limit]]
         if len(rows) > limit:
@@ -724,7 +861,9 @@ class Storage:
                 raise Conflict(f"id: event {event_id} exists with a different body")
         else:
             self._db.execute(
-                "UPDATE sessions SET event_count = event_count + 1 WHERE id = ?", (session_id,)
+                "UPDATE sessions SET event_count = event_count + 1,"
+                f" change_seq = {_NEXT_CHANGE} WHERE id = ?",
+                (session_id,),
             )
         return event_id
 
@@ -829,13 +968,15 @@ class Storage:
             # Every event was new: the common case.
             added = Counter(row[2] for row in rows)
             self._db.executemany(
-                "UPDATE sessions SET event_count = event_count + ? WHERE id = ?",
+                f"UPDATE sessions SET event_count = event_count + ?, change_seq = {_NEXT_CHANGE}"
+                " WHERE id = ?",
                 [(n, session_id) for session_id, n in added.items()],
             )
             return results
         self._db.executemany(
             "UPDATE sessions SET event_count ="
-            " (SELECT COUNT(*) FROM events WHERE session_id = sessions.id) WHERE id = ?",
+            " (SELECT COUNT(*) FROM events WHERE session_id = sessions.id),"
+            f" change_seq = {_NEXT_CHANGE} WHERE id = ?",
             [(session_id,) for session_id in {row[2] for row in rows}],
         )
         # Some ids existed: a repeat of the same body is a replay, anything else a conflict.

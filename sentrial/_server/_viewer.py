@@ -10,8 +10,9 @@ It renders what clients stored, so it trusts none of it:
 - pages carry a Content-Security-Policy that runs no script at all and loads
   nothing but the page's own stylesheet (allowed by its hash);
 - only requests whose ``Host`` names this machine (``localhost``, a loopback
-  address, or the host the server was started on) are answered; any other
-  name gets 421. A web page cannot read the viewer through a domain of its
+  address, or the host the server was started on) are answered, by every
+  route of the server (:class:`OnlyThisMachine`); any other name gets 421. A
+  web page cannot read the viewer or call the API through a domain of its
   own that resolves to 127.0.0.1 (DNS rebinding).
 """
 
@@ -30,15 +31,17 @@ from urllib.parse import quote
 
 import orjson
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .._serve import is_loopback
 from . import _json
-from ._app import EVERY_METHOD
-from ._storage import Storage, StorageError
+from ._app import EVERY_METHOD, error_response
+from ._storage import RETRY_AFTER, Storage, StorageError, Unavailable
 
 _STYLE = """
 :root{color-scheme:light dark;--bg:#fafbfc;--fg:#1d2330;--card:#fff;--line:#e3e6ea;
@@ -312,36 +315,65 @@ def _host_name(header: str) -> str:
     return name if name and port.isdigit() and ":" not in name else header
 
 
-Handler = Callable[[Request], Awaitable[Response]]
+class OnlyThisMachine:
+    """ASGI middleware of a loopback-bound server: every route (the API, the
+    viewer, unknown paths) answers only requests whose ``Host`` names this
+    machine; any other name gets 421. A page on a domain of its own that
+    resolves to 127.0.0.1 (DNS rebinding) would otherwise read the store, and
+    write to it with the well-known local key."""
+
+    def __init__(self, app: ASGIApp, host: str | None = None) -> None:
+        self.app = app
+        self.names = {host.lower()} if host else set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            name = _host_name(Headers(scope=scope).get("host", ""))
+            if not (name and (name in self.names or is_loopback(name))):
+                await _misdirected(scope["path"])(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
-def _only_for_this_machine(handler: Handler, host: str | None) -> Handler:
-    configured = {host.lower()} if host else set()
-
-    async def checked(request: Request) -> Response:
-        name = _host_name(request.headers.get("host", ""))
-        if name and (name in configured or is_loopback(name)):
-            return await handler(request)
-        return _page(
-            "Misdirected request",
-            "<h1>Misdirected request</h1><p>This viewer answers only under "
-            "<code>localhost</code> or a loopback address.</p>",
-            status=421,
-        )
-
-    return checked
+def _misdirected(path: str) -> Response:
+    what = "This server answers only under localhost or a loopback address"
+    if path.startswith("/api/"):
+        return error_response(421, "Misdirected Request", f"Host: {what} (DNS rebinding)")
+    return _page(
+        "Misdirected request",
+        f"<h1>Misdirected request</h1><p>{what}: <code>localhost</code>, 127.0.0.1, ::1.</p>",
+        status=421,
+    )
 
 
 SESSIONS_PER_PAGE = 200
 EVENTS_PER_PAGE = 1000
 
 
-def _bad_cursor(exc: StorageError) -> HTMLResponse:
-    return _page("Bad request", f"<h1>Bad request</h1><p>{_e(exc.message)}</p>", 400)
+def _refused(exc: StorageError) -> HTMLResponse:
+    """What the store refused (a bad cursor, an unknown id, an outage) as a page
+    with the API's status; an outage (503) with Retry-After, as the API."""
+    page = _page(exc.title, f"<h1>{_e(exc.title)}</h1><p>{_e(exc.message)}</p>", exc.status)
+    if isinstance(exc, Unavailable):
+        page.headers["Retry-After"] = str(RETRY_AFTER)
+    return page
 
 
-def viewer_routes(storage: Storage, host: str | None = None) -> list[Route]:
-    """The viewer's routes; ``host`` is the name the server was started on.
+def rendered(render: Callable[[], Response]) -> Awaitable[Response]:
+    """``render()`` in a worker thread (the event loop keeps answering meanwhile);
+    what the store refuses on the way is a page (see _refused), not a 500."""
+
+    def safely() -> Response:
+        try:
+            return render()
+        except StorageError as exc:
+            return _refused(exc)
+
+    return run_in_threadpool(safely)
+
+
+def viewer_routes(storage: Storage) -> list[Route]:
+    """The viewer's routes (behind :class:`OnlyThisMachine`, like every route).
 
     Pages are read and rendered in a worker thread (the event loop keeps
     answering meanwhile), each from indexed queries: a page of sessions or
@@ -352,20 +384,18 @@ def viewer_routes(storage: Storage, host: str | None = None) -> list[Route]:
 
     def route(path: str, render: Callable[[Storage, Request], Response]) -> Route:
         async def handler(request: Request) -> Response:
-            return await run_in_threadpool(render, storage, request)
+            return await rendered(lambda: render(storage, request))
 
-        return Route(path, _only_for_this_machine(handler, host), methods=["GET"])
+        return Route(path, handler, methods=["GET"])
 
     async def no_page(request: Request) -> Response:
         return _not_found(f"There is no page at {request.url.path}.")
-
-    checked_no_page = _only_for_this_machine(no_page, host)
 
     async def anything_else(request: Request) -> Response:
         # The API's paths, and methods but GET, keep the API's JSON answers.
         if request.url.path.startswith("/api/") or request.method not in ("GET", "HEAD"):
             raise HTTPException(404, "Not Found")
-        return await checked_no_page(request)
+        return await no_page(request)
 
     return [
         route("/", sessions_page),

@@ -19,7 +19,6 @@ from ._charts import agent_charts
 from ._storage import Storage, StorageError
 from ._viewer import (
     SESSIONS_PER_PAGE,
-    _bad_cursor,
     _count,
     _e,
     _href,
@@ -28,6 +27,7 @@ from ._viewer import (
     _ms,
     _page,
     _rate,
+    _refused,
     _text,
     _when,
 )
@@ -49,13 +49,18 @@ def nav(current: str) -> str:
 
 
 def _day(value: str | None, field: str, shift: int = 0) -> str | None:
-    """``YYYY-MM-DD`` as the RFC 3339 start of that day (UTC) plus ``shift`` days."""
+    """``YYYY-MM-DD`` as the RFC 3339 start of that day (UTC) plus ``shift`` days;
+    None (no bound) when that is past the last day a date-time can name."""
     if not value:
         return None
     try:
-        day = date.fromisoformat(value) + timedelta(days=shift)
-    except (ValueError, OverflowError):
+        day = date.fromisoformat(value)
+    except ValueError:
         raise StorageError(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
+    try:
+        day += timedelta(days=shift)
+    except OverflowError:  # the day after 9999-12-31: every stored time is before it
+        return None
     return f"{day.isoformat()}T00:00:00Z"
 
 
@@ -158,7 +163,7 @@ def sessions_page(storage: Storage, request: Request) -> Response:
                 **query, since=since, until=until, limit=SESSIONS_PER_PAGE, cursor=cursor
             )
     except StorageError as exc:
-        return _bad_cursor(exc)
+        return _refused(exc)
     rows = "".join(_session_row(s) for s in page)
     if not page:
         rows = "<tr><td colspan='9' class='muted' id='empty'>No sessions match.</td></tr>"

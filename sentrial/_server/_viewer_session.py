@@ -22,7 +22,6 @@ from ._storage import NotFound, Storage, StorageError
 from ._viewer import (
     EVENTS_PER_PAGE,
     HEADERS,
-    _bad_cursor,
     _copyable,
     _count,
     _e,
@@ -34,6 +33,7 @@ from ._viewer import (
     _number,
     _page,
     _pretty,
+    _refused,
     _text,
     _tokens,
     _us,
@@ -104,10 +104,18 @@ def _trace_tag(event: dict[str, Any], with_trace: bool = True) -> str:
 
 
 def _bars(
-    storage: Storage, session: dict[str, Any], events: list[dict[str, Any]], depth: int
-) -> list[Bar]:
-    """The rows of one session in the waterfall: its events and child sessions by start."""
-    items: list[tuple[int, list[Bar]]] = []
+    storage: Storage,
+    session: dict[str, Any],
+    events: list[dict[str, Any]],
+    depth: int,
+    budget: int,
+) -> tuple[list[Bar], bool]:
+    """The first ``budget`` rows of one session in the waterfall (its events and
+    child sessions by start), and whether rows were left out.
+
+    A child session is read (its events, its own children) only when its rows
+    are reached: a tree of thousands of sessions costs what the shown rows cost."""
+    items: list[tuple[int, list[Bar] | dict[str, Any]]] = []
     traces: dict[str, list[Bar]] = {}  # events sharing a traceId, under one row
     for event in events:
         span = _event_span(event)
@@ -126,30 +134,49 @@ def _bars(
         label = f"<span class='tag'>trace</span> {_e(trace)}"
         head = Bar(depth, label, "trace", start, end, _ms((end - start) / 1000))
         items.append((start, [head, *sorted(bars, key=lambda b: b.start)]))
-    if depth <= DEPTH:
-        for child in storage.child_sessions(_text(session.get("id")), CHILDREN):
-            child_events, _ = storage.list_events(child["id"], limit=CHILD_EVENTS)
-            span = _session_span(child, child_events)
-            if span is None:
-                continue
-            link = (
-                f"<a class='child' href='{_href('sessions', child.get('id'))}'>"
-                f"{_e(child.get('name') or child.get('id'))}</a> "
-                f"<span class='tag {_e(child.get('status'))}'>{_e(child.get('status'))}</span>"
-            )
-            rows = [Bar(depth, link, "child", *span, _ms(child.get("durationMs")))]
-            rows += _bars(storage, child, child_events, depth + 1)
-            items.append((span[0], rows))
+    if depth <= DEPTH and budget > 0:
+        for child in storage.child_sessions(_text(session.get("id")), min(CHILDREN, budget)):
+            begun = _us(child.get("startedAt"))
+            if begun is not None:
+                items.append((begun, child))
     items.sort(key=lambda item: item[0])
-    return [bar for _, rows in items for bar in rows]
+    out: list[Bar] = []
+    for _, item in items:
+        room = budget - len(out)
+        if room <= 0:
+            return out, True
+        if isinstance(item, list):
+            rows, cut = item, False
+        else:
+            rows, cut = _child_rows(storage, item, depth, room)
+        out += rows[:room]
+        if cut or len(rows) > room:
+            return out, True
+    return out, False
+
+
+def _child_rows(
+    storage: Storage, child: dict[str, Any], depth: int, budget: int
+) -> tuple[list[Bar], bool]:
+    """A child session's row and, below it, at most ``budget - 1`` rows of its own."""
+    child_events, _ = storage.list_events(child["id"], limit=min(CHILD_EVENTS, budget))
+    span = _session_span(child, child_events)
+    if span is None:
+        return [], False
+    link = (
+        f"<a class='child' href='{_href('sessions', child.get('id'))}'>"
+        f"{_e(child.get('name') or child.get('id'))}</a> "
+        f"<span class='tag {_e(child.get('status'))}'>{_e(child.get('status'))}</span>"
+    )
+    rows, cut = _bars(storage, child, child_events, depth + 1, budget - 1)
+    return [Bar(depth, link, "child", *span, _ms(child.get("durationMs"))), *rows], cut
 
 
 def waterfall(storage: Storage, session: dict[str, Any], events: list[dict[str, Any]]) -> str:
     span = _session_span(session, events)
     if span is None:
         return ""
-    every = _bars(storage, session, events, 1)
-    steps = every[: BARS - 1]
+    steps, cut = _bars(storage, session, events, 1, BARS - 1)
     # The session's bar covers all it holds (a child may finish after its parent).
     end = max([span[1], *(b.end for b in steps)])
     duration = _ms(session.get("durationMs")) or _ms((end - span[0]) / 1000)
@@ -176,9 +203,9 @@ def waterfall(storage: Storage, session: dict[str, Any], events: list[dict[str, 
         f"<span class='tag'>0 &rarr; {_ms((high - low) / 1000) or '0 ms'}</span></th>"
         f"<th class='num'>duration</th></tr>{''.join(rows)}</table>"
         + (
-            f"<p class='tag' id='waterfall-more'>the first {len(steps):,} of {len(every):,}"
-            " steps; every event is listed below</p>"
-            if len(every) > len(steps)
+            f"<p class='tag' id='waterfall-more'>the first {len(steps):,} steps;"
+            " every event is listed below</p>"
+            if cut
             else ""
         )
     )
@@ -378,7 +405,7 @@ def session_page(storage: Storage, request: Request) -> Response:
     try:
         events, cursor = storage.list_events(session["id"], limit=EVENTS_PER_PAGE, cursor=after)
     except StorageError as exc:
-        return _bad_cursor(exc)
+        return _refused(exc)
     origin = _us(session.get("startedAt"))
     events_path = f"/sessions/{quote(_text(session['id']), safe='')}/events/"
     failure = session.get("failureReason")

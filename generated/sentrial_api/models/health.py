@@ -15,7 +15,8 @@ T = TypeVar("T", bound="Health")
 class Health:
     """
     Attributes:
-        status (str):
+        status (str): `ok`, or `unavailable` when the server cannot store for now (503).
+        storage (str | Unset): Why the server cannot store for now (extension; only with `unavailable`).
         version (str | Unset):
         capabilities (list[str] | Unset): The extensions this server supports (extension). SDKs send an
             extension's paths, fields and event types only to a server that
@@ -25,18 +26,28 @@ class Health:
             `client_timestamps` (`startedAt`, `timestamp`, `completedAt`),
             `llm_call` (the `llm_call` event type and its fields, `durationMs`
             on events), `reads` (the read endpoints), `otel` (`POST
-            /api/otel/v1/traces` and `parentSpanId` on events). Unknown values are
+            /api/otel/v1/traces` and `parentSpanId` on events),
+            `experiment_sessions` (a session whose `metadata` names
+            `experimentId`, `experimentRunId`, `variantName` and
+            `baseSessionId` records that run of the experiment: running while
+            the session is active, finished as it finished, its session the one
+            `metadata` `resultSessionId` names, else itself; so run records
+            travel an SDK's durable delivery instead of requests of their
+            own). Unknown values are
             ignored. A property of a request schema that belongs to an
             extension names it in `x-sentrial-capability`.
     """
 
     status: str
+    storage: str | Unset = UNSET
     version: str | Unset = UNSET
     capabilities: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         status = self.status
+
+        storage = self.storage
 
         version = self.version
 
@@ -51,6 +62,8 @@ class Health:
                 "status": status,
             }
         )
+        if storage is not UNSET:
+            field_dict["storage"] = storage
         if version is not UNSET:
             field_dict["version"] = version
         if capabilities is not UNSET:
@@ -63,12 +76,15 @@ class Health:
         d = dict(src_dict)
         status = d.pop("status")
 
+        storage = d.pop("storage", UNSET)
+
         version = d.pop("version", UNSET)
 
         capabilities = cast(list[str], d.pop("capabilities", UNSET))
 
         health = cls(
             status=status,
+            storage=storage,
             version=version,
             capabilities=capabilities,
         )

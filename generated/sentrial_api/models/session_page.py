@@ -20,11 +20,17 @@ class SessionPage:
     """
     Attributes:
         data (list[Session]):
-        next_cursor (None | str | Unset):
+        next_cursor (None | str | Unset): The `cursor` of the next page, null on the last one (always null
+            with `changedAfter`).
+        change_cursor (str | Unset): Extension: the point in the store's changes this page was read
+            at; pass it as `changedAfter` to get every session created or
+            changed since. With `changedAfter`, a page of `limit` sessions
+            means more changes are waiting: ask again with this one at once.
     """
 
     data: list[Session]
     next_cursor: None | str | Unset = UNSET
+    change_cursor: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -39,6 +45,8 @@ class SessionPage:
         else:
             next_cursor = self.next_cursor
 
+        change_cursor = self.change_cursor
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -48,6 +56,8 @@ class SessionPage:
         )
         if next_cursor is not UNSET:
             field_dict["nextCursor"] = next_cursor
+        if change_cursor is not UNSET:
+            field_dict["changeCursor"] = change_cursor
 
         return field_dict
 
@@ -72,9 +82,12 @@ class SessionPage:
 
         next_cursor = _parse_next_cursor(d.pop("nextCursor", UNSET))
 
+        change_cursor = d.pop("changeCursor", UNSET)
+
         session_page = cls(
             data=data,
             next_cursor=next_cursor,
+            change_cursor=change_cursor,
         )
 
         session_page.additional_properties = d

@@ -245,7 +245,9 @@ export interface paths {
          * An experiment's configuration and its runs so far.
          * @description What the published Sentrial SDK reads to run an experiment:
          *     `experiment` with `name`, `status`, `variants` and `testCases`.
-         *     `runs` (extension) lists the runs recorded so far, oldest first.
+         *     `runs` (extension) lists the runs recorded so far, oldest first: those
+         *     created here, and those recorded by their sessions (capability
+         *     `experiment_sessions`, see `Health`).
          */
         get: operations["getExperimentRuns"];
         put?: never;
@@ -259,7 +261,8 @@ export interface paths {
         post: operations["createExperimentRun"];
         /**
          * Delete every run of the experiment, to run it again.
-         * @description The sessions the runs recorded are kept.
+         * @description The sessions the runs recorded are kept; runs recorded by sessions
+         *     count again only for sessions that arrive after the reset.
          */
         delete: operations["resetExperimentRuns"];
         options?: never;
@@ -346,7 +349,10 @@ export interface components {
             message: string;
         };
         Health: {
+            /** @description `ok`, or `unavailable` when the server cannot store for now (503). */
             status: string;
+            /** @description Why the server cannot store for now (extension; only with `unavailable`). */
+            storage?: string;
             version?: string;
             /**
              * @description The extensions this server supports (extension). SDKs send an
@@ -357,7 +363,14 @@ export interface components {
              *     `client_timestamps` (`startedAt`, `timestamp`, `completedAt`),
              *     `llm_call` (the `llm_call` event type and its fields, `durationMs`
              *     on events), `reads` (the read endpoints), `otel` (`POST
-             *     /api/otel/v1/traces` and `parentSpanId` on events). Unknown values are
+             *     /api/otel/v1/traces` and `parentSpanId` on events),
+             *     `experiment_sessions` (a session whose `metadata` names
+             *     `experimentId`, `experimentRunId`, `variantName` and
+             *     `baseSessionId` records that run of the experiment: running while
+             *     the session is active, finished as it finished, its session the one
+             *     `metadata` `resultSessionId` names, else itself; so run records
+             *     travel an SDK's durable delivery instead of requests of their
+             *     own). Unknown values are
              *     ignored. A property of a request schema that belongs to an
              *     extension names it in `x-sentrial-capability`.
              */
@@ -456,7 +469,18 @@ export interface components {
         };
         SessionPage: {
             data: components["schemas"]["Session"][];
+            /**
+             * @description The `cursor` of the next page, null on the last one (always null
+             *     with `changedAfter`).
+             */
             nextCursor?: string | null;
+            /**
+             * @description Extension: the point in the store's changes this page was read
+             *     at; pass it as `changedAfter` to get every session created or
+             *     changed since. With `changedAfter`, a page of `limit` sessions
+             *     means more changes are waiting: ask again with this one at once.
+             */
+            changeCursor?: string;
         };
         /**
          * @description `llm_call` is an extension (capability `llm_call`); the documented
@@ -855,6 +879,22 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description The server cannot store (or read) for now: its disk is full, its
+         *     database is read-only, failing or locked by another process past a
+         *     timeout (extension). An outage, not a fault of the request: keep it
+         *     and retry after `Retry-After` seconds.
+         */
+        Unavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
         /** @description Server fault; retry. */
         ServerError: {
             headers: {
@@ -884,6 +924,23 @@ export interface operations {
             /** @description The server is up. */
             200: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /**
+             * @description The server is up but cannot store for now (extension): a write
+             *     failed in the last `Retry-After` seconds because its disk is full,
+             *     its database read-only or failing, or locked past a timeout. The
+             *     body is the Health, with `status` `unavailable` and `storage`
+             *     saying why. Clients hold their operations until it answers 200.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before asking again. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -928,6 +985,16 @@ export interface operations {
                 limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;
+                /**
+                 * @description Extension: only the sessions created or changed (updated, or given
+                 *     an event) after this point, which is the `changeCursor` of an
+                 *     earlier answer; in the order of their last change, oldest first.
+                 *     The other filters apply; `cursor` cannot be given with it. A
+                 *     follower (`sentrial tail`) passes each answer's `changeCursor` to
+                 *     the next request and misses no change, however many sessions
+                 *     changed or however old they are.
+                 */
+                changedAfter?: string;
             };
             header?: never;
             path?: never;
@@ -947,6 +1014,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createSession: {
@@ -980,6 +1048,7 @@ export interface operations {
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getSession: {
@@ -1005,6 +1074,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     updateSession: {
@@ -1039,6 +1109,7 @@ export interface operations {
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listSessionEvents: {
@@ -1068,6 +1139,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createEvent: {
@@ -1101,6 +1173,7 @@ export interface operations {
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     submitBatch: {
@@ -1131,6 +1204,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     exportTraces: {
@@ -1208,6 +1282,7 @@ export interface operations {
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getExperimentRuns: {
@@ -1233,6 +1308,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     createExperimentRun: {
@@ -1266,6 +1342,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     resetExperimentRuns: {
@@ -1291,6 +1368,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
     updateExperimentRun: {
@@ -1324,6 +1402,7 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+            503: components["responses"]["Unavailable"];
         };
     };
     getExperimentResults: {
@@ -1349,6 +1428,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
         };
     };
 }

@@ -48,6 +48,11 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -74,7 +79,9 @@ def sync_detailed(
 
      What the published Sentrial SDK reads to run an experiment:
     `experiment` with `name`, `status`, `variants` and `testCases`.
-    `runs` (extension) lists the runs recorded so far, oldest first.
+    `runs` (extension) lists the runs recorded so far, oldest first: those
+    created here, and those recorded by their sessions (capability
+    `experiment_sessions`, see `Health`).
 
     Args:
         id (str):
@@ -107,7 +114,9 @@ def sync(
 
      What the published Sentrial SDK reads to run an experiment:
     `experiment` with `name`, `status`, `variants` and `testCases`.
-    `runs` (extension) lists the runs recorded so far, oldest first.
+    `runs` (extension) lists the runs recorded so far, oldest first: those
+    created here, and those recorded by their sessions (capability
+    `experiment_sessions`, see `Health`).
 
     Args:
         id (str):
@@ -135,7 +144,9 @@ async def asyncio_detailed(
 
      What the published Sentrial SDK reads to run an experiment:
     `experiment` with `name`, `status`, `variants` and `testCases`.
-    `runs` (extension) lists the runs recorded so far, oldest first.
+    `runs` (extension) lists the runs recorded so far, oldest first: those
+    created here, and those recorded by their sessions (capability
+    `experiment_sessions`, see `Health`).
 
     Args:
         id (str):
@@ -166,7 +177,9 @@ async def asyncio(
 
      What the published Sentrial SDK reads to run an experiment:
     `experiment` with `name`, `status`, `variants` and `testCases`.
-    `runs` (extension) lists the runs recorded so far, oldest first.
+    `runs` (extension) lists the runs recorded so far, oldest first: those
+    created here, and those recorded by their sessions (capability
+    `experiment_sessions`, see `Health`).
 
     Args:
         id (str):

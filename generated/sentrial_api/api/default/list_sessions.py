@@ -22,6 +22,7 @@ def _get_kwargs(
     until: datetime.datetime | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
+    changed_after: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -51,6 +52,8 @@ def _get_kwargs(
     params["limit"] = limit
 
     params["cursor"] = cursor
+
+    params["changedAfter"] = changed_after
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -86,6 +89,11 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -114,6 +122,7 @@ def sync_detailed(
     until: datetime.datetime | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
+    changed_after: str | Unset = UNSET,
 ) -> Response[Error | SessionPage]:
     """List sessions, newest first (extension).
 
@@ -126,6 +135,7 @@ def sync_detailed(
         until (datetime.datetime | Unset):
         limit (int | Unset):  Default: 50.
         cursor (str | Unset):
+        changed_after (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -144,6 +154,7 @@ def sync_detailed(
         until=until,
         limit=limit,
         cursor=cursor,
+        changed_after=changed_after,
     )
 
     response = client.get_httpx_client().request(
@@ -164,6 +175,7 @@ def sync(
     until: datetime.datetime | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
+    changed_after: str | Unset = UNSET,
 ) -> Error | SessionPage | None:
     """List sessions, newest first (extension).
 
@@ -176,6 +188,7 @@ def sync(
         until (datetime.datetime | Unset):
         limit (int | Unset):  Default: 50.
         cursor (str | Unset):
+        changed_after (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -195,6 +208,7 @@ def sync(
         until=until,
         limit=limit,
         cursor=cursor,
+        changed_after=changed_after,
     ).parsed
 
 
@@ -209,6 +223,7 @@ async def asyncio_detailed(
     until: datetime.datetime | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
+    changed_after: str | Unset = UNSET,
 ) -> Response[Error | SessionPage]:
     """List sessions, newest first (extension).
 
@@ -221,6 +236,7 @@ async def asyncio_detailed(
         until (datetime.datetime | Unset):
         limit (int | Unset):  Default: 50.
         cursor (str | Unset):
+        changed_after (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -239,6 +255,7 @@ async def asyncio_detailed(
         until=until,
         limit=limit,
         cursor=cursor,
+        changed_after=changed_after,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -257,6 +274,7 @@ async def asyncio(
     until: datetime.datetime | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
+    changed_after: str | Unset = UNSET,
 ) -> Error | SessionPage | None:
     """List sessions, newest first (extension).
 
@@ -269,6 +287,7 @@ async def asyncio(
         until (datetime.datetime | Unset):
         limit (int | Unset):  Default: 50.
         cursor (str | Unset):
+        changed_after (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -289,5 +308,6 @@ async def asyncio(
             until=until,
             limit=limit,
             cursor=cursor,
+            changed_after=changed_after,
         )
     ).parsed

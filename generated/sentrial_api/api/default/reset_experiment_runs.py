@@ -48,6 +48,11 @@ def _parse_response(
 
         return response_429
 
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
     else:
@@ -72,7 +77,8 @@ def sync_detailed(
 ) -> Response[Error | ExperimentReset]:
     """Delete every run of the experiment, to run it again.
 
-     The sessions the runs recorded are kept.
+     The sessions the runs recorded are kept; runs recorded by sessions
+    count again only for sessions that arrive after the reset.
 
     Args:
         id (str):
@@ -103,7 +109,8 @@ def sync(
 ) -> Error | ExperimentReset | None:
     """Delete every run of the experiment, to run it again.
 
-     The sessions the runs recorded are kept.
+     The sessions the runs recorded are kept; runs recorded by sessions
+    count again only for sessions that arrive after the reset.
 
     Args:
         id (str):
@@ -129,7 +136,8 @@ async def asyncio_detailed(
 ) -> Response[Error | ExperimentReset]:
     """Delete every run of the experiment, to run it again.
 
-     The sessions the runs recorded are kept.
+     The sessions the runs recorded are kept; runs recorded by sessions
+    count again only for sessions that arrive after the reset.
 
     Args:
         id (str):
@@ -158,7 +166,8 @@ async def asyncio(
 ) -> Error | ExperimentReset | None:
     """Delete every run of the experiment, to run it again.
 
-     The sessions the runs recorded are kept.
+     The sessions the runs recorded are kept; runs recorded by sessions
+    count again only for sessions that arrive after the reset.
 
     Args:
         id (str):
