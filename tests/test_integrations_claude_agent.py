@@ -197,14 +197,14 @@ def test_wrapped_query_records_a_session(client: sentrial.SentrialClient, reader
     assert isinstance(messages[-1], ResultMessage) and isinstance(messages[3], UserMessage)
     assert client.flush(10)
     (session,) = reader.sessions()
-    assert session["name"] == "Fix the bug in a.py" and session["agentName"] == "coder"
+    assert session["name"] == "coder: Fix the bug in a.py" and session["agentName"] == "coder"
     assert session["userId"] == "dev_1" and session["status"] == "completed"
     # Claude's own total is the session's cost; its usage the session's tokens.
     assert session["estimatedCost"] == pytest.approx(0.0123)
     assert (session["promptTokens"], session["completionTokens"]) == (2500, 65)
     assert session["durationMs"] == 2300
     assert session["assistantOutput"] == "The bug is fixed."
-    assert session["customMetrics"] == {"num_turns": 2.0}
+    assert session["customMetrics"] == {"num_turns": 2.0, "duration_api_ms": 2000.0}
     _check_turn(reader, session["id"])
 
 
@@ -244,7 +244,8 @@ def test_tracked_client_records_each_turn(client: sentrial.SentrialClient, reade
     assert asyncio.run(run()) == ["The bug is fixed.", "Done twice."]
     assert client.flush(10)
     sessions = sorted(reader.sessions(), key=lambda s: s["name"])
-    assert [s["name"] for s in sessions] == ["Again", "Fix it"]
+    assert [s["name"] for s in sessions] == ["claude-agent: Again", "claude-agent: Fix it"]
+    assert [s["metadata"]["turn"] for s in sessions] == [2, 1]
     assert all(s["status"] == "completed" for s in sessions)
     assert [s["assistantOutput"] for s in sessions] == ["Done twice.", "The bug is fixed."]
     assert all(s["estimatedCost"] == pytest.approx(0.0123) for s in sessions)
@@ -269,3 +270,127 @@ def test_inside_a_sentrial_session_records_into_it(
     assert session["id"] == session_id and session["agentName"] == "triage"
     assert session["assistantOutput"] == "The bug is fixed."
     _check_turn(reader, session_id)
+
+
+# -- issue 26: the published usage, every client kind, typed and dict messages -----
+
+EXAMPLE = """
+from claude_agent_sdk import query
+from sentrial import {client_class}
+from sentrial.claude_code import wrap_claude_agent
+
+client = {client_class}(api_key="sentrial_live_xxx", api_url=API_URL)
+tracked_query = wrap_claude_agent(query, client=client, default_agent="my-agent")
+async for message in tracked_query(prompt="Fix the tests"):
+    ...
+"""
+
+
+class RecordingAsyncClient(sentrial.AsyncSentrialClient):
+    """A user's subclass: its overrides must see the wrapper's calls."""
+
+    calls: list[str]
+
+    async def create_session(self, **kwargs: Any) -> str:
+        self.calls = [*getattr(self, "calls", []), "create_session"]
+        session_id: str = await super().create_session(**kwargs)
+        return session_id
+
+    async def complete_session(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls = [*getattr(self, "calls", []), "complete_session"]
+        done: dict[str, Any] = await super().complete_session(**kwargs)
+        return done
+
+
+class RecordingClient(sentrial.SentrialClient):
+    calls: list[str]
+
+    def create_session(self, **kwargs: Any) -> str:  # type: ignore[override]
+        self.calls = [*getattr(self, "calls", []), "create_session"]
+        return super().create_session(**kwargs)
+
+    def complete_session(self, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        self.calls = [*getattr(self, "calls", []), "complete_session"]
+        return super().complete_session(**kwargs)
+
+
+CLIENT_CLASSES = {
+    "AsyncSentrialClient": sentrial.AsyncSentrialClient,
+    "SentrialClient": sentrial.SentrialClient,
+    "RecordingAsyncClient": RecordingAsyncClient,
+    "RecordingClient": RecordingClient,
+}
+
+
+def dict_query(*turns: list[dict[str, Any]]) -> Any:
+    """A ``query`` yielding the CLI's messages as plain dicts (the shape the
+    published wrapper accepts beside typed messages)."""
+    script = list(turns)
+
+    async def fake_query(*, prompt: Any, options: Any = None) -> AsyncIterator[dict[str, Any]]:
+        for message in script.pop(0):
+            yield message
+
+    return fake_query
+
+
+def typed_query(*turns: list[dict[str, Any]]) -> Any:
+    """The real ``claude_agent_sdk.query`` over a scripted CLI."""
+    cli = ScriptedCLI(*turns)
+
+    def real_query(*, prompt: Any, options: Any = None) -> AsyncIterator[Any]:
+        return query(prompt=prompt, options=options, transport=cli)
+
+    return real_query
+
+
+SHAPES = {"typed": typed_query, "dict": dict_query}
+
+
+@pytest.fixture
+def keyed_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalServer]:
+    """A server that takes the examples' literal key, ``sentrial_live_xxx``."""
+    monkeypatch.setenv("SENTRIAL_SPOOL_DIR", str(tmp_path / "spool"))
+    with LocalServer(":memory:", api_keys=("sentrial_live_xxx",)) as server:
+        yield server
+
+
+def _stored_turn(reader: Reader, agent: str, prompt: str) -> dict[str, Any]:
+    (session,) = reader.sessions()
+    assert session["name"] == f"{agent}: {prompt}" and session["agentName"] == agent
+    assert session["status"] == "completed"
+    assert session["estimatedCost"] == pytest.approx(0.0123)
+    assert (session["promptTokens"], session["completionTokens"]) == (2500, 65)
+    assert session["durationMs"] == 2300
+    assert session["userInput"] == prompt and session["assistantOutput"] == "The bug is fixed."
+    assert session["customMetrics"] == {"num_turns": 2.0, "duration_api_ms": 2000.0}
+    metadata = session["metadata"]
+    assert metadata["model"] == MODEL and metadata["tools"] == []
+    assert metadata["sdk_session_id"] == "cc-1"
+    _check_turn(reader, session["id"])
+    return session
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("client_class", CLIENT_CLASSES)
+def test_the_published_example_stores_the_session(
+    keyed_server: LocalServer, monkeypatch: pytest.MonkeyPatch, client_class: str, shape: str
+) -> None:
+    """The issue's example, unchanged but for the client class: one session
+    with its tool call, tokens and cost, whatever the client and message kind."""
+    import claude_agent_sdk
+
+    monkeypatch.setattr(claude_agent_sdk, "query", SHAPES[shape](turn()))
+    namespace: dict[str, Any] = {"API_URL": keyed_server.url}
+    monkeypatch.setattr(sentrial, client_class, CLIENT_CLASSES[client_class], raising=False)
+    body = EXAMPLE.format(client_class=client_class)
+    code = "async def main():\n" + "".join(f"    {line}\n" for line in body.splitlines())
+    exec(code + "    return client\n", namespace)
+    made = asyncio.run(namespace["main"]())
+    flushed = made.flush(10)
+    assert (asyncio.run(flushed) if asyncio.iscoroutine(flushed) else flushed) is True
+    if client_class.startswith("Recording"):
+        assert made.calls == ["create_session", "complete_session"]
+    _stored_turn(Reader(keyed_server), "my-agent", "Fix the tests")
+    assert made.stats()["dropped"] == {}

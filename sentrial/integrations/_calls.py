@@ -1,0 +1,113 @@
+"""How an integration calls the client it was given, whichever kind it is.
+
+Why one place: integrations take ``SentrialClient``, ``AsyncSentrialClient``
+or a user's subclass of either (``client=``, a handler's first argument). A
+subclass may override ``create_session`` or ``complete_session`` and must see
+the calls, so they go through the client's public methods, with the published
+keyword names; an async client's methods return coroutines, which must be
+awaited, never dropped (that loses the operation and warns "never awaited").
+
+- :func:`acall` is for async code: it awaits what the method returns.
+- :func:`call` is for sync callbacks (LangChain, CrewAI, OpenTelemetry...):
+  an ``AsyncSentrialClient`` method the user did not override runs on the
+  client's synchronous twin (same tracker, no coroutine made); a coroutine
+  that is made anyway (an ``async def`` override) runs to its end on a
+  private event loop thread, and its result is returned.
+
+Neither raises: a method that fails (a subclass's override, say) is logged,
+counted as dropped on the client when it has our tracker, and gives None.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import inspect
+import logging
+import threading
+from collections.abc import Coroutine
+from typing import Any
+
+from .._client import AsyncSentrialClient
+
+logger = logging.getLogger("sentrial")
+
+OVERRIDE_TIMEOUT = 30.0
+"""Bound (s) on waiting, in a sync callback, for an ``async def`` override."""
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_lock = threading.Lock()
+
+
+def _failed(client: Any, name: str, exc: BaseException) -> None:
+    tracker = getattr(client, "_tracker", None)
+    note = getattr(tracker, "note_error", None)
+    if callable(note):
+        note(name, exc)
+    else:
+        logger.debug("sentrial: %s of %r failed", name, client, exc_info=True)
+
+
+def _method(client: Any, name: str) -> Any:
+    """The bound method to call in sync code: the sync twin's when ``client``
+    is an ``AsyncSentrialClient`` whose ``name`` is not overridden."""
+    if isinstance(client, AsyncSentrialClient) and getattr(type(client), name, None) is getattr(
+        AsyncSentrialClient, name, None
+    ):
+        from .._interaction import _sync_twin
+
+        return getattr(_sync_twin(client), name)
+    return getattr(client, name)
+
+
+def _private_loop() -> asyncio.AbstractEventLoop:
+    """One event loop on a daemon thread, for coroutines made in sync code."""
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(
+                target=loop.run_forever, name="sentrial-async-calls", daemon=True
+            ).start()
+            _loop = loop
+        return _loop
+
+
+def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    future = asyncio.run_coroutine_threadsafe(coroutine, _private_loop())
+    try:
+        return future.result(OVERRIDE_TIMEOUT)
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        raise
+
+
+def call(client: Any, name: str, /, **kwargs: Any) -> Any:
+    """``client.<name>(**kwargs)`` from sync code, run to its end; None on failure."""
+    try:
+        result = _method(client, name)(**kwargs)
+        if inspect.iscoroutine(result):
+            result = _run(result)
+        elif inspect.isawaitable(result):
+            awaitable = result
+
+            async def wait() -> Any:
+                return await awaitable
+
+            result = _run(wait())
+        return result
+    except Exception as exc:
+        _failed(client, name, exc)
+        return None
+
+
+async def acall(client: Any, name: str, /, **kwargs: Any) -> Any:
+    """``client.<name>(**kwargs)`` from async code, awaited if awaitable; None on failure."""
+    try:
+        result = getattr(client, name)(**kwargs)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+    except Exception as exc:
+        _failed(client, name, exc)
+        return None
