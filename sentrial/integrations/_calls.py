@@ -8,7 +8,7 @@ keyword names; an async client's methods return coroutines, which must be
 awaited, never dropped (that loses the operation and warns "never awaited").
 
 - :func:`acall` is for async code: it awaits what the method returns.
-- :func:`call` is for sync callbacks (LangChain, CrewAI, OpenTelemetry...):
+- :func:`call_client` is for sync callbacks (LangChain, CrewAI, OpenTelemetry...):
   an ``AsyncSentrialClient`` method the user did not override runs on the
   client's synchronous twin (same tracker, no coroutine made); a coroutine
   that is made anyway (an ``async def`` override) runs to its end on a
@@ -82,7 +82,7 @@ def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
         raise
 
 
-def call(client: Any, name: str, /, **kwargs: Any) -> Any:
+def call_client(client: Any, name: str, /, **kwargs: Any) -> Any:
     """``client.<name>(**kwargs)`` from sync code, run to its end; None on failure."""
     try:
         result = _method(client, name)(**kwargs)
@@ -99,6 +99,18 @@ def call(client: Any, name: str, /, **kwargs: Any) -> Any:
     except Exception as exc:
         _failed(client, name, exc)
         return None
+
+
+def new_session(client: Any, **kwargs: Any) -> str | None:
+    """``client.create_session(**kwargs)`` from sync code: the id, or None when
+    the client gave none (then nothing else of the run is tracked)."""
+    session_id = call_client(client, "create_session", **kwargs)
+    return session_id if isinstance(session_id, str) and session_id else None
+
+
+def record_of(value: Any) -> dict[str, Any]:
+    """What a tracking call gives back, as published: its record, ``{}`` if none."""
+    return value if isinstance(value, dict) else {}
 
 
 async def acall(client: Any, name: str, /, **kwargs: Any) -> Any:

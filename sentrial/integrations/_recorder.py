@@ -19,6 +19,7 @@ from .._context import current_interaction
 from .._decorators import stopped_early
 from .._interaction import get_client
 from ..cost import TokenUsage
+from ._calls import call_client, new_session
 
 logger = logging.getLogger("sentrial")
 
@@ -96,9 +97,11 @@ class Call:
                     cached_tokens=usage.cached_input_tokens,
                     cache_write_tokens=usage.cache_write_tokens,
                 )
-            self.client.track_llm_call(
-                self.session_id,
-                model or self.model,
+            call_client(
+                self.client,
+                "track_llm_call",
+                session_id=self.session_id,
+                model=model or self.model,
                 provider=self.target.provider,
                 input=self.input,
                 output=output,
@@ -107,8 +110,10 @@ class Call:
                 **kwargs,
             )
             if self.own_session:
-                self.client.complete_session(
-                    self.session_id,
+                call_client(
+                    self.client,
+                    "complete_session",
+                    session_id=self.session_id,
                     success=error is None,
                     failure_reason=None if error is None else f"{type(error).__name__}: {error}",
                     duration_ms=duration_ms,
@@ -136,9 +141,14 @@ def start(target: Target, model: Any, input: Any) -> Call | None:
             )
         if target.track_outside_session:
             client = target.client or get_client()
-            session_id = client.create_session(
-                name=model_name, agent_name=f"{target.provider}-calls", user_id="anonymous"
+            session_id = new_session(
+                client,
+                name=model_name,
+                agent_name=f"{target.provider}-calls",
+                user_id="anonymous",
             )
+            if session_id is None:  # the client's create_session gave none
+                return None
             return Call(target, client, session_id, True, model_name, input)
     except Exception:
         logger.debug("sentrial: could not start tracking an LLM call", exc_info=True)

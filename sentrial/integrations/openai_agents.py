@@ -25,6 +25,7 @@ from typing import Any
 from .._client import SentrialClient
 from .._context import current_interaction
 from .._interaction import get_client
+from ._calls import call_client, new_session
 
 logger = logging.getLogger("sentrial")
 
@@ -133,8 +134,10 @@ class SentrialTracingProcessor:
             with self._lock:
                 run = self._runs.pop(trace.trace_id, None)
             if run is not None and run.own:
-                run.client.complete_session(
-                    run.session_id,
+                call_client(
+                    run.client,
+                    "complete_session",
+                    session_id=run.session_id,
                     success=not run.errors,
                     failure_reason="; ".join(run.errors) or None,
                     duration_ms=(datetime.now().astimezone() - run.started).total_seconds() * 1000,
@@ -173,14 +176,17 @@ class SentrialTracingProcessor:
             group_id = getattr(trace, "group_id", None)
             if group_id:
                 metadata["group_id"] = str(group_id)
-            session_id = client.create_session(
+            session_id = new_session(
+                client,
                 name=name,
                 agent_name=self.agent_name or name,
                 user_id=self.user_id,
                 convo_id=str(group_id) if group_id else None,
                 metadata=metadata,
             )
-            run = _Run(client, session_id, own=True)
+            # A client's create_session that gave no id: its operations are
+            # refused by the tracker and counted (invalid_argument).
+            run = _Run(client, session_id or "", own=session_id is not None)
         with self._lock:
             self._runs[trace.trace_id] = run
         return run
@@ -202,11 +208,13 @@ class SentrialTracingProcessor:
         ids = {"trace_id": span.trace_id, "span_id": span.span_id}
         duration = _duration_ms(span)
         if kind == "function":
-            client.track_tool_call(
-                sid,
-                data.name,
-                _maybe_json(data.input),
-                _maybe_json(data.output),
+            call_client(
+                client,
+                "track_tool_call",
+                session_id=sid,
+                tool_name=data.name,
+                tool_input=_maybe_json(data.input),
+                tool_output=_maybe_json(data.output),
                 tool_error=None if message is None else {"message": message},
                 metadata={"mcp": data.mcp_data} if getattr(data, "mcp_data", None) else None,
                 duration_ms=duration,
@@ -214,9 +222,11 @@ class SentrialTracingProcessor:
             )
         elif kind == "generation":
             prompt, completion, cached = _usage(data.usage)
-            client.track_llm_call(
-                sid,
-                str(data.model or "unknown"),
+            call_client(
+                client,
+                "track_llm_call",
+                session_id=sid,
+                model=str(data.model or "unknown"),
                 provider=self.provider,
                 input=list(data.input) if data.input is not None else None,
                 output=_generation_output(data.output),
@@ -230,32 +240,45 @@ class SentrialTracingProcessor:
         elif kind == "response":
             self._response(client, sid, data, message, duration, ids)
         elif kind == "agent":
-            client.track_decision(
-                sid,
-                f"agent {data.name} ran",
+            call_client(
+                client,
+                "track_decision",
+                session_id=sid,
+                reasoning=f"agent {data.name} ran",
                 alternatives=data.handoffs or None,
                 metadata={"agent": data.name, "tools": data.tools, "output_type": data.output_type},
                 **ids,
             )
         elif kind == "handoff":
-            client.track_decision(
-                sid,
-                f"handoff from {data.from_agent} to {data.to_agent}",
+            call_client(
+                client,
+                "track_decision",
+                session_id=sid,
+                reasoning=f"handoff from {data.from_agent} to {data.to_agent}",
                 alternatives=[data.to_agent] if data.to_agent else None,
                 metadata={"handoff": {"from": data.from_agent, "to": data.to_agent}},
                 **ids,
             )
         elif kind == "guardrail":
-            client.track_decision(
-                sid,
-                f"guardrail {data.name} {'triggered' if data.triggered else 'passed'}",
+            call_client(
+                client,
+                "track_decision",
+                session_id=sid,
+                reasoning=f"guardrail {data.name} {'triggered' if data.triggered else 'passed'}",
                 metadata={"guardrail": data.name, "triggered": bool(data.triggered)},
                 **ids,
             )
         if message is not None:
             run.errors.append(f"{kind}: {message}")
             if kind not in ("function", "generation", "response"):
-                client.track_error(sid, message, error_type=f"{kind}_error", **ids)
+                call_client(
+                    client,
+                    "track_error",
+                    session_id=sid,
+                    error_message=message,
+                    error_type=f"{kind}_error",
+                    **ids,
+                )
 
     def _response(
         self,
@@ -270,9 +293,11 @@ class SentrialTracingProcessor:
         response = data.response
         usage = getattr(response, "usage", None)
         details = getattr(usage, "input_tokens_details", None)
-        client.track_llm_call(
-            sid,
-            str(getattr(response, "model", None) or "unknown"),
+        call_client(
+            client,
+            "track_llm_call",
+            session_id=sid,
+            model=str(getattr(response, "model", None) or "unknown"),
             provider=self.provider,
             input=data.input,
             output=getattr(response, "output_text", None),

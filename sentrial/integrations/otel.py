@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .._client import SentrialClient
+from ._calls import call_client, new_session
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
@@ -238,7 +239,7 @@ class SentrialSpanProcessor(SpanProcessor):
             self._sessions.clear()
         for session_id in open_sessions:
             try:
-                self.client.complete_session(session_id, success=True)
+                call_client(self.client, "complete_session", session_id=session_id, success=True)
             except Exception:
                 logger.debug("sentrial: completing an OTel session failed", exc_info=True)
         if self._own_client and self._client is not None:
@@ -266,7 +267,7 @@ class SentrialSpanProcessor(SpanProcessor):
         name = span.name.lower()
         return any(word in name for word in ("llm", "chat", "completion", "generate", "embed"))
 
-    def _session(self, trace_id: int, attributes: Mapping[str, Any]) -> str:
+    def _session(self, trace_id: int, attributes: Mapping[str, Any]) -> str | None:
         with self._lock:
             session_id = self._sessions.get(trace_id)
         if session_id is not None:
@@ -281,13 +282,16 @@ class SentrialSpanProcessor(SpanProcessor):
         if agent is not None:
             metadata["gen_ai.agent.name"] = str(agent)
         convo = _first(attributes, "gen_ai.conversation.id", "session.id")
-        session_id = self.client.create_session(
+        session_id = new_session(
+            self.client,
             name=f"OTel Trace: {hex_id[:8]}",
             agent_name=self.project,
             user_id=str(attributes.get(self.user_id_attribute) or "anonymous"),
             convo_id=None if convo is None else str(convo),
             metadata=metadata,
         )
+        if session_id is None:  # the client's create_session gave none: nothing tracked
+            return None
         evicted: list[str] = []
         with self._lock:
             existing = self._sessions.get(trace_id)
@@ -297,7 +301,7 @@ class SentrialSpanProcessor(SpanProcessor):
             while len(self._sessions) > self._max_open:
                 evicted.append(self._sessions.popitem(last=False)[1])
         for old in evicted:  # roots that never ended locally: close rather than leak
-            self.client.complete_session(old, success=True)
+            call_client(self.client, "complete_session", session_id=old, success=True)
         return session_id
 
     def _complete(self, trace_id: int, root: ReadableSpan) -> None:
@@ -314,8 +318,10 @@ class SentrialSpanProcessor(SpanProcessor):
         output = _first(
             attributes, "gen_ai.output.messages", "gen_ai.completion", "ai.response.text"
         )
-        self.client.complete_session(
-            session_id,
+        call_client(
+            self.client,
+            "complete_session",
+            session_id=session_id,
             success=not failed,
             failure_reason=reason,
             duration_ms=duration,
@@ -325,6 +331,8 @@ class SentrialSpanProcessor(SpanProcessor):
     def _record(self, span: ReadableSpan, trace_id: int) -> None:
         attributes = dict(span.attributes or {})
         session_id = self._session(trace_id, attributes)
+        if session_id is None:
+            return
         context = span.context
         assert context is not None
         hex_trace, hex_span = format(trace_id, "032x"), format(context.span_id, "016x")
@@ -342,11 +350,13 @@ class SentrialSpanProcessor(SpanProcessor):
         if operation in _TOOL_OPERATIONS or (tool is not None and operation not in _LLM_OPERATIONS):
             arguments = _first(attributes, "gen_ai.tool.call.arguments", "ai.toolCall.args")
             result = _first(attributes, "gen_ai.tool.call.result", "ai.toolCall.result")
-            self.client.track_tool_call(
-                session_id,
-                str(tool or span.name),
-                _as_object(_json_value(arguments), "arguments"),
-                None if result is None else _as_object(_json_value(result), "result"),
+            call_client(
+                self.client,
+                "track_tool_call",
+                session_id=session_id,
+                tool_name=str(tool or span.name),
+                tool_input=_as_object(_json_value(arguments), "arguments"),
+                tool_output=None if result is None else _as_object(_json_value(result), "result"),
                 tool_error=error,
                 metadata=metadata,
                 duration_ms=_duration_ms(span),
@@ -384,9 +394,11 @@ class SentrialSpanProcessor(SpanProcessor):
                     "llm.usage.completion_tokens",
                 )
             )
-            self.client.track_llm_call(
-                session_id,
-                str(model or "unknown"),
+            call_client(
+                self.client,
+                "track_llm_call",
+                session_id=session_id,
+                model=str(model or "unknown"),
                 provider=provider,
                 input=_messages_in(attributes),
                 output=_messages_out(attributes),
@@ -403,17 +415,21 @@ class SentrialSpanProcessor(SpanProcessor):
         else:
             agent = _first(attributes, "gen_ai.agent.name")
             what = f"{operation} {agent}" if operation and agent else span.name
-            self.client.track_decision(
-                session_id,
-                f"OTel span: {what}",
+            call_client(
+                self.client,
+                "track_decision",
+                session_id=session_id,
+                reasoning=f"OTel span: {what}",
                 metadata={**metadata, "otel_attributes": _plain(attributes)},
                 trace_id=hex_trace,
                 span_id=hex_span,
             )
             if error is not None:
-                self.client.track_error(
-                    session_id,
-                    error["message"],
+                call_client(
+                    self.client,
+                    "track_error",
+                    session_id=session_id,
+                    error_message=error["message"],
                     error_type=error["type"],
                     trace_id=hex_trace,
                     span_id=hex_span,
