@@ -643,3 +643,32 @@ def test_wrapped_client_with_async_client_and_dicts(
     assert sessions[0]["metadata"]["client_mode"] == "ClaudeSDKClient"
     for session in sessions:
         assert [e["toolName"] for e in reader.events(session["id"]) if e["toolName"]] == ["Read"]
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_documented_client_wrapper_with_the_async_client(
+    async_client: sentrial.AsyncSentrialClient, reader: Reader
+) -> None:
+    """sentrial.com's Claude Code page: the async client, every option, the
+    real ``ClaudeSDKClient`` (typed messages) through the scripted CLI."""
+    cli = ScriptedCLI(turn())
+
+    async def run() -> None:
+        claude = sentrial.claude_code.wrap_claude_client(
+            ClaudeSDKClient(transport=cli),
+            sentrial_client=async_client,
+            default_agent="coder",
+            user_id="dev_2",
+            convo_id="conv_9",
+            extra_metadata={"repo": "api"},
+        )
+        async with claude:
+            await claude.query("Fix the tests")
+            async for _ in claude.receive_response():
+                pass
+
+    asyncio.run(run())
+    _flushed(async_client)
+    session = _stored_turn(reader, "coder", "Fix the tests")
+    assert (session["userId"], session["convoId"]) == ("dev_2", "conv_9")
+    assert session["metadata"]["repo"] == "api" and session["metadata"]["turn"] == 1
