@@ -108,9 +108,11 @@ def new_session(client: Any, **kwargs: Any) -> str | None:
     return session_id if isinstance(session_id, str) and session_id else None
 
 
-def record_of(value: Any) -> dict[str, Any]:
-    """What a tracking call gives back, as published: its record, ``{}`` if none."""
-    return value if isinstance(value, dict) else {}
+def complete_session(client: Any, **kwargs: Any) -> dict[str, Any]:
+    """``client.complete_session(**kwargs)`` from sync code: the session's
+    record, as published, or ``{}`` when the client gave none."""
+    record = call_client(client, "complete_session", **kwargs)
+    return record if isinstance(record, dict) else {}
 
 
 async def acall(client: Any, name: str, /, **kwargs: Any) -> Any:

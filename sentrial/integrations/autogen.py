@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 from .._client import SentrialClient
-from ._calls import call_client, record_of
+from ._calls import call_client, complete_session
 
 logger = logging.getLogger("sentrial")
 
@@ -255,16 +255,13 @@ class SentrialAutogenHandler:
         self._finished = True
         stop_reason = getattr(self.result, "stop_reason", None)
         metrics = dict(custom_metrics or {})
-        return record_of(
-            call_client(
-                self.client,
-                "complete_session",
-                session_id=self.session_id,
-                success=success,
-                failure_reason=failure_reason,
-                custom_metrics=metrics or None,
-                duration_ms=self.duration_ms,
-                user_input=self._input,
-                assistant_output=self._output if self._output is not None else stop_reason,
-            )
+        return complete_session(
+            self.client,
+            session_id=self.session_id,
+            success=success,
+            failure_reason=failure_reason,
+            custom_metrics=metrics or None,
+            duration_ms=self.duration_ms,
+            user_input=self._input,
+            assistant_output=self._output if self._output is not None else stop_reason,
         )

@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 
 from .._client import SentrialClient
 from ..cost import calculate_cost
-from ._calls import call_client, new_session, record_of
+from ._calls import call_client, complete_session, new_session
 
 logger = logging.getLogger("sentrial")
 
@@ -345,18 +345,15 @@ class SentrialCrewHandler:
         self._finished = True
         if output is not None:
             self.assistant_output = str(output)
-        return record_of(
-            call_client(
-                self.client,
-                "complete_session",
-                session_id=self.session_id,
-                success=success,
-                failure_reason=failure_reason,
-                custom_metrics=custom_metrics,
-                duration_ms=self.duration_ms,
-                user_input=self.user_input,
-                assistant_output=self.assistant_output,
-            )
+        return complete_session(
+            self.client,
+            session_id=self.session_id,
+            success=success,
+            failure_reason=failure_reason,
+            custom_metrics=custom_metrics,
+            duration_ms=self.duration_ms,
+            user_input=self.user_input,
+            assistant_output=self.assistant_output,
         )
 
 

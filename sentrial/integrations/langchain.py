@@ -30,7 +30,7 @@ from uuid import UUID
 from .._client import SentrialClient
 from .._context import current_interaction
 from .._interaction import get_client
-from ._calls import call_client, new_session, record_of
+from ._calls import call_client, complete_session, new_session
 
 logger = logging.getLogger("sentrial")
 
@@ -160,22 +160,19 @@ class SentrialCallbackHandler(_Base):
             return {}
         try:
             summary = self.get_usage_summary()
-            return record_of(
-                call_client(
-                    self.client,
-                    "complete_session",
-                    session_id=self.session_id,
-                    success=success,
-                    failure_reason=failure_reason,
-                    estimated_cost=summary["total_cost"],
-                    custom_metrics=custom_metrics,
-                    duration_ms=summary["duration_ms"],
-                    prompt_tokens=summary["total_prompt_tokens"],
-                    completion_tokens=summary["total_completion_tokens"],
-                    total_tokens=summary["total_tokens"],
-                    user_input=self.user_input,
-                    assistant_output=self.assistant_output or self._last_llm_output,
-                )
+            return complete_session(
+                self.client,
+                session_id=self.session_id,
+                success=success,
+                failure_reason=failure_reason,
+                estimated_cost=summary["total_cost"],
+                custom_metrics=custom_metrics,
+                duration_ms=summary["duration_ms"],
+                prompt_tokens=summary["total_prompt_tokens"],
+                completion_tokens=summary["total_completion_tokens"],
+                total_tokens=summary["total_tokens"],
+                user_input=self.user_input,
+                assistant_output=self.assistant_output or self._last_llm_output,
             )
         except Exception:
             logger.debug("sentrial: langchain finish failed", exc_info=True)
