@@ -25,7 +25,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ class Example:
     code: str  # as published
     prelude: str = ""
     epilogue: str = ""
+    env: dict[str, str] = field(default_factory=dict)
 
 
 Check = Callable[[list[dict[str, Any]], Reader, str], None]
@@ -383,6 +384,82 @@ claude_agent_sdk.query = functools.partial(claude_agent_sdk.query, transport=Scr
 )
 
 
+TOOLS = """
+from langchain_core.tools import tool
+
+@tool
+def my_tool1(city: str) -> str:
+    \"\"\"The weather in a city.\"\"\"
+    return f"Sunny in {city}"
+
+@tool
+def my_tool2(query: str) -> str:
+    \"\"\"Search for information.\"\"\"
+    return f"Results for: {query}"
+"""
+
+DOC_CREATE_AGENT = Example(
+    "sentrial.langchain.create_agent_with_sentrial docstring",
+    """
+from sentrial import SentrialClient, create_agent_with_sentrial
+from langchain_openai import ChatOpenAI
+
+client = SentrialClient()
+llm = ChatOpenAI(model="gpt-4o")
+
+agent = create_agent_with_sentrial(
+    llm=llm,
+    tools=[my_tool1, my_tool2],
+    client=client,
+    agent_name="my-agent",
+)
+
+result = agent("What's the weather?")
+print(result)
+""",
+    prelude=TOOLS,
+)
+
+DOC_REACT_AGENT = Example(
+    "sentrial.langchain.get_react_agent docstring",
+    """
+create_react_agent = get_react_agent()
+agent = create_react_agent(model, tools)  # Note: different API than AgentExecutor!
+
+# Use with Sentrial:
+handler = SentrialCallbackHandler(client, session_id)
+result = agent.invoke({"messages": [("user", query)]}, config={"callbacks": [handler]})
+""",
+    prelude=TOOLS
+    + f"""
+from langchain_openai import ChatOpenAI
+from sentrial import SentrialClient
+from sentrial.langchain import SentrialCallbackHandler, get_react_agent
+client = SentrialClient()
+model = ChatOpenAI(model="gpt-4o")
+tools = [my_tool1, my_tool2]
+query = {QUESTION!r}
+session_id = client.create_session(name="react", agent_name="lg-agent", user_id="user_9")
+""",
+    epilogue="handler.finish(success=True)",
+)
+
+DOC_EXPERIMENT_CONTEXT = Example(
+    "sentrial.context.get_experiment_context docstring (inside an experiment run)",
+    """
+from sentrial import get_experiment_context
+
+ctx = get_experiment_context()
+if ctx:
+    print(f"Running variant: {ctx.variant_name}")
+""",
+    env={
+        "SENTRIAL_EXPERIMENT_SYSTEM_PROMPT": "Be terse.",
+        "SENTRIAL_EXPERIMENT_VARIANT": "variant_a",
+    },
+)
+
+
 def _openai_chat(sessions: list[dict[str, Any]], reader: Reader, stdout: str) -> None:
     (session,) = sessions
     assert session["agentName"] == "chat" and session["userId"] == "user_123"
@@ -457,6 +534,17 @@ def _async(sessions: list[dict[str, Any]], reader: Reader, stdout: str) -> None:
     assert tool["eventType"] == "tool_call" and "Ellipsis" in tool["toolName"]
 
 
+def _my_agent(sessions: list[dict[str, Any]], reader: Reader, stdout: str) -> None:
+    (session,) = sessions
+    assert session["agentName"] == "my-agent" and session["status"] == "completed"
+    assert session["userInput"] == "What's the weather?" and stdout.strip()
+    assert "llm_call" in [e["eventType"] for e in reader.events(session["id"])]
+
+
+def _variant(sessions: list[dict[str, Any]], reader: Reader, stdout: str) -> None:
+    assert stdout == "Running variant: variant_a\n" and sessions == []
+
+
 def _nothing_outside_a_session(sessions: list[dict[str, Any]], reader: Reader, stdout: str) -> None:
     assert sessions == []  # as published: LLM calls outside a session are not tracked
 
@@ -483,6 +571,9 @@ EXAMPLES: dict[str, tuple[Example, Check]] = {
     "doc-otel-processor": (DOC_OTEL_PROCESSOR, _otel("my-ai-project")),
     "doc-setup-otel": (DOC_SETUP_OTEL, _otel("my-ai-app")),
     "doc-wrappers": (DOC_WRAPPERS, _nothing_outside_a_session),
+    "doc-create-agent": (DOC_CREATE_AGENT, _my_agent),
+    "doc-react-agent": (DOC_REACT_AGENT, _langgraph),
+    "doc-experiment-context": (DOC_EXPERIMENT_CONTEXT, _variant),
     "doc-claude-code": (DOC_CLAUDE_CODE, _claude),
 }
 
@@ -525,6 +616,7 @@ def test_published_example_runs_unchanged(
         CREWAI_DISABLE_TELEMETRY="true",
         OTEL_SDK_DISABLED="false",
         PYTHONPATH=str(Path(__file__).resolve().parents[1]),
+        **example.env,
     )
     done = subprocess.run(
         [sys.executable, "-W", "error::RuntimeWarning", "-c", _script(example)],
