@@ -227,3 +227,27 @@ def test_wrap_openai(any_client: Any, reader: Reader, llm: str, sdk: str) -> Non
     session = _settled(any_client, reader, "create_session", "track_llm_call", "complete_session")
     assert session["agentName"] == "openai-calls" and session["status"] == "completed"
     assert session["promptTokens"] > 0 and session["estimatedCost"] > 0
+
+
+def test_wrappers_in_a_session_context_of_the_client(
+    any_client: Any, reader: Reader, llm: str
+) -> None:
+    """As published: ``set_session_context(session_id, client)``, then a
+    wrapped client's calls go to that session through that client."""
+    from sentrial.wrappers import clear_session_context, set_session_context
+
+    session_id = done(any_client.create_session(name="ctx", agent_name="ctx", user_id="u5"))
+    set_session_context(session_id, any_client)
+    try:
+        wrapped = wrap_openai(openai.OpenAI(api_key="sk-t", base_url=llm + "/v1", max_retries=0))
+        wrapped.chat.completions.create(
+            model="gpt-4o",
+            messages=[{"role": "user", "content": "Hello"}],
+        )
+    finally:
+        clear_session_context()
+    done(any_client.complete_session(session_id=session_id, success=True))
+    session = _settled(any_client, reader, "track_llm_call", "complete_session")
+    assert session["id"] == session_id and session["status"] == "completed"
+    (call,) = reader.events(session_id)
+    assert call["eventType"] == "llm_call" and call["promptTokens"] > 0
