@@ -165,7 +165,8 @@ def test_autogen_handler(any_client: Any, reader: Reader) -> None:
 
 def test_otel_span_processor(any_client: Any, reader: Reader) -> None:
     provider = TracerProvider()
-    provider.add_span_processor(SentrialSpanProcessor(project="otel", client=any_client))
+    processor = SentrialSpanProcessor(project="otel", client=any_client)
+    provider.add_span_processor(processor)
     tracer = provider.get_tracer("test")
     with (
         tracer.start_as_current_span("invoke_agent bot", attributes={"user.id": "u4"}),
@@ -181,6 +182,7 @@ def test_otel_span_processor(any_client: Any, reader: Reader) -> None:
         ),
     ):
         pass
+    assert processor.force_flush(10_000) is True
     provider.shutdown()
     session = _settled(any_client, reader, "create_session", "track_llm_call", "complete_session")
     assert session["agentName"] == "otel" and session["status"] == "completed"
@@ -194,13 +196,15 @@ def test_openai_agents_processor(any_client: Any, reader: Reader, llm: str) -> N
 
     from sentrial.integrations.openai_agents import SentrialTracingProcessor
 
-    set_trace_processors([SentrialTracingProcessor(any_client, agent_name="bot")])  # type: ignore[list-item]
+    processor = SentrialTracingProcessor(any_client, agent_name="bot")
+    set_trace_processors([processor])  # type: ignore[list-item]
     try:
         model = OpenAIChatCompletionsModel(
             model="gpt-4o",
             openai_client=openai.AsyncOpenAI(api_key="sk-t", base_url=llm + "/v1", max_retries=0),
         )
         Runner.run_sync(OpenAIAgent(name="A", instructions="Be brief.", model=model), "Hello")
+        processor.force_flush()
     finally:
         set_trace_processors([default_processor()])
     session = _settled(any_client, reader, "create_session", "track_llm_call", "complete_session")
@@ -251,3 +255,27 @@ def test_wrappers_in_a_session_context_of_the_client(
     assert session["id"] == session_id and session["status"] == "completed"
     (call,) = reader.events(session_id)
     assert call["eventType"] == "llm_call" and call["promptTokens"] > 0
+
+
+class FailingOverride(sentrial.AsyncSentrialClient):
+    async def track_llm_call(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        await asyncio.sleep(0)
+        raise RuntimeError("my override broke")
+
+
+def test_a_failing_override_is_counted_and_the_chain_runs(
+    sentrial_server: LocalServer, tmp_path: Path, reader: Reader, llm: str
+) -> None:
+    client = FailingOverride(sentrial_server.url, sentrial_server.api_key, spool_dir=str(tmp_path))
+    model = ChatOpenAI(
+        model="gpt-4o-mini", base_url=llm + "/v1", api_key=SecretStr("sk-t"), max_retries=0
+    )
+    handler = SentrialCallbackHandler(client, agent_name="chain")
+    answer = model.invoke("Hello", config={"callbacks": [handler]})
+    assert answer.content  # the app got its answer
+    # flush says False: something tracked was dropped (the failed call, counted)
+    assert asyncio.run(client.flush(10)) is False
+    assert client.stats()["dropped"] == {"internal_error": 1}
+    (session,) = reader.sessions()
+    assert session["status"] == "completed" and reader.events(session["id"]) == []
+    asyncio.run(client.close())

@@ -25,18 +25,22 @@ import concurrent.futures
 import inspect
 import logging
 import threading
-from collections.abc import Coroutine
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeAlias
 
-from .._client import AsyncSentrialClient
+from .._client import AsyncSentrialClient, SentrialClient
 
 logger = logging.getLogger("sentrial")
+
+AnyClient: TypeAlias = SentrialClient | AsyncSentrialClient
+"""What an integration's ``client=`` takes: either client, or a subclass of one."""
 
 OVERRIDE_TIMEOUT = 30.0
 """Bound (s) on waiting, in a sync callback, for an ``async def`` override."""
 
 _loop: asyncio.AbstractEventLoop | None = None
 _loop_lock = threading.Lock()
+_tasks: set[asyncio.Task[Any]] = set()  # calls made on the private loop itself, running
 
 
 def _failed(client: Any, name: str, exc: BaseException) -> None:
@@ -73,8 +77,25 @@ def _private_loop() -> asyncio.AbstractEventLoop:
         return _loop
 
 
-def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    future = asyncio.run_coroutine_threadsafe(coroutine, _private_loop())
+def _run(awaitable: Awaitable[Any]) -> Any:
+    """``awaitable``'s result, run on the private loop; None when called from
+    that very loop (an override calling back into an integration), where
+    waiting would wait on itself: it then runs as a task of its own."""
+    loop = _private_loop()
+
+    async def wait() -> Any:
+        return await awaitable
+
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is loop:
+        task = loop.create_task(wait())
+        _tasks.add(task)
+        task.add_done_callback(_tasks.discard)
+        return None
+    future = asyncio.run_coroutine_threadsafe(wait(), loop)
     try:
         return future.result(OVERRIDE_TIMEOUT)
     except concurrent.futures.TimeoutError:
@@ -86,16 +107,7 @@ def call_client(client: Any, name: str, /, **kwargs: Any) -> Any:
     """``client.<name>(**kwargs)`` from sync code, run to its end; None on failure."""
     try:
         result = _method(client, name)(**kwargs)
-        if inspect.iscoroutine(result):
-            result = _run(result)
-        elif inspect.isawaitable(result):
-            awaitable = result
-
-            async def wait() -> Any:
-                return await awaitable
-
-            result = _run(wait())
-        return result
+        return _run(result) if inspect.isawaitable(result) else result
     except Exception as exc:
         _failed(client, name, exc)
         return None

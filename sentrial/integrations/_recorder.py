@@ -14,12 +14,11 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from typing import Any
 
-from .._client import SentrialClient
 from .._context import current_interaction
 from .._decorators import stopped_early
 from .._interaction import get_client
 from ..cost import TokenUsage
-from ._calls import call_client, new_session
+from ._calls import AnyClient, call_client, new_session
 
 logger = logging.getLogger("sentrial")
 
@@ -30,7 +29,7 @@ class Target:
     def __init__(
         self,
         *,
-        client: SentrialClient | None,
+        client: AnyClient | None,
         session_id: str | None,
         track_outside_session: bool,
         provider: str,
@@ -43,7 +42,7 @@ class Target:
 
 def target(
     provider: str,
-    sentrial_client: SentrialClient | None,
+    sentrial_client: AnyClient | None,
     session_id: str | None,
     track_outside_session: bool,
 ) -> Target:
@@ -60,7 +59,7 @@ class Call:
     def __init__(
         self,
         target: Target,
-        client: SentrialClient,
+        client: AnyClient,
         session_id: str,
         own_session: bool,
         model: str,

@@ -22,8 +22,7 @@ import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
-from .._client import SentrialClient
-from ._calls import call_client, complete_session
+from ._calls import AnyClient, call_client, complete_session
 
 logger = logging.getLogger("sentrial")
 
@@ -70,7 +69,7 @@ class SentrialAutogenHandler:
 
     def __init__(
         self,
-        client: SentrialClient,
+        client: AnyClient,
         session_id: str,
         verbose: bool = False,
         *,

@@ -38,9 +38,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from .._client import SentrialClient
 from ..cost import calculate_cost
-from ._calls import call_client, complete_session, new_session
+from ._calls import AnyClient, call_client, complete_session, new_session
 
 logger = logging.getLogger("sentrial")
 
@@ -77,7 +76,7 @@ class SentrialCrewHandler:
 
     def __init__(
         self,
-        client: SentrialClient,
+        client: AnyClient,
         session_id: str,
         verbose: bool = False,
         *,
@@ -456,7 +455,7 @@ def _chain(
 
 
 def track_crew(
-    client: SentrialClient,
+    client: AnyClient,
     agent_name: str = "crewai",
     user_id: str | None = None,
     *,

@@ -27,10 +27,9 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from .._client import SentrialClient
 from .._context import current_interaction
 from .._interaction import get_client
-from ._calls import call_client, complete_session, new_session
+from ._calls import AnyClient, call_client, complete_session, new_session
 
 logger = logging.getLogger("sentrial")
 
@@ -85,7 +84,7 @@ class SentrialCallbackHandler(_Base):
 
     def __init__(
         self,
-        client: SentrialClient | None = None,
+        client: AnyClient | None = None,
         session_id: str | None = None,
         track_llm_calls: bool = True,
         verbose: bool = False,
@@ -211,7 +210,7 @@ class SentrialCallbackHandler(_Base):
         self._log(f"LLM call: {prompt} in, {completion} out, ${cost or 0.0:.6f}")
 
     @property
-    def client(self) -> SentrialClient:
+    def client(self) -> AnyClient:
         return self._client or get_client()
 
     # -- bookkeeping -----------------------------------------------------------
@@ -605,7 +604,7 @@ def get_react_agent() -> Callable[..., Any]:
 def create_agent_with_sentrial(
     llm: Any,
     tools: list[Any],
-    client: SentrialClient,
+    client: AnyClient,
     agent_name: str,
     user_id: str = "anonymous",
     verbose: bool = False,

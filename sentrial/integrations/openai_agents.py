@@ -22,10 +22,9 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from .._client import SentrialClient
 from .._context import current_interaction
 from .._interaction import get_client
-from ._calls import call_client, new_session
+from ._calls import AnyClient, call_client, new_session
 
 logger = logging.getLogger("sentrial")
 
@@ -35,7 +34,7 @@ __all__ = ["SentrialTracingProcessor", "track_openai_agents"]
 class _Run:
     __slots__ = ("client", "errors", "own", "session_id", "started")
 
-    def __init__(self, client: SentrialClient, session_id: str, own: bool) -> None:
+    def __init__(self, client: AnyClient, session_id: str, own: bool) -> None:
         self.client = client
         self.session_id = session_id
         self.own = own
@@ -108,7 +107,7 @@ class SentrialTracingProcessor:
 
     def __init__(
         self,
-        client: SentrialClient | None = None,
+        client: AnyClient | None = None,
         *,
         agent_name: str | None = None,
         user_id: str = "anonymous",
@@ -159,7 +158,7 @@ class SentrialTracingProcessor:
 
     def force_flush(self) -> None:
         try:
-            (self.client or get_client()).flush()
+            call_client(self.client or get_client(), "flush")
         except Exception:
             logger.debug("sentrial: flush failed", exc_info=True)
 
@@ -282,7 +281,7 @@ class SentrialTracingProcessor:
 
     def _response(
         self,
-        client: SentrialClient,
+        client: AnyClient,
         sid: str,
         data: Any,
         message: str | None,
@@ -311,7 +310,7 @@ class SentrialTracingProcessor:
 
 
 def track_openai_agents(
-    client: SentrialClient | None = None,
+    client: AnyClient | None = None,
     *,
     agent_name: str | None = None,
     user_id: str = "anonymous",

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .._client import SentrialClient
-from ._calls import call_client, new_session
+from ._calls import AnyClient, call_client, new_session
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
@@ -159,7 +159,7 @@ class SentrialSpanProcessor(SpanProcessor):
         custom_filter: Callable[[Any], bool | None] | None = None,
         user_id_attribute: str = "user.id",
         *,
-        client: SentrialClient | None = None,
+        client: AnyClient | None = None,
         max_open_traces: int = 10_000,
     ) -> None:
         _require_otel()
@@ -182,7 +182,7 @@ class SentrialSpanProcessor(SpanProcessor):
         self._stopped = False
 
     @property
-    def client(self) -> SentrialClient:
+    def client(self) -> AnyClient:
         if self._client is not None:
             return self._client
         from .._interaction import get_client
@@ -248,7 +248,7 @@ class SentrialSpanProcessor(SpanProcessor):
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Wait for what was recorded to be delivered (or spooled)."""
         try:
-            return self.client.flush(timeout_millis / 1000)
+            return call_client(self.client, "flush", timeout=timeout_millis / 1000) is True
         except Exception:
             return False
 
