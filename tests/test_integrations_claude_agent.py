@@ -672,3 +672,22 @@ def test_documented_client_wrapper_with_the_async_client(
     session = _stored_turn(reader, "coder", "Fix the tests")
     assert (session["userId"], session["convoId"]) == ("dev_2", "conv_9")
     assert session["metadata"]["repo"] == "api" and session["metadata"]["turn"] == 1
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_the_prompt_may_be_positional_as_published(
+    async_client: sentrial.AsyncSentrialClient, reader: Reader
+) -> None:
+    """0.6.0's wrapper takes ``(prompt, options)`` positionally and calls the
+    SDK's keyword-only ``query`` with keywords; so does ours."""
+    tracked = wrap_claude_agent(query, client=async_client, default_agent="coder")
+    cli = ScriptedCLI(turn())
+
+    async def run() -> None:
+        async for _ in tracked("Fix the tests", None, transport=cli):
+            pass
+
+    asyncio.run(run())
+    assert cli.prompts == ["Fix the tests"]
+    _flushed(async_client)
+    _stored_turn(reader, "coder", "Fix the tests")

@@ -434,11 +434,16 @@ def wrap_claude_agent(
     >>> # tracked_query = wrap_claude_agent(query, client=AsyncSentrialClient())
     >>> # async for message in tracked_query(prompt="Fix the tests"): ...
     """
-    options = _Options(client, default_agent, user_id, convo_id, extra_metadata)
+    settings = _Options(client, default_agent, user_id, convo_id, extra_metadata)
 
-    def query(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-        prompt = kwargs.get("prompt", args[0] if args else None)
-        return _observe(query_fn(*args, **kwargs), lambda: _Turn(options, prompt, {}))
+    def query(prompt: Any = None, options: Any = None, **kwargs: Any) -> AsyncIterator[Any]:
+        # As published: ``(prompt, options)`` positionally or by name, passed on
+        # by name (the SDK's ``query`` is keyword-only), with any other keyword.
+        if prompt is not None:
+            kwargs["prompt"] = prompt
+        if options is not None:
+            kwargs["options"] = options
+        return _observe(query_fn(**kwargs), lambda: _Turn(settings, kwargs.get("prompt"), {}))
 
     query.__wrapped__ = query_fn  # type: ignore[attr-defined]
     query.__doc__ = getattr(query_fn, "__doc__", None)
