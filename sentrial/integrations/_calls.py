@@ -12,7 +12,9 @@ awaited, never dropped (that loses the operation and warns "never awaited").
   an ``AsyncSentrialClient`` method the user did not override runs on the
   client's synchronous twin (same tracker, no coroutine made); a coroutine
   that is made anyway (an ``async def`` override) runs to its end on a
-  private event loop thread, and its result is returned.
+  private event loop thread, and its result is returned. (So an override
+  that awaits something bound to the app's own loop cannot run from a sync
+  callback; it fails, is counted, and the app goes on.)
 
 Neither raises: a method that fails (a subclass's override, say) is logged,
 counted as dropped on the client when it has our tracker, and gives None.
