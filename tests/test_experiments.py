@@ -878,4 +878,7 @@ def test_an_async_client_runs_an_experiment(
     results = api.get(f"/api/experiments/{exp.experiment_id}/results").json()
     assert (results["variants"][0]["finished"], results["variants"][0]["succeeded"]) == (1, 1)
     exp.close()
-    asyncio.run(client.close())
+    # In a thread of its own: this module's browser fixture keeps an event
+    # loop running in the main thread (Playwright's sync API).
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(client.close())).result()

@@ -399,7 +399,9 @@ def test_an_async_client_mirrors_too(
     tmp_path: Path,
 ) -> None:
     stand_in, url = langfuse_server
-    integration = LangfuseIntegration(public_key="pk-lf-1", secret_key="sk-lf-1", host=url)
+    # A key of its own: the Langfuse SDK keeps one client per public key, and
+    # the other tests' keys point at their (stopped) stand-ins.
+    integration = LangfuseIntegration(public_key="pk-lf-async", secret_key="sk-lf-a", host=url)
 
     async def run() -> str:
         client = sentrial.AsyncSentrialClient(
