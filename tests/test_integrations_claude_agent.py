@@ -691,3 +691,15 @@ def test_the_prompt_may_be_positional_as_published(
     assert cli.prompts == ["Fix the tests"]
     _flushed(async_client)
     _stored_turn(reader, "coder", "Fix the tests")
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_system_messages_after_a_result_start_no_session(
+    async_client: sentrial.AsyncSentrialClient, reader: Reader
+) -> None:
+    status = {"type": "system", "subtype": "status", "status": "idle"}
+    tracked = wrap_claude_agent(dict_query([*turn(), status, status]), client=async_client)
+    asyncio.run(_drain(tracked(prompt="Fix")))
+    _flushed(async_client)
+    (session,) = reader.sessions()
+    assert session["status"] == "completed"

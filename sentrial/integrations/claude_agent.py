@@ -190,9 +190,10 @@ class _Turn:
         try:
             kind, subtype = _kind(message)
             if not self.begun:
-                if kind not in ("system", "assistant", "user", "result"):
-                    return
-                await self.begin(message if (kind, subtype) == ("system", "init") else None)
+                init = (kind, subtype) == ("system", "init")
+                if not init and kind not in ("assistant", "user", "result"):
+                    return  # other system messages (status, hooks) start no session
+                await self.begin(message if init else None)
             if self.session_id is None or self.done:
                 return
             if kind == "assistant":
