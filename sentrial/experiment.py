@@ -39,7 +39,7 @@ from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._capabilities import CLIENT_IDS, EXPERIMENT_SESSIONS, from_health
-from ._client import SentrialClient
+from ._client import AsyncSentrialClient, SentrialClient
 from ._delivery._policy import Action, for_status
 from ._errors import APIError
 from .context import (
@@ -356,12 +356,18 @@ class Experiment:
         api_key: str | None = None,
         api_url: str | None = None,
         *,
-        client: SentrialClient | None = None,
+        client: SentrialClient | AsyncSentrialClient | None = None,
     ) -> None:
         self.experiment_id = experiment_id
+        self._owns_client = client is None
+        if isinstance(client, AsyncSentrialClient):
+            # Runs are synchronous code: an async client is used through its
+            # synchronous twin (the same delivery), so no coroutine is dropped.
+            from ._interaction import _sync_twin
+
+            client = _sync_twin(client)
         # Sessions of runs are tracked with this client (normal delivery).
         self._client = client or SentrialClient(api_url=api_url, api_key=api_key)
-        self._owns_client = client is None
         self._http: httpx.Client | None = None
         self._lock = threading.Lock()
         self._failing_until = 0.0
@@ -659,7 +665,7 @@ class Experiment:
         agent_name: str | None = None,
         api_key: str | None = None,
         api_url: str | None = None,
-        client: SentrialClient | None = None,
+        client: SentrialClient | AsyncSentrialClient | None = None,
     ) -> Experiment:
         """Create an experiment on the server and return it (extension).
 

@@ -4,6 +4,7 @@ viewer's comparison page in a real Chromium."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -858,3 +859,28 @@ def test_results_count_sessions_of_the_configured_client(
     assert sorted(r["success"] for r in results["runs"]) == [False, True]
     exp.close()
     configured.close()
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_an_async_client_runs_an_experiment(
+    sentrial_server: LocalServer, tmp_path: Path, env: None, api: httpx.Client
+) -> None:
+    """``client=`` takes an AsyncSentrialClient too (issue 26): the runs'
+    sessions are created, flushed and read back; no coroutine is dropped."""
+    _record(sentrial_server, tmp_path, "support", ["q1"])
+    client = sentrial.AsyncSentrialClient(spool_dir=str(tmp_path / "spool"), flush_interval=60)
+    exp = Experiment.create("async", {"v": "P"}, from_sessions="support", client=client)
+
+    def agent(test_case: ExperimentTestCase, variant: ExperimentVariant, tracker: Any) -> None:
+        with tracker.begin(test_case.user_input) as session:
+            session.set_output("yes")
+
+    (result,) = exp.run(agent, on_result=lambda *_: None)
+    assert result.success
+    results = api.get(f"/api/experiments/{exp.experiment_id}/results").json()
+    assert (results["variants"][0]["finished"], results["variants"][0]["succeeded"]) == (1, 1)
+    exp.close()
+    # In a thread of its own: this module's browser fixture keeps an event
+    # loop running in the main thread (Playwright's sync API).
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(client.close())).result()

@@ -7,6 +7,7 @@ OpenTelemetry protobuf classes) and scores on ``/api/public/scores``.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import logging
@@ -322,3 +323,102 @@ def test_interpreter_exit_flushes_the_mirror(
     assert reader.session(completed)["status"] == "completed"
     assert [e["toolName"] for e in reader.events(completed)] == ["lookup"]
     assert reader.session(left_open)["name"] == "left open"
+
+
+# -- issue 26: the published module docstring, both options, unchanged ----------
+
+PUBLISHED_DOCSTRING = """
+from sentrial import SentrialClient
+from sentrial.langfuse_integration import LangfuseIntegration
+
+# Option 1: Pass Langfuse client directly
+from langfuse import Langfuse
+langfuse = Langfuse()
+
+client = SentrialClient(
+    langfuse=LangfuseIntegration(langfuse_client=langfuse)
+)
+"""
+
+PUBLISHED_OPTION_2 = """
+# Option 2: Pass credentials (client created automatically)
+client = SentrialClient(
+    langfuse=LangfuseIntegration(
+        public_key="pk-lf-...",
+        secret_key="sk-lf-...",
+    )
+)
+"""
+
+PUBLISHED_USE = """
+# Then use Sentrial normally - data flows to both systems
+with client.begin(user_id="user_123", event="chat", input="Hello") as interaction:
+    interaction.track_tool_call(...)
+    interaction.set_output("World")
+"""
+
+
+@pytest.mark.parametrize("option", [1, 2])
+def test_the_published_example_mirrors(
+    langfuse_server: tuple[LangfuseStandIn, str],
+    sentrial_server: LocalServer,
+    reader: Reader,
+    tmp_path: Path,
+    option: int,
+) -> None:
+    """Run as published (``Langfuse()`` and the Sentrial client from the
+    environment); the exit hooks deliver both sides."""
+    stand_in, url = langfuse_server
+    code = PUBLISHED_DOCSTRING + (PUBLISHED_OPTION_2 if option == 2 else "") + PUBLISHED_USE
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SENTRIAL_", "LANGFUSE_"))}
+    env.update(
+        SENTRIAL_API_URL=sentrial_server.url,
+        SENTRIAL_API_KEY=sentrial_server.api_key,
+        SENTRIAL_SPOOL_DIR=str(tmp_path),
+        LANGFUSE_PUBLIC_KEY="pk-lf-env",
+        LANGFUSE_SECRET_KEY="sk-lf-env",
+        LANGFUSE_HOST=url,
+        LANGFUSE_BASE_URL=url,
+    )
+    command = [sys.executable, "-W", "error::RuntimeWarning", "-c", code]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    (session,) = reader.sessions()
+    assert session["agentName"] == "chat" and session["assistantOutput"] == "World"
+    assert session["status"] == "completed" and session["userInput"] == "Hello"
+    spans = stand_in.wait_for(1)
+    roots = [s for s in spans if _attr(s, "session.id") == session["id"]]
+    assert roots and roots[0]["name"] == session["name"]
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_an_async_client_mirrors_too(
+    langfuse_server: tuple[LangfuseStandIn, str],
+    sentrial_server: LocalServer,
+    reader: Reader,
+    tmp_path: Path,
+) -> None:
+    stand_in, url = langfuse_server
+    # A key of its own: the Langfuse SDK keeps one client per public key, and
+    # the other tests' keys point at their (stopped) stand-ins.
+    integration = LangfuseIntegration(public_key="pk-lf-async", secret_key="sk-lf-a", host=url)
+
+    async def run() -> str:
+        client = sentrial.AsyncSentrialClient(
+            sentrial_server.url,
+            sentrial_server.api_key,
+            langfuse=integration,
+            spool_dir=str(tmp_path),
+        )
+        async with await client.begin(user_id="u1", event="chat", input="Hello") as interaction:
+            await interaction.track_tool_call("lookup", {"q": 1}, {"hit": True})
+            interaction.set_output("World")
+        assert await client.flush(10)
+        await client.close()
+        return interaction.session_id
+
+    session_id = asyncio.run(run())
+    integration.flush()
+    assert reader.session(session_id)["assistantOutput"] == "World"
+    names = {s["name"] for s in stand_in.wait_for(2)}
+    assert "lookup" in names and reader.session(session_id)["name"] in names

@@ -14,11 +14,11 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from typing import Any
 
-from .._client import SentrialClient
 from .._context import current_interaction
 from .._decorators import stopped_early
 from .._interaction import get_client
 from ..cost import TokenUsage
+from ._calls import AnyClient, call_client, new_session
 
 logger = logging.getLogger("sentrial")
 
@@ -29,7 +29,7 @@ class Target:
     def __init__(
         self,
         *,
-        client: SentrialClient | None,
+        client: AnyClient | None,
         session_id: str | None,
         track_outside_session: bool,
         provider: str,
@@ -42,7 +42,7 @@ class Target:
 
 def target(
     provider: str,
-    sentrial_client: SentrialClient | None,
+    sentrial_client: AnyClient | None,
     session_id: str | None,
     track_outside_session: bool,
 ) -> Target:
@@ -59,7 +59,7 @@ class Call:
     def __init__(
         self,
         target: Target,
-        client: SentrialClient,
+        client: AnyClient,
         session_id: str,
         own_session: bool,
         model: str,
@@ -96,9 +96,11 @@ class Call:
                     cached_tokens=usage.cached_input_tokens,
                     cache_write_tokens=usage.cache_write_tokens,
                 )
-            self.client.track_llm_call(
-                self.session_id,
-                model or self.model,
+            call_client(
+                self.client,
+                "track_llm_call",
+                session_id=self.session_id,
+                model=model or self.model,
                 provider=self.target.provider,
                 input=self.input,
                 output=output,
@@ -107,8 +109,10 @@ class Call:
                 **kwargs,
             )
             if self.own_session:
-                self.client.complete_session(
-                    self.session_id,
+                call_client(
+                    self.client,
+                    "complete_session",
+                    session_id=self.session_id,
                     success=error is None,
                     failure_reason=None if error is None else f"{type(error).__name__}: {error}",
                     duration_ms=duration_ms,
@@ -136,9 +140,14 @@ def start(target: Target, model: Any, input: Any) -> Call | None:
             )
         if target.track_outside_session:
             client = target.client or get_client()
-            session_id = client.create_session(
-                name=model_name, agent_name=f"{target.provider}-calls", user_id="anonymous"
+            session_id = new_session(
+                client,
+                name=model_name,
+                agent_name=f"{target.provider}-calls",
+                user_id="anonymous",
             )
+            if session_id is None:  # the client's create_session gave none
+                return None
             return Call(target, client, session_id, True, model_name, input)
     except Exception:
         logger.debug("sentrial: could not start tracking an LLM call", exc_info=True)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from .._client import SentrialClient
 from ..cost import TokenUsage, usage_from
+from ._calls import AnyClient
 from ._recorder import Target
 from ._recorder import target as make_target
 from .openai import _patch, wrap_copies
@@ -28,7 +28,7 @@ def wrap_anthropic(
     client: C,
     track_without_session: bool = False,
     *,
-    sentrial_client: SentrialClient | None = None,
+    sentrial_client: AnyClient | None = None,
     session_id: str | None = None,
     track_outside_session: bool = False,
 ) -> C:

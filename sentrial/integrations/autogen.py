@@ -22,7 +22,7 @@ import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
-from .._client import SentrialClient
+from ._calls import AnyClient, call_client, complete_session
 
 logger = logging.getLogger("sentrial")
 
@@ -69,7 +69,7 @@ class SentrialAutogenHandler:
 
     def __init__(
         self,
-        client: SentrialClient,
+        client: AnyClient,
         session_id: str,
         verbose: bool = False,
         *,
@@ -160,9 +160,11 @@ class SentrialAutogenHandler:
             for result in event.content or []:
                 self._tool_result(result)
         elif kind == "HandoffMessage":
-            self.client.track_decision(
-                self.session_id,
-                f"handoff from {source} to {event.target}",
+            call_client(
+                self.client,
+                "track_decision",
+                session_id=self.session_id,
+                reasoning=f"handoff from {source} to {event.target}",
                 alternatives=[event.target],
                 metadata={
                     "handoff": {"from": source, "to": event.target},
@@ -170,8 +172,12 @@ class SentrialAutogenHandler:
                 },
             )
         elif kind == "ThoughtEvent":
-            self.client.track_decision(
-                self.session_id, _content_text(event.content) or "", metadata={"agent": source}
+            call_client(
+                self.client,
+                "track_decision",
+                session_id=self.session_id,
+                reasoning=_content_text(event.content) or "",
+                metadata={"agent": source},
             )
 
     def _llm_call(self, event: Any, source: Any, usage: Any) -> None:
@@ -190,9 +196,11 @@ class SentrialAutogenHandler:
             ]
         else:
             output = _content_text(content)
-        record = self.client.track_llm_call(
-            self.session_id,
-            model,
+        record = call_client(
+            self.client,
+            "track_llm_call",
+            session_id=self.session_id,
+            model=model,
             provider=self.provider,
             output=output,
             prompt_tokens=prompt,
@@ -213,11 +221,13 @@ class SentrialAutogenHandler:
         )
         output = _content_text(result.content)
         failed = bool(getattr(result, "is_error", False))
-        self.client.track_tool_call(
-            self.session_id,
-            getattr(result, "name", None) or name,
-            arguments,
-            None if failed else output,
+        call_client(
+            self.client,
+            "track_tool_call",
+            session_id=self.session_id,
+            tool_name=getattr(result, "name", None) or name,
+            tool_input=arguments,
+            tool_output=None if failed else output,
             tool_error={"message": output} if failed else None,
             metadata={"call_id": getattr(result, "call_id", None)},
             duration_ms=None if started is None else (time.perf_counter() - started) * 1000,
@@ -244,8 +254,9 @@ class SentrialAutogenHandler:
         self._finished = True
         stop_reason = getattr(self.result, "stop_reason", None)
         metrics = dict(custom_metrics or {})
-        return self.client.complete_session(
-            self.session_id,
+        return complete_session(
+            self.client,
+            session_id=self.session_id,
             success=success,
             failure_reason=failure_reason,
             custom_metrics=metrics or None,

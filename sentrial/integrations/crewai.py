@@ -38,8 +38,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from .._client import SentrialClient
 from ..cost import calculate_cost
+from ._calls import AnyClient, call_client, complete_session, new_session
 
 logger = logging.getLogger("sentrial")
 
@@ -76,7 +76,7 @@ class SentrialCrewHandler:
 
     def __init__(
         self,
-        client: SentrialClient,
+        client: AnyClient,
         session_id: str,
         verbose: bool = False,
         *,
@@ -122,17 +122,21 @@ class SentrialCrewHandler:
             if kind == "AgentAction" or hasattr(step_output, "tool"):
                 if self._on_bus:  # the event bus records this tool call, with its timing
                     return
-                self.client.track_tool_call(
-                    self.session_id,
-                    str(step_output.tool),
-                    _maybe_json(getattr(step_output, "tool_input", None)),
-                    getattr(step_output, "result", None),
+                call_client(
+                    self.client,
+                    "track_tool_call",
+                    session_id=self.session_id,
+                    tool_name=str(step_output.tool),
+                    tool_input=_maybe_json(getattr(step_output, "tool_input", None)),
+                    tool_output=getattr(step_output, "result", None),
                     reasoning=getattr(step_output, "thought", None) or None,
                 )
             elif kind == "AgentFinish" or hasattr(step_output, "output"):
-                self.client.track_decision(
-                    self.session_id,
-                    getattr(step_output, "thought", None) or "final answer",
+                call_client(
+                    self.client,
+                    "track_decision",
+                    session_id=self.session_id,
+                    reasoning=getattr(step_output, "thought", None) or "final answer",
                     metadata={"output": getattr(step_output, "output", None)},
                 )
         except Exception:
@@ -148,15 +152,17 @@ class SentrialCrewHandler:
             self._usage["tasks"] += 1
             name = getattr(task_output, "name", None) or getattr(task_output, "summary", None)
             failures = getattr(task_output, "tool_failures", None)
-            self.client.track_tool_call(
-                self.session_id,
-                f"task: {name or 'task'}",
-                {
+            call_client(
+                self.client,
+                "track_tool_call",
+                session_id=self.session_id,
+                tool_name=f"task: {name or 'task'}",
+                tool_input={
                     "description": getattr(task_output, "description", None),
                     "expected_output": getattr(task_output, "expected_output", None),
                     "agent": getattr(task_output, "agent", None),
                 },
-                {"raw": getattr(task_output, "raw", None)},
+                tool_output={"raw": getattr(task_output, "raw", None)},
                 metadata={"tool_failures": failures} if failures else None,
             )
         except Exception:
@@ -175,11 +181,13 @@ class SentrialCrewHandler:
             duration = None
             if started is not None and finished is not None:
                 duration = max(0.0, (finished - started).total_seconds() * 1000)
-            self.client.track_tool_call(
-                self.session_id,
-                str(getattr(event, "tool_name", None) or "tool"),
-                _maybe_json(getattr(event, "tool_args", None)),
-                None if error is not None else getattr(event, "output", None),
+            call_client(
+                self.client,
+                "track_tool_call",
+                session_id=self.session_id,
+                tool_name=str(getattr(event, "tool_name", None) or "tool"),
+                tool_input=_maybe_json(getattr(event, "tool_args", None)),
+                tool_output=None if error is not None else getattr(event, "output", None),
                 tool_error=None if error is None else {"message": str(error)},
                 metadata={
                     "agent": getattr(event, "agent_role", None),
@@ -214,9 +222,11 @@ class SentrialCrewHandler:
                 cost = calculate_cost(model, prompt, completion, cached_input_tokens=cached)
             error = getattr(event, "error", None)
             call_type = getattr(getattr(event, "call_type", None), "value", None)
-            self.client.track_llm_call(
-                self.session_id,
-                model,
+            call_client(
+                self.client,
+                "track_llm_call",
+                session_id=self.session_id,
+                model=model,
                 input=getattr(event, "messages", None),
                 output=None if error is not None else getattr(event, "response", None),
                 prompt_tokens=prompt if usage else None,
@@ -244,9 +254,11 @@ class SentrialCrewHandler:
     ) -> None:
         """Tokens spent by the crew's model calls, recorded as one LLM call."""
         model = model or self.model or "unknown"
-        self.client.track_llm_call(
-            self.session_id,
-            model,
+        call_client(
+            self.client,
+            "track_llm_call",
+            session_id=self.session_id,
+            model=model,
             prompt_tokens=int(prompt_tokens),
             completion_tokens=int(completion_tokens),
             metadata={"source": "crewai token_usage"},
@@ -332,8 +344,9 @@ class SentrialCrewHandler:
         self._finished = True
         if output is not None:
             self.assistant_output = str(output)
-        return self.client.complete_session(
-            self.session_id,
+        return complete_session(
+            self.client,
+            session_id=self.session_id,
             success=success,
             failure_reason=failure_reason,
             custom_metrics=custom_metrics,
@@ -442,7 +455,7 @@ def _chain(
 
 
 def track_crew(
-    client: SentrialClient,
+    client: AnyClient,
     agent_name: str = "crewai",
     user_id: str | None = None,
     *,
@@ -456,12 +469,14 @@ def track_crew(
 
     def decorate(function: F) -> F:
         def start(args: Any, kwargs: Any) -> SentrialCrewHandler:
-            session_id = client.create_session(
+            session_id = new_session(
+                client,
                 name=f"{agent_name}: {function.__name__}",
                 agent_name=agent_name,
                 user_id=user_id or "anonymous",
             )
-            handler = SentrialCrewHandler(client, session_id, model=model)
+            handler = SentrialCrewHandler(client, session_id or "", model=model)
+            handler._finished = session_id is None  # no session: nothing else tracked
             handler.user_input = json.dumps({"args": args, "kwargs": kwargs}, default=str)
             return handler
 

@@ -32,8 +32,8 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .._client import SentrialClient
 from ..cost import TokenUsage, usage_from
+from ._calls import AnyClient
 from ._recorder import Call, Target, observe_async_iterator, observe_iterator, start
 from ._recorder import target as make_target
 from ._wrapping import Begin, wrap_async, wrap_sync
@@ -49,7 +49,7 @@ def wrap_google(
     client: C,
     track_without_session: bool = False,
     *,
-    sentrial_client: SentrialClient | None = None,
+    sentrial_client: AnyClient | None = None,
     session_id: str | None = None,
     track_outside_session: bool = False,
 ) -> C:

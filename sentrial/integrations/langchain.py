@@ -27,9 +27,9 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from .._client import SentrialClient
 from .._context import current_interaction
 from .._interaction import get_client
+from ._calls import AnyClient, call_client, complete_session, new_session
 
 logger = logging.getLogger("sentrial")
 
@@ -84,7 +84,7 @@ class SentrialCallbackHandler(_Base):
 
     def __init__(
         self,
-        client: SentrialClient | None = None,
+        client: AnyClient | None = None,
         session_id: str | None = None,
         track_llm_calls: bool = True,
         verbose: bool = False,
@@ -159,8 +159,9 @@ class SentrialCallbackHandler(_Base):
             return {}
         try:
             summary = self.get_usage_summary()
-            return self.client.complete_session(
-                self.session_id,
+            return complete_session(
+                self.client,
+                session_id=self.session_id,
                 success=success,
                 failure_reason=failure_reason,
                 estimated_cost=summary["total_cost"],
@@ -209,7 +210,7 @@ class SentrialCallbackHandler(_Base):
         self._log(f"LLM call: {prompt} in, {completion} out, ${cost or 0.0:.6f}")
 
     @property
-    def client(self) -> SentrialClient:
+    def client(self) -> AnyClient:
         return self._client or get_client()
 
     # -- bookkeeping -----------------------------------------------------------
@@ -237,9 +238,15 @@ class SentrialCallbackHandler(_Base):
                 if interaction is not None and not interaction.finished:
                     session_id = interaction.session_id
                 else:
-                    session_id = self.client.create_session(
-                        name=name, agent_name=self.agent_name, user_id=self.user_id
+                    created = new_session(
+                        self.client,
+                        name=name,
+                        agent_name=self.agent_name,
+                        user_id=self.user_id,
                     )
+                    if created is None:  # the client's create_session gave none
+                        return
+                    session_id = created
                     with self._lock:
                         self._owned.add(run_id)
             with self._lock:
@@ -267,11 +274,13 @@ class SentrialCallbackHandler(_Base):
             if run.kind == "tool":
                 with self._lock:
                     reasoning = self._reasoning.pop(run.parent, None) if run.parent else None
-                client.track_tool_call(
-                    run.session_id,
-                    run.name,
-                    run.inputs,
-                    None if error else {"result": output},
+                call_client(
+                    client,
+                    "track_tool_call",
+                    session_id=run.session_id,
+                    tool_name=run.name,
+                    tool_input=run.inputs,
+                    tool_output=None if error else {"result": output},
                     reasoning=reasoning,
                     tool_error=error,
                     duration_ms=duration_ms,
@@ -282,9 +291,11 @@ class SentrialCallbackHandler(_Base):
                 if isinstance(output, str) and output:
                     self._last_llm_output = output
             if run.kind == "llm" and self.track_llm_calls:
-                client.track_llm_call(
-                    run.session_id,
-                    model or run.model or run.name,
+                call_client(
+                    client,
+                    "track_llm_call",
+                    session_id=run.session_id,
+                    model=model or run.model or run.name,
                     provider=_provider(run.name),
                     input=run.inputs,
                     output=output,
@@ -296,8 +307,10 @@ class SentrialCallbackHandler(_Base):
                     cache_write_tokens=(usage or {}).get("cache_write_tokens"),
                 )
             if owned:
-                client.complete_session(
-                    run.session_id,
+                call_client(
+                    client,
+                    "complete_session",
+                    session_id=run.session_id,
                     success=error is None,
                     failure_reason=None if error is None else f"{type(error).__name__}: {error}",
                     duration_ms=duration_ms,
@@ -351,7 +364,13 @@ class SentrialCallbackHandler(_Base):
             self.assistant_output = None if output is None else str(output)
             session_id = self._session_of(run_id, parent_run_id)
             if session_id is not None:
-                self.client.track_decision(session_id, f"Agent completed: {output}", confidence=1.0)
+                call_client(
+                    self.client,
+                    "track_decision",
+                    session_id=session_id,
+                    reasoning=f"Agent completed: {output}",
+                    confidence=1.0,
+                )
         except Exception:
             logger.debug("sentrial: langchain agent finish failed", exc_info=True)
 
@@ -585,7 +604,7 @@ def get_react_agent() -> Callable[..., Any]:
 def create_agent_with_sentrial(
     llm: Any,
     tools: list[Any],
-    client: SentrialClient,
+    client: AnyClient,
     agent_name: str,
     user_id: str = "anonymous",
     verbose: bool = False,
@@ -629,8 +648,11 @@ def create_agent_with_sentrial(
             return str(result.get("output", result))
 
     def run_agent(query: str) -> str:
-        session_id = client.create_session(
-            name=f"{agent_name}: {query[:50]}", agent_name=agent_name, user_id=user_id
+        session_id = new_session(
+            client,
+            name=f"{agent_name}: {query[:50]}",
+            agent_name=agent_name,
+            user_id=user_id,
         )
         handler = SentrialCallbackHandler(client, session_id, verbose=verbose)
         handler.set_input(query)

@@ -21,8 +21,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from .._client import SentrialClient
 from ..cost import TokenUsage, usage_from
+from ._calls import AnyClient
 from ._recorder import Call, Target, observe_stream, start
 from ._recorder import target as make_target
 from ._wrapping import wrap_sync
@@ -38,7 +38,7 @@ def wrap_openai(
     client: C,
     track_without_session: bool = False,
     *,
-    sentrial_client: SentrialClient | None = None,
+    sentrial_client: AnyClient | None = None,
     session_id: str | None = None,
     track_outside_session: bool = False,
 ) -> C:

@@ -22,9 +22,9 @@ import threading
 from datetime import datetime
 from typing import Any
 
-from .._client import SentrialClient
 from .._context import current_interaction
 from .._interaction import get_client
+from ._calls import AnyClient, call_client, new_session
 
 logger = logging.getLogger("sentrial")
 
@@ -34,7 +34,7 @@ __all__ = ["SentrialTracingProcessor", "track_openai_agents"]
 class _Run:
     __slots__ = ("client", "errors", "own", "session_id", "started")
 
-    def __init__(self, client: SentrialClient, session_id: str, own: bool) -> None:
+    def __init__(self, client: AnyClient, session_id: str, own: bool) -> None:
         self.client = client
         self.session_id = session_id
         self.own = own
@@ -107,7 +107,7 @@ class SentrialTracingProcessor:
 
     def __init__(
         self,
-        client: SentrialClient | None = None,
+        client: AnyClient | None = None,
         *,
         agent_name: str | None = None,
         user_id: str = "anonymous",
@@ -133,8 +133,10 @@ class SentrialTracingProcessor:
             with self._lock:
                 run = self._runs.pop(trace.trace_id, None)
             if run is not None and run.own:
-                run.client.complete_session(
-                    run.session_id,
+                call_client(
+                    run.client,
+                    "complete_session",
+                    session_id=run.session_id,
                     success=not run.errors,
                     failure_reason="; ".join(run.errors) or None,
                     duration_ms=(datetime.now().astimezone() - run.started).total_seconds() * 1000,
@@ -156,7 +158,7 @@ class SentrialTracingProcessor:
 
     def force_flush(self) -> None:
         try:
-            (self.client or get_client()).flush()
+            call_client(self.client or get_client(), "flush")
         except Exception:
             logger.debug("sentrial: flush failed", exc_info=True)
 
@@ -173,14 +175,17 @@ class SentrialTracingProcessor:
             group_id = getattr(trace, "group_id", None)
             if group_id:
                 metadata["group_id"] = str(group_id)
-            session_id = client.create_session(
+            session_id = new_session(
+                client,
                 name=name,
                 agent_name=self.agent_name or name,
                 user_id=self.user_id,
                 convo_id=str(group_id) if group_id else None,
                 metadata=metadata,
             )
-            run = _Run(client, session_id, own=True)
+            # A client's create_session that gave no id: its operations are
+            # refused by the tracker and counted (invalid_argument).
+            run = _Run(client, session_id or "", own=session_id is not None)
         with self._lock:
             self._runs[trace.trace_id] = run
         return run
@@ -202,11 +207,13 @@ class SentrialTracingProcessor:
         ids = {"trace_id": span.trace_id, "span_id": span.span_id}
         duration = _duration_ms(span)
         if kind == "function":
-            client.track_tool_call(
-                sid,
-                data.name,
-                _maybe_json(data.input),
-                _maybe_json(data.output),
+            call_client(
+                client,
+                "track_tool_call",
+                session_id=sid,
+                tool_name=data.name,
+                tool_input=_maybe_json(data.input),
+                tool_output=_maybe_json(data.output),
                 tool_error=None if message is None else {"message": message},
                 metadata={"mcp": data.mcp_data} if getattr(data, "mcp_data", None) else None,
                 duration_ms=duration,
@@ -214,9 +221,11 @@ class SentrialTracingProcessor:
             )
         elif kind == "generation":
             prompt, completion, cached = _usage(data.usage)
-            client.track_llm_call(
-                sid,
-                str(data.model or "unknown"),
+            call_client(
+                client,
+                "track_llm_call",
+                session_id=sid,
+                model=str(data.model or "unknown"),
                 provider=self.provider,
                 input=list(data.input) if data.input is not None else None,
                 output=_generation_output(data.output),
@@ -230,36 +239,49 @@ class SentrialTracingProcessor:
         elif kind == "response":
             self._response(client, sid, data, message, duration, ids)
         elif kind == "agent":
-            client.track_decision(
-                sid,
-                f"agent {data.name} ran",
+            call_client(
+                client,
+                "track_decision",
+                session_id=sid,
+                reasoning=f"agent {data.name} ran",
                 alternatives=data.handoffs or None,
                 metadata={"agent": data.name, "tools": data.tools, "output_type": data.output_type},
                 **ids,
             )
         elif kind == "handoff":
-            client.track_decision(
-                sid,
-                f"handoff from {data.from_agent} to {data.to_agent}",
+            call_client(
+                client,
+                "track_decision",
+                session_id=sid,
+                reasoning=f"handoff from {data.from_agent} to {data.to_agent}",
                 alternatives=[data.to_agent] if data.to_agent else None,
                 metadata={"handoff": {"from": data.from_agent, "to": data.to_agent}},
                 **ids,
             )
         elif kind == "guardrail":
-            client.track_decision(
-                sid,
-                f"guardrail {data.name} {'triggered' if data.triggered else 'passed'}",
+            call_client(
+                client,
+                "track_decision",
+                session_id=sid,
+                reasoning=f"guardrail {data.name} {'triggered' if data.triggered else 'passed'}",
                 metadata={"guardrail": data.name, "triggered": bool(data.triggered)},
                 **ids,
             )
         if message is not None:
             run.errors.append(f"{kind}: {message}")
             if kind not in ("function", "generation", "response"):
-                client.track_error(sid, message, error_type=f"{kind}_error", **ids)
+                call_client(
+                    client,
+                    "track_error",
+                    session_id=sid,
+                    error_message=message,
+                    error_type=f"{kind}_error",
+                    **ids,
+                )
 
     def _response(
         self,
-        client: SentrialClient,
+        client: AnyClient,
         sid: str,
         data: Any,
         message: str | None,
@@ -270,9 +292,11 @@ class SentrialTracingProcessor:
         response = data.response
         usage = getattr(response, "usage", None)
         details = getattr(usage, "input_tokens_details", None)
-        client.track_llm_call(
-            sid,
-            str(getattr(response, "model", None) or "unknown"),
+        call_client(
+            client,
+            "track_llm_call",
+            session_id=sid,
+            model=str(getattr(response, "model", None) or "unknown"),
             provider=self.provider,
             input=data.input,
             output=getattr(response, "output_text", None),
@@ -286,7 +310,7 @@ class SentrialTracingProcessor:
 
 
 def track_openai_agents(
-    client: SentrialClient | None = None,
+    client: AnyClient | None = None,
     *,
     agent_name: str | None = None,
     user_id: str = "anonymous",

@@ -46,6 +46,7 @@ import orjson
 
 from .. import _otel_mapping as mapping
 from .._client import SentrialClient
+from ._calls import AnyClient, call_client, new_session
 
 if TYPE_CHECKING:
     from opentelemetry.context import Context
@@ -103,7 +104,7 @@ class SentrialSpanProcessor(SpanProcessor):
         custom_filter: Callable[[Any], bool | None] | None = None,
         user_id_attribute: str = "user.id",
         *,
-        client: SentrialClient | None = None,
+        client: AnyClient | None = None,
         max_open_traces: int = 10_000,
     ) -> None:
         _require_otel()
@@ -126,7 +127,7 @@ class SentrialSpanProcessor(SpanProcessor):
         self._stopped = False
 
     @property
-    def client(self) -> SentrialClient:
+    def client(self) -> AnyClient:
         if self._client is not None:
             return self._client
         from .._interaction import get_client
@@ -183,7 +184,7 @@ class SentrialSpanProcessor(SpanProcessor):
             self._sessions.clear()
         for session_id in open_sessions:
             try:
-                self.client.complete_session(session_id, success=True)
+                call_client(self.client, "complete_session", session_id=session_id, success=True)
             except Exception:
                 logger.debug("sentrial: completing an OTel session failed", exc_info=True)
         if self._own_client and self._client is not None:
@@ -192,7 +193,7 @@ class SentrialSpanProcessor(SpanProcessor):
     def force_flush(self, timeout_millis: int = 30000) -> bool:
         """Wait for what was recorded to be delivered (or spooled)."""
         try:
-            return self.client.flush(timeout_millis / 1000)
+            return call_client(self.client, "flush", timeout=timeout_millis / 1000) is True
         except Exception:
             return False
 
@@ -211,7 +212,7 @@ class SentrialSpanProcessor(SpanProcessor):
         name = span.name.lower()
         return any(word in name for word in ("llm", "chat", "completion", "generate", "embed"))
 
-    def _session(self, trace_id: int, span: mapping.SpanData) -> str:
+    def _session(self, trace_id: int, span: mapping.SpanData) -> str | None:
         with self._lock:
             session_id = self._sessions.get(trace_id)
         if session_id is not None:
@@ -230,13 +231,16 @@ class SentrialSpanProcessor(SpanProcessor):
             metadata["experimentAssignmentId"] = found.assignment_id
         user = attributes.get(self.user_id_attribute)
         convo = found.convo or _text(attributes.get("session.id"))
-        session_id = self.client.create_session(
+        session_id = new_session(
+            self.client,
             name=f"OTel Trace: {span.trace_id[:8]}",
             agent_name=self.project,
             user_id=str(user or found.user or mapping.DEFAULT_USER),
             convo_id=convo,
             metadata=metadata,
         )
+        if session_id is None:  # the client's create_session gave none: nothing tracked
+            return None
         evicted: list[str] = []
         with self._lock:
             existing = self._sessions.get(trace_id)
@@ -246,7 +250,7 @@ class SentrialSpanProcessor(SpanProcessor):
             while len(self._sessions) > self._max_open:
                 evicted.append(self._sessions.popitem(last=False)[1])
         for old in evicted:  # roots that never ended locally: close rather than leak
-            self.client.complete_session(old, success=True)
+            call_client(self.client, "complete_session", session_id=old, success=True)
         return session_id
 
     def _complete(self, trace_id: int, root: ReadableSpan) -> None:
@@ -256,8 +260,10 @@ class SentrialSpanProcessor(SpanProcessor):
         if session_id is None:
             return
         data = _span_data(root)
-        self.client.complete_session(
-            session_id,
+        call_client(
+            self.client,
+            "complete_session",
+            session_id=session_id,
             success=not data.error,
             failure_reason=mapping.failure_reason(data),
             duration_ms=data.duration_ms,
@@ -267,15 +273,19 @@ class SentrialSpanProcessor(SpanProcessor):
     def _record(self, span: ReadableSpan, trace_id: int) -> None:
         data = _span_data(span)
         session_id = self._session(trace_id, data)
+        if session_id is None:
+            return
         trace_id_hex, span_id_hex = data.trace_id, data.span_id
         metadata: dict[str, Any] = {"otel_span_name": span.name}
         for event in mapping.map_span(data):
             if event.event_type == "tool_call":
-                self.client.track_tool_call(
-                    session_id,
-                    str(event.name),
-                    event.tool_input or {},
-                    event.tool_output,
+                call_client(
+                    self.client,
+                    "track_tool_call",
+                    session_id=session_id,
+                    tool_name=str(event.name),
+                    tool_input=event.tool_input or {},
+                    tool_output=event.tool_output,
                     tool_error=event.error,
                     metadata=metadata,
                     duration_ms=data.duration_ms,
@@ -285,9 +295,11 @@ class SentrialSpanProcessor(SpanProcessor):
             elif event.event_type == "llm_call":
                 if event.raw_provider is not None:
                     metadata["gen_ai.provider.name"] = event.raw_provider
-                self.client.track_llm_call(
-                    session_id,
-                    str(event.model),
+                call_client(
+                    self.client,
+                    "track_llm_call",
+                    session_id=session_id,
+                    model=str(event.model),
                     provider=event.provider,
                     input=event.input,
                     output=event.output,
@@ -303,9 +315,11 @@ class SentrialSpanProcessor(SpanProcessor):
                     span_id=span_id_hex,
                 )
             elif event.event_type == "error" and event.error is not None:
-                self.client.track_error(
-                    session_id,
-                    event.error["message"],
+                call_client(
+                    self.client,
+                    "track_error",
+                    session_id=session_id,
+                    error_message=event.error["message"],
                     error_type=event.error["type"],
                     trace_id=trace_id_hex,
                     span_id=span_id_hex,
@@ -313,9 +327,11 @@ class SentrialSpanProcessor(SpanProcessor):
             else:
                 # The client API has no ``span`` event type (a documented server
                 # refuses it): other spans are recorded as decisions.
-                self.client.track_decision(
-                    session_id,
-                    f"OTel span: {span.name}",
+                call_client(
+                    self.client,
+                    "track_decision",
+                    session_id=session_id,
+                    reasoning=f"OTel span: {span.name}",
                     metadata={**metadata, "otel_attributes": dict(data.attributes)},
                     trace_id=trace_id_hex,
                     span_id=span_id_hex,
