@@ -146,12 +146,13 @@ def _adopt_segments(source: Path, directory: Path, max_bytes: int) -> int:
     import shutil
 
     from sentrial._delivery._spool import Spool
+    from sentrial._private import private_dir
 
     moved = 0
     spool = Spool(source, max_bytes)
     while (segment := spool.orphan()) is not None:  # locked for us until moved
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            private_dir(directory)
             shutil.move(segment.path, directory / segment.path.name)
             moved += 1
         finally:

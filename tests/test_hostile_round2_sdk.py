@@ -8,14 +8,19 @@ unlucky server did) and fails on the code before its fix.
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
-from collections.abc import Callable
+import socket
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
 from sentrial import SentrialClient
+from sentrial._server import LocalServer
 from sentrial.redact import PiiConfig
 
 from .conftest import Reader
@@ -218,3 +223,70 @@ def test_redaction_sees_inside_objects_orjson_converts(
     (event,) = reader.events(sid)
     assert event["toolInput"] == {"m": {"content": "mail [EMAIL]"}}
     assert event["toolOutput"] == {"n": 1733616000}
+
+
+# -- 10. nothing readable by other local users ------------------------------------
+
+
+@pytest.fixture
+def umask_022() -> Iterator[None]:
+    """The usual umask, whatever the test runner's: files would be 0644."""
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _modes(root: Path) -> dict[str, int]:
+    return {
+        str(p.relative_to(root)): stat.S_IMODE(p.stat().st_mode) for p in [root, *root.rglob("*")]
+    }
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_spool_dead_letters_server_ids_and_database_are_private(tmp_path: Path) -> None:
+    from sentrial._delivery._dead_letter import DeadLetter
+    from sentrial._delivery._server_ids import ServerIds
+    from sentrial._operation import Operation
+
+    spool = tmp_path / "spool"
+    dead_port = f"http://127.0.0.1:{_free_port()}"
+    client = SentrialClient(dead_port, "sk-test-key", spool_dir=str(spool), request_timeout=0.5)
+    sid = client.create_session("n", "a", "u")
+    client.track_tool_call(sid, "t", {"secret": "tool input"}, {})
+    assert client.shutdown(0.3) is False  # the API is away: kept on disk
+    (directory,) = spool.iterdir()
+    DeadLetter(directory, 10**6).add([Operation("create_session", "s", {})], "rejected_400", "x")
+    ServerIds(directory).remember("ours", "theirs")
+    db = tmp_path / "data" / "sentrial.db"
+    db.parent.mkdir()
+    with LocalServer(str(db)) as server:
+        Reader(server).sessions()
+    modes = _modes(spool)
+    names = sorted(modes)
+    assert any(n.endswith(".spool") for n in names), names
+    assert any(n.endswith("dead-letter.jsonl") for n in names), names
+    assert any(n.endswith("server-ids.jsonl") for n in names), names
+    wanted = {n: 0o700 if (spool / n).is_dir() else 0o600 for n in names}
+    wanted["."] = 0o700
+    assert modes == wanted
+    db_modes = {n: m for n, m in _modes(db.parent).items() if n.startswith("sentrial.db")}
+    assert db_modes["sentrial.db"] == 0o600 and set(db_modes.values()) == {0o600}, db_modes
+
+
+@pytest.mark.usefixtures("umask_022")
+def test_files_an_older_version_left_readable_are_made_private(tmp_path: Path) -> None:
+    from sentrial._delivery._dead_letter import DeadLetter
+    from sentrial._operation import Operation
+
+    directory = tmp_path / "d"
+    directory.mkdir(mode=0o755)
+    (directory / "dead-letter.jsonl").write_bytes(b"")
+    os.chmod(directory / "dead-letter.jsonl", 0o644)
+    DeadLetter(directory, 10**6).add([Operation("create_session", "s", {})], "rejected_400", "x")
+    assert _modes(directory) == {".": 0o700, "dead-letter.jsonl": 0o600}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

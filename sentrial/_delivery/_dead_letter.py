@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from .._operation import Operation
+from .._private import open_private, private_dir
 
 logger = logging.getLogger("sentrial")
 
@@ -62,8 +63,8 @@ class DeadLetter:
         written = 0
         with self._lock:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with open(self.path, "ab") as handle:
+                private_dir(self.path.parent)
+                with open_private(self.path, "ab") as handle:
                     fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
                     size = os.fstat(handle.fileno()).st_size
                     for line in lines:

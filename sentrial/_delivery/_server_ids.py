@@ -24,6 +24,8 @@ from typing import IO
 
 import orjson
 
+from .._private import open_private, private_dir
+
 logger = logging.getLogger("sentrial")
 
 FILE_NAME = "server-ids.jsonl"
@@ -58,7 +60,7 @@ class ServerIds:
         with self._lock:
             self._put(ours, theirs)
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(self.path.parent)
                 with self._locked_file() as handle:
                     handle.write(line)
                     if handle.tell() > self.limit * COMPACT_BYTES_PER_ENTRY:
@@ -73,7 +75,7 @@ class ServerIds:
         """The file opened for append under its lock; the current file, even if
         another process replaced it (compaction) while we waited."""
         while True:
-            with open(self.path, "ab") as handle:
+            with open_private(self.path, "ab") as handle:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
                 try:
                     current = os.stat(self.path).st_ino == os.fstat(handle.fileno()).st_ino
@@ -121,6 +123,7 @@ class ServerIds:
         self._reload()
         tmp = self.path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
         data = b"".join(orjson.dumps([o, t]) + b"\n" for o, t in self._map.items())
-        tmp.write_bytes(data)
+        with open_private(tmp, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, self.path)
         self._read_at = len(data)

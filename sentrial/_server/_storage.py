@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .._private import create_private
 from . import _json, _spec
 from ._checkpointer import Checkpointer
 
@@ -274,6 +275,7 @@ class Storage:
         self._readers: list[sqlite3.Connection] = []  # every reading connection (files only)
         self._idle: list[sqlite3.Connection] = []  # those not in use
         self._closed = False
+        create_private(path)  # 0600: SQLite would make it readable by every user
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
