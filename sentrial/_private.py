@@ -7,7 +7,9 @@ made readable by others are made private when opened again."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,3 +51,22 @@ def create_private(path: str) -> None:
         # There already (left as it is), or cannot be made: SQLite says why.
         with contextlib.suppress(OSError):
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+
+
+@contextlib.contextmanager
+def locked_append(path: Path) -> Iterator[IO[bytes]]:
+    """``path`` opened (privately) for append under its ``flock``, the lock
+    every writer of the file takes. Always the file at ``path`` now: one that
+    was renamed or replaced while we waited (compacted, or taken by
+    ``sentrial flush-spool --dead-letter``) is let go and the new one opened,
+    so nothing is appended to a file its taker has already read."""
+    while True:
+        with open_private(path, "ab") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                current = os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino
+            except FileNotFoundError:
+                current = False
+            if current:
+                yield handle
+                return

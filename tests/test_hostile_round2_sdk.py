@@ -10,8 +10,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import signal
 import socket
 import stat
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,10 +25,12 @@ import orjson
 import pytest
 
 from sentrial import SentrialClient
+from sentrial._delivery._dead_letter import DeadLetter
+from sentrial._operation import Operation
 from sentrial._server import LocalServer
 from sentrial.redact import PiiConfig
 
-from .conftest import Reader
+from .conftest import Reader, run_cli
 
 MakeClient = Callable[..., SentrialClient]
 
@@ -244,9 +251,7 @@ def _modes(root: Path) -> dict[str, int]:
 
 @pytest.mark.usefixtures("umask_022")
 def test_spool_dead_letters_server_ids_and_database_are_private(tmp_path: Path) -> None:
-    from sentrial._delivery._dead_letter import DeadLetter
     from sentrial._delivery._server_ids import ServerIds
-    from sentrial._operation import Operation
 
     spool = tmp_path / "spool"
     dead_port = f"http://127.0.0.1:{_free_port()}"
@@ -275,9 +280,6 @@ def test_spool_dead_letters_server_ids_and_database_are_private(tmp_path: Path) 
 
 @pytest.mark.usefixtures("umask_022")
 def test_files_an_older_version_left_readable_are_made_private(tmp_path: Path) -> None:
-    from sentrial._delivery._dead_letter import DeadLetter
-    from sentrial._operation import Operation
-
     directory = tmp_path / "d"
     directory.mkdir(mode=0o755)
     (directory / "dead-letter.jsonl").write_bytes(b"")
@@ -290,3 +292,120 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+# -- 3. flush-spool --dead-letter keeps what it has not delivered -------------------
+
+
+def _dead_dir(env: dict[str, str]) -> Path:
+    """The spool directory the CLI uses with ``env`` (one per URL and key)."""
+    from sentrial._config import resolve
+    from sentrial._delivery._spool import spool_directory
+
+    names = {"api_key": "SENTRIAL_API_KEY", "api_url": "SENTRIAL_API_URL"}
+    options = {name: env[var] for name, var in names.items()}
+    return spool_directory(resolve({**options, "spool_dir": env["SENTRIAL_SPOOL_DIR"]}))
+
+
+def _session_op(sid: str, agent: str) -> Operation:
+    fields = {"name": sid, "agent_name": agent, "user_id": "u", "started_at": time.time_ns()}
+    return Operation("create_session", sid, fields)
+
+
+def _event_op(sid: str, tool: str) -> Operation:
+    fields = {
+        "id": f"evt_{sid}_{tool}",
+        "event_type": "tool_call",
+        "tool_name": tool,
+        "timestamp": time.time_ns(),
+    }
+    return Operation("create_event", sid, fields)
+
+
+def _taken_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("dead-letter.jsonl.*"))
+
+
+def test_flush_spool_reports_refused_and_unreadable_dead_letters_and_keeps_them(
+    sentrial_server: LocalServer, reader: Reader, env: dict[str, str]
+) -> None:
+    directory = _dead_dir(env)
+    dead = DeadLetter(directory, 10**6)
+    sid = f"sess_refused_{time.time_ns()}"
+    ops = [_session_op(sid, "dl-agent"), _event_op(sid, "a"), _event_op("sess_never_made", "b")]
+    assert dead.add(ops, "rejected_400", "refused once") == 3
+    assert dead.add_raw(b"\x00 not an operation", "unreadable_spool_line", "bad") == 1
+    out = run_cli("flush-spool", "--dead-letter", env=env)
+    assert out.returncode != 0, out.stdout + out.stderr
+    assert "2/3 delivered" in out.stdout, out.stdout
+    assert "not delivered: none" not in out.stdout
+    assert "1 rejected_404" in out.stdout and "1 unreadable" in out.stdout, out.stdout
+    assert [e["toolName"] for e in reader.events(sid)] == ["a"]
+    # What was not delivered is still in the dead-letter file, nothing else is.
+    left = sorted(str(e.get("reason")) for e in DeadLetter(directory, 10**6).entries())
+    assert left == ["rejected_404", "unreadable_spool_line"]
+    assert _taken_files(directory) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
+def test_flush_spool_stopped_while_the_api_is_away_loses_no_dead_letter(
+    sentrial_server: LocalServer, reader: Reader, env: dict[str, str], sig: int
+) -> None:
+    directory = _dead_dir(env)
+    agent = f"killed-{int(sig)}-{time.time_ns()}"
+    sids = [f"sess_{agent}_{n}" for n in range(100)]
+    DeadLetter(directory, 10**7).add([_session_op(s, agent) for s in sids], "http_503", "x")
+    # The API is away (a port nobody listens on).
+    away = {**env, "SENTRIAL_API_URL": f"http://127.0.0.1:{_free_port()}"}
+    command = ["flush-spool", "--dead-letter", "--from-dir", str(directory), "--timeout", "60"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sentrial", *command],
+        env={**os.environ, **away},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    while "delivering" not in (line := proc.stdout.readline()):
+        assert line, "flush-spool ended before delivering"
+    proc.send_signal(sig)
+    proc.wait(30)
+    proc.stdout.close()
+    out = run_cli("flush-spool", "--dead-letter", env=env)
+    assert "100/100 delivered, not delivered: none" in out.stdout, out.stdout + out.stderr
+    assert sorted(s["id"] for s in reader.sessions(agentName=agent)) == sorted(sids)
+    assert _taken_files(directory) == []
+
+
+def test_dead_letters_written_while_flush_spool_takes_them_are_kept(
+    sentrial_server: LocalServer, reader: Reader, env: dict[str, str]
+) -> None:
+    directory = _dead_dir(env)
+    agent = f"writer-{time.time_ns()}"
+    stop = threading.Event()
+    written: list[str] = []
+
+    def write() -> None:  # a live app dead-lettering, as another process would
+        writer = DeadLetter(directory, 10**8)
+        n = 0
+        while not stop.is_set() or n < 200:
+            batch = [f"sess_{agent}_{n + i}" for i in range(10)]
+            if writer.add([_session_op(s, agent) for s in batch], "rejected_400", "x") == 10:
+                written.extend(batch)
+            n += 10
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        while not (directory / "dead-letter.jsonl").exists():
+            time.sleep(0.001)
+        for _ in range(3):
+            run_cli("flush-spool", "--dead-letter", env=env)
+    finally:
+        stop.set()
+        thread.join()
+    out = run_cli("flush-spool", "--dead-letter", env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    stored = {s["id"] for s in reader.sessions(agentName=agent)}
+    assert len(written) == len(set(written)) and stored == set(written)

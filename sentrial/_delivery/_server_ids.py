@@ -12,19 +12,15 @@ rewritten with the newest ``limit`` entries when it grows well past that.
 from __future__ import annotations
 
 import collections
-import contextlib
-import fcntl
 import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 import orjson
 
-from .._private import open_private, private_dir
+from .._private import locked_append, open_private, private_dir
 
 logger = logging.getLogger("sentrial")
 
@@ -61,7 +57,7 @@ class ServerIds:
             self._put(ours, theirs)
             try:
                 private_dir(self.path.parent)
-                with self._locked_file() as handle:
+                with locked_append(self.path) as handle:
                     handle.write(line)
                     if handle.tell() > self.limit * COMPACT_BYTES_PER_ENTRY:
                         self._compact()
@@ -69,21 +65,6 @@ class ServerIds:
                 if not self._warned:
                     self._warned = True
                     logger.warning("sentrial: cannot save server ids in %s (%s)", self.path, exc)
-
-    @contextlib.contextmanager
-    def _locked_file(self) -> Iterator[IO[bytes]]:
-        """The file opened for append under its lock; the current file, even if
-        another process replaced it (compaction) while we waited."""
-        while True:
-            with open_private(self.path, "ab") as handle:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-                try:
-                    current = os.stat(self.path).st_ino == os.fstat(handle.fileno()).st_ino
-                except FileNotFoundError:
-                    current = False
-                if current:
-                    yield handle
-                    return
 
     def _put(self, ours: str, theirs: str) -> None:
         self._map[ours] = theirs
