@@ -7,7 +7,9 @@ unlucky server did) and fails on the code before its fix.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
 import os
 import re
 import signal
@@ -17,10 +19,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
@@ -30,6 +33,7 @@ from sentrial._operation import Operation
 from sentrial._server import LocalServer
 from sentrial.redact import PiiConfig
 
+from ._faults import serve_app
 from .conftest import Reader, run_cli
 
 MakeClient = Callable[..., SentrialClient]
@@ -409,3 +413,178 @@ def test_dead_letters_written_while_flush_spool_takes_them_are_kept(
     assert out.returncode == 0, out.stdout + out.stderr
     stored = {s["id"] for s in reader.sessions(agentName=agent)}
     assert len(written) == len(set(written)) and stored == set(written)
+
+
+# -- 6, 17, 19: what stands between the SDK and the API ---------------------------
+
+
+class Upstream:
+    """A stand-in in front of our server: forwards, except what ``rule``
+    answers itself (a trickling answer, a redirect)."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.rule: Callable[[Any], Any] | None = None
+        self.seen: list[str] = []
+
+    def app(self) -> Any:
+        from starlette.applications import Starlette
+        from starlette.requests import Request
+        from starlette.responses import Response
+        from starlette.routing import Route
+
+        client = httpx.AsyncClient(base_url=self.upstream, timeout=30)
+
+        async def handle(request: Request) -> Response:
+            self.seen.append(f"{request.method} {request.url.path}")
+            answer = self.rule(request) if self.rule else None
+            if answer is not None:
+                return answer  # type: ignore[no-any-return]
+            raw = await request.body()
+            headers = {k: v for k, v in request.headers.items() if k == "authorization"}
+            headers["content-type"] = "application/json"
+            path = request.url.path.removeprefix("/new")
+            response = await client.request(request.method, path, content=raw, headers=headers)
+            return Response(response.content, response.status_code, media_type="application/json")
+
+        methods = ["GET", "POST", "PATCH"]
+        return Starlette(routes=[Route("/{path:path}", handle, methods=methods)])
+
+
+@pytest.fixture
+def upstream(sentrial_server: LocalServer) -> Iterator[tuple[Upstream, str]]:
+    stand_in = Upstream(sentrial_server.url)
+    with serve_app(stand_in.app()) as url:
+        yield stand_in, url
+
+
+def _tracked(client: SentrialClient, n: int) -> list[str]:
+    sids = []
+    for i in range(n):
+        sid = client.create_session(f"s{i}", "agent", "u")
+        client.track_tool_call(sid, "t", {"i": i}, {})
+        client.complete_session(sid)
+        sids.append(sid)
+    return sids
+
+
+def test_an_answer_trickling_a_byte_at_a_time_is_cut_at_the_request_deadline(
+    upstream: tuple[Upstream, str], sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
+    from starlette.responses import StreamingResponse
+
+    stand_in, url = upstream
+    trickled: list[int] = []
+
+    async def trickle() -> AsyncIterator[bytes]:
+        for _ in range(3600):  # an hour, one byte every half second
+            yield b" "
+            await asyncio.sleep(0.5)
+
+    def rule(request: Any) -> Any:
+        if request.url.path == "/api/sdk/batch" and not trickled:
+            trickled.append(1)
+            return StreamingResponse(trickle(), 200, media_type="application/json")
+        return None
+
+    stand_in.rule = rule
+    client = SentrialClient(
+        url, sentrial_server.api_key, spool_dir=str(tmp_path), request_timeout=1
+    )
+    sids = _tracked(client, 20)
+    # The trickled batch is given up at its deadline and sent again.
+    assert client.flush(60) is True
+    assert client.stats()["retried"] >= 1 and trickled == [1]
+    assert all(reader.session(sid)["status"] == "completed" for sid in sids)
+    client.shutdown(2)
+
+
+@pytest.mark.parametrize("variables", [("HTTP_PROXY",), ("ALL_PROXY",), ("http_proxy",)])
+def test_a_dead_proxy_in_the_environment_does_not_cut_off_a_loopback_server(
+    make_client: MakeClient,
+    reader: Reader,
+    monkeypatch: pytest.MonkeyPatch,
+    variables: tuple[str, ...],
+) -> None:
+    for variable in variables:
+        monkeypatch.setenv(variable, f"http://127.0.0.1:{_free_port()}")
+    client = make_client(request_timeout=2)
+    (sid,) = _tracked(client, 1)
+    assert client.flush(20) is True
+    assert reader.session(sid)["status"] == "completed"
+
+
+def test_doctor_names_the_proxy_it_goes_through(env: dict[str, str]) -> None:
+    proxy = f"http://127.0.0.1:{_free_port()}"
+    remote = {**env, "SENTRIAL_API_URL": "http://api.sentrial.invalid", "HTTP_PROXY": proxy}
+    out = run_cli("doctor", env=remote)
+    assert out.returncode != 0
+    assert f"through the proxy {proxy} (HTTP_PROXY)" in out.stdout, out.stdout
+    # A loopback server is reached directly, the proxy variable notwithstanding.
+    local = run_cli("doctor", env={**env, "HTTP_PROXY": proxy, "ALL_PROXY": proxy})
+    assert local.returncode == 0, local.stdout + local.stderr
+    assert "through the proxy" not in local.stdout
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_a_307_or_308_to_the_same_host_is_followed(
+    upstream: tuple[Upstream, str], reader: Reader, tmp_path: Path, status: int
+) -> None:
+    from starlette.responses import Response
+
+    stand_in, url = upstream
+
+    def rule(request: Any) -> Any:
+        if not request.url.path.startswith("/new"):
+            return Response(b"", status, {"location": f"/new{request.url.path}"})
+        return None
+
+    stand_in.rule = rule
+    client = SentrialClient(url, _key(reader), spool_dir=str(tmp_path))
+    sids = _tracked(client, 3)
+    assert client.flush(20) is True
+    assert client.stats()["dead_lettered"] == {}
+    assert all(reader.session(sid)["status"] == "completed" for sid in sids)
+    assert "POST /new/api/sdk/batch" in stand_in.seen
+    client.shutdown(2)
+
+
+@pytest.mark.parametrize(
+    ("status", "where"),
+    [(301, "same"), (307, "host"), (308, "scheme"), (302, "host")],
+)
+def test_a_redirect_not_followed_is_reported_once_and_the_operations_kept(
+    upstream: tuple[Upstream, str],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    where: str,
+) -> None:
+    from starlette.responses import Response
+
+    stand_in, url = upstream
+    port = url.rsplit(":", 1)[1]
+    target = {
+        "same": f"{url}/new",
+        "host": f"http://localhost:{port}/new",
+        "scheme": f"https://127.0.0.1:{port}/new",
+    }[where]
+
+    def rule(request: Any) -> Any:
+        return Response(b"", status, {"location": f"{target}{request.url.path}"})
+
+    stand_in.rule = rule
+    client = SentrialClient(url, "sentrial_test_key_123456", spool_dir=str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="sentrial"):
+        _tracked(client, 3)
+        assert client.flush(3) is False
+        stats = client.stats()
+        assert client.shutdown(1) is False
+    assert stats["dead_lettered"] == {} and stats["dropped"] == {}
+    assert client.stats()["spooled"] == 9  # kept on disk for the next process
+    reports = [r.getMessage() for r in caplog.records if "redirects to" in r.getMessage()]
+    assert len(reports) == 1 and f"HTTP {status}" in reports[0] and target in reports[0]
+
+
+def _key(reader: Reader) -> str:
+    return str(reader.http.headers["authorization"]).removeprefix("Bearer ")

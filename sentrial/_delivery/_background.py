@@ -598,7 +598,9 @@ class BackgroundDelivery:
                 "operations are kept (memory, then disk) and retried",
             )
         else:
-            self._log_once(f"retry:{error.status_code}", f"will retry: {error}", logging.INFO)
+            # A redirect not followed needs the user (see _http): said as a warning.
+            level = logging.WARNING if 300 <= error.status_code < 400 else logging.INFO
+            self._log_once(f"retry:{error.status_code}", f"will retry: {error}", level)
 
     def _deliver_one(self, op: Operation) -> None:
         """One operation on its own endpoint (a lane's step): counted as sent
