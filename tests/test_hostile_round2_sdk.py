@@ -588,3 +588,41 @@ def test_a_redirect_not_followed_is_reported_once_and_the_operations_kept(
 
 def _key(reader: Reader) -> str:
     return str(reader.http.headers["authorization"]).removeprefix("Bearer ")
+
+
+# -- 14. a wall-clock step after import is followed -----------------------------------
+
+
+class _SteppedClock:
+    """The time module as ``sentrial._ids`` sees it after the wall clock was
+    stepped an hour forward (an NTP sync after boot) and a second passed."""
+
+    HOUR = 3600 * 10**9
+
+    def time_ns(self) -> int:
+        return time.time_ns() + self.HOUR
+
+    def monotonic_ns(self) -> int:
+        return time.monotonic_ns() + 2 * 10**9
+
+
+def test_sessions_are_stamped_by_the_wall_clock_after_it_steps(
+    make_client: MakeClient, reader: Reader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from sentrial import _ids
+
+    client = make_client()
+    before = client.create_session("before", "agent", "u")
+    monkeypatch.setattr(_ids, "time", _SteppedClock())
+    after = client.create_session("after", "agent", "u")
+    monkeypatch.undo()
+    assert client.flush(10)
+
+    def started(sid: str) -> float:
+        text = reader.session(sid)["startedAt"].replace("Z", "+00:00")
+        return dt.datetime.fromisoformat(text).timestamp()
+
+    step = started(after) - started(before)
+    assert 3600 - 60 < step < 3600 + 60, step
