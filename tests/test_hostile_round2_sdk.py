@@ -626,3 +626,37 @@ def test_sessions_are_stamped_by_the_wall_clock_after_it_steps(
 
     step = started(after) - started(before)
     assert 3600 - 60 < step < 3600 + 60, step
+
+
+# -- 12. session totals: least recently used evicted, and never silently --------------
+
+
+@pytest.mark.parametrize("delivery", ["background", "sync"])
+def test_totals_of_the_least_recently_active_sessions_are_evicted_and_counted(
+    make_client: MakeClient,
+    reader: Reader,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    delivery: str,
+) -> None:
+    from sentrial._delivery import _rollup
+
+    monkeypatch.setattr(_rollup, "MAX_OPEN_SESSIONS", 100)  # 100,000 in production
+    client = make_client(delivery=delivery)
+    sids = [client.create_session(f"s{i}", "agent", "u") for i in range(150)]
+    for sid in sids:
+        client.track_llm_call(sid, "m", prompt_tokens=1, completion_tokens=1)
+        if sid != sids[0]:
+            client.track_llm_call(sids[0], "m", prompt_tokens=1, completion_tokens=1)
+    with caplog.at_level(logging.WARNING, logger="sentrial"):
+        for sid in sids:
+            client.complete_session(sid)
+        assert client.flush(30) is False  # totals were lost: flush says so
+    assert client.stats()["lost_totals"] == 50
+    warned = [r for r in caplog.records if "sessions open at once" in r.getMessage()]
+    assert len(warned) == 1
+    totals = {sid: reader.session(sid).get("totalTokens") for sid in sids}
+    # The first session was active all along: kept. The next 50 idled longest.
+    assert totals[sids[0]] == 300
+    assert [sid for sid in sids if not totals[sid]] == sids[1:51]
+    assert all(totals[sid] == 2 for sid in sids[51:])

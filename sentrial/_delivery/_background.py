@@ -121,7 +121,7 @@ class BackgroundDelivery:
             self._spool = Spool(directory, self.config.max_spool_bytes, self._bad_line)
             self._ids = ServerIds(directory)
             self._caps = CapabilityCache()
-            self._rollup = Rollup()
+            self._rollup = Rollup(self.counters.add_lost_totals)
             self._random = random.Random()  # full jitter; not the host's global random
             self._plain = PLAIN
             self._lanes = Lanes(

@@ -39,9 +39,9 @@ class SyncDelivery:
         self._ids = ServerIds(directory)
         self._spool = Spool(directory, config.max_spool_bytes)
         self._dead = DeadLetter(directory, config.max_spool_bytes)
-        self._rollup = Rollup()
         self._lock = threading.Lock()
         self.counters = Stats()
+        self._rollup = Rollup(self.counters.add_lost_totals)
 
     def submit(self, op: Operation) -> None:
         next(self.counters.tracked)
