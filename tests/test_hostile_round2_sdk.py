@@ -425,6 +425,7 @@ class Upstream:
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
         self.rule: Callable[[Any], Any] | None = None
+        self.tamper: Callable[[str, bytes], bytes] | None = None  # rewrites an answer
         self.seen: list[str] = []
 
     def app(self) -> Any:
@@ -445,7 +446,10 @@ class Upstream:
             headers["content-type"] = "application/json"
             path = request.url.path.removeprefix("/new")
             response = await client.request(request.method, path, content=raw, headers=headers)
-            return Response(response.content, response.status_code, media_type="application/json")
+            content = response.content
+            if self.tamper is not None:
+                content = self.tamper(path, content)
+            return Response(content, response.status_code, media_type="application/json")
 
         methods = ["GET", "POST", "PATCH"]
         return Starlette(routes=[Route("/{path:path}", handle, methods=methods)])
@@ -660,3 +664,57 @@ def test_totals_of_the_least_recently_active_sessions_are_evicted_and_counted(
     assert totals[sids[0]] == 300
     assert [sid for sid in sids if not totals[sid]] == sids[1:51]
     assert all(totals[sid] == 2 for sid in sids[51:])
+
+
+# -- 13. an answer is checked against what was asked --------------------------------
+
+
+def test_a_create_answered_with_another_creates_id_is_not_taken(
+    upstream: tuple[Upstream, str], reader: Reader, tmp_path: Path
+) -> None:
+    stand_in, url = upstream
+    tampered: list[int] = []
+
+    def tamper(path: str, content: bytes) -> bytes:
+        # A misbehaving cache: every create's answer carries the first one's id.
+        if path != "/api/sdk/batch" or tampered:
+            return content
+        tampered.append(1)
+        body = orjson.loads(content)
+        ids = [r["id"] for r in body["results"] if r.get("id")]
+        for row in body["results"]:
+            if row.get("id"):
+                row["id"] = ids[0]
+        return orjson.dumps(body)
+
+    stand_in.tamper = tamper
+    client = SentrialClient(url, _key(reader), spool_dir=str(tmp_path))
+    sids = [client.create_session(f"s{i}", "agent", "u") for i in range(10)]
+    client.flush(20)  # the creates' batch: its answer tampered
+    for i, sid in enumerate(sids):
+        for tool in ("a", "b", "c"):
+            client.track_tool_call(sid, tool, {"i": i}, {})
+        client.complete_session(sid)
+    assert client.flush(20) is True
+    assert tampered == [1] and client.stats()["dead_lettered"] == {}
+    for sid in sids:
+        assert reader.session(sid)["status"] == "completed"
+        assert [e["toolName"] for e in reader.events(sid)] == ["a", "b", "c"]
+    client.shutdown(2)
+
+
+def test_a_plain_server_giving_two_sessions_one_id_is_not_believed(tmp_path: Path) -> None:
+    from sentrial._delivery._server_ids import ServerIds
+
+    ids = ServerIds(tmp_path)
+    assert ids.learn("ours-1", "theirs-1", client_ids=False) is True
+    assert ids.learn("ours-2", "theirs-1", client_ids=False) is False  # another's id
+    assert ids.learn("ours-2", "ours-1", client_ids=False) is False  # one of ours, remapped
+    assert ids.learn("ours-2", "theirs-2", client_ids=False) is True
+    assert ids.learn("ours-3", "other", client_ids=True) is False  # it was asked for ours-3
+    assert ids.learn("ours-3", "ours-3", client_ids=True) is True
+    assert [ids.get(o) for o in ("ours-1", "ours-2", "ours-3")] == [
+        "theirs-1",
+        "theirs-2",
+        "ours-3",
+    ]

@@ -33,6 +33,7 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from .._capabilities import CLIENT_IDS
 from .._config import Config
 from .._errors import APIError
 from .._operation import Operation
@@ -46,6 +47,7 @@ from ._policy import (
     RetryableError,
     for_status,
 )
+from ._server_ids import MISMATCH
 
 if TYPE_CHECKING:
     import queue
@@ -629,13 +631,15 @@ class BackgroundDelivery:
         retry: list[Operation] = []
         retry_sessions: set[str] = set()
         status = 0
+        client_ids = CLIENT_IDS in (self._caps.known or self._plain)
+        results = [
+            self._checked(op, result, client_ids) for op, result in zip(ops, results, strict=True)
+        ]
         for op, result in zip(ops, results, strict=True):
             verdict = for_status(result.status)
             if verdict.action == Action.OK:
                 self.counters.add_sent()
                 self._accepted += 1
-                if op.kind == "create_session" and result.server_id not in (None, op.session_id):
-                    self._ids.remember(op.session_id, str(result.server_id))
             elif verdict.action == Action.RETRY or (
                 result.status == 404 and op.session_id in retry_sessions
             ):
@@ -654,6 +658,16 @@ class BackgroundDelivery:
             return [], None
         message = f"HTTP {status} for {len(retry)} operation(s) of a batch"
         return retry, RetryableError(message, status_code=status)
+
+    def _checked(self, op: Operation, result: ItemResult, client_ids: bool) -> ItemResult:
+        """``result``, or a 502 in its place when it cannot be the answer to a
+        create (see ServerIds.learn): a proxy's error, retried."""
+        if not result.ok or op.kind != "create_session":
+            return result
+        if self._ids.learn(op.session_id, result.server_id, client_ids):
+            return result
+        self._log_once("mismatch", f"{self.config.shown_url}: {MISMATCH}")
+        return ItemResult(502, MISMATCH)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:

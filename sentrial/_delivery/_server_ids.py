@@ -24,6 +24,13 @@ from .._private import locked_append, open_private, private_dir
 
 logger = logging.getLogger("sentrial")
 
+# Why a create's answer was not taken (see ServerIds.learn): retried as a
+# proxy's error would be (HTTP 502).
+MISMATCH = (
+    "the answer names another session's id (a cache or proxy answering for the"
+    " server?): not taken, the create is sent again"
+)
+
 FILE_NAME = "server-ids.jsonl"
 ID_MAP_SIZE = 100_000
 RELOAD_INTERVAL = 1.0
@@ -35,6 +42,7 @@ class ServerIds:
         self.path = directory / FILE_NAME
         self.limit = limit
         self._map: collections.OrderedDict[str, str] = collections.OrderedDict()
+        self._owners: dict[str, str] = {}  # theirs -> ours: an id is one session's
         self._lock = threading.Lock()
         self._read_at = 0  # bytes of the file already read
         self._next_reload = 0.0
@@ -50,6 +58,23 @@ class ServerIds:
                 self._reload()
             return self._map.get(ours, ours)
         return ours
+
+    def learn(self, ours: str, theirs: str | None, client_ids: bool) -> bool:
+        """Take what a server answered to the create of session ``ours``;
+        False when it cannot be that create's answer (then the create is sent
+        again): a server taking client ids that names another id, or an id
+        another of our sessions already has (a cache or a misbehaving proxy
+        answering one create's answer to another)."""
+        if theirs is None or theirs == ours:
+            return True
+        if client_ids:
+            return False
+        self.get(ours)  # ids other processes learned, read if due
+        owner = self._owners.get(theirs)
+        if (owner is not None and owner != ours) or theirs in self._map:
+            return False
+        self.remember(ours, theirs)
+        return True
 
     def remember(self, ours: str, theirs: str) -> None:
         line = orjson.dumps([ours, theirs]) + b"\n"
@@ -69,8 +94,11 @@ class ServerIds:
     def _put(self, ours: str, theirs: str) -> None:
         self._map[ours] = theirs
         self._map.move_to_end(ours)
+        self._owners[theirs] = ours
         if len(self._map) > self.limit:
-            self._map.popitem(last=False)
+            old, gone = self._map.popitem(last=False)
+            if self._owners.get(gone) == old:
+                del self._owners[gone]
 
     def _reload(self) -> None:
         """Read lines other processes (or earlier ones) appended."""
