@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import random
 import re
 import signal
 import socket
@@ -28,6 +29,7 @@ import orjson
 import pytest
 
 from sentrial import SentrialClient
+from sentrial._delivery._background import BackgroundDelivery
 from sentrial._delivery._dead_letter import DeadLetter
 from sentrial._operation import Operation
 from sentrial._server import LocalServer
@@ -718,3 +720,61 @@ def test_a_plain_server_giving_two_sessions_one_id_is_not_believed(tmp_path: Pat
         "theirs-2",
         "ours-3",
     ]
+
+
+# -- 2. what an outage refused is never dead-lettered ------------------------------
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    end = time.monotonic() + timeout
+    while not condition() and time.monotonic() < end:
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("how", ["request", "items"])
+def test_a_server_answering_500_to_every_write_while_healthy_dead_letters_nothing(
+    upstream: tuple[Upstream, str], reader: Reader, tmp_path: Path, how: str
+) -> None:
+    # /api/sdk/health says 200 (forwarded to our server), every write fails:
+    # a full disk. Each 500 once became poison_500 after 5 attempts.
+    from starlette.responses import Response
+
+    stand_in, url = upstream
+
+    def rule(request: Any) -> Any:
+        if request.method == "GET" or how == "items":
+            return None  # forwarded (the items' answers are rewritten below)
+        return Response(b'{"message":"disk full"}', 500, {"retry-after": "0"})
+
+    stand_in.rule = rule
+
+    def all_items_500(path: str, content: bytes) -> bytes:
+        if path != "/api/sdk/batch" or how != "items":
+            return content
+        rows = orjson.loads(content)["results"]
+        failed = [{"index": r["index"], "status": 500, "message": "disk full"} for r in rows]
+        return orjson.dumps({"results": failed})
+
+    stand_in.tamper = all_items_500
+    client = SentrialClient(url, _key(reader), spool_dir=str(tmp_path))
+    engine = client._tracker.delivery
+    assert isinstance(engine, BackgroundDelivery)
+    engine._setup()
+    engine._random = _NoJitter()  # every backoff 0 s: many attempts, fast
+
+    def writes() -> int:
+        return sum(s.startswith("POST") for s in stand_in.seen)
+
+    _tracked(client, 3)
+    _wait_for(lambda: writes() >= 40)
+    assert writes() >= 40  # far past 5 attempts of each operation, alone
+    assert client.shutdown(0.5) is False
+    stats = client.stats()
+    assert stats["dead_lettered"] == {} and stats["dropped"] == {}
+    assert stats["spooled"] == 9  # all kept for later
+    assert not list(tmp_path.rglob("dead-letter.jsonl"))
+
+
+class _NoJitter(random.Random):
+    def random(self) -> float:
+        return 0.0

@@ -175,11 +175,6 @@ class Transport:
             return PLAIN
         return from_health(_json_body(response))
 
-    def has_health(self) -> bool:
-        """Whether ``GET /api/sdk/health`` answers 2xx (False: the server has
-        no such check, a plain server's 404); RetryableError when it is down."""
-        return is_success(self._health().status_code)
-
     def _health(self) -> httpx.Response:
         response = self._post(self._request(get_health))
         if response.status_code in RETRYABLE_STATUSES:
