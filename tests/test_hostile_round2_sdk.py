@@ -11,10 +11,8 @@ import asyncio
 import dataclasses
 import logging
 import os
-import random
 import re
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -37,6 +35,8 @@ from sentrial.redact import PiiConfig
 
 from ._faults import serve_app
 from .conftest import Reader, run_cli
+from .test_delivery_mutants import _NoJitter
+from .test_server_hostile import _free_port
 
 MakeClient = Callable[..., SentrialClient]
 
@@ -292,12 +292,6 @@ def test_files_an_older_version_left_readable_are_made_private(tmp_path: Path) -
     os.chmod(directory / "dead-letter.jsonl", 0o644)
     DeadLetter(directory, 10**6).add([Operation("create_session", "s", {})], "rejected_400", "x")
     assert _modes(directory) == {".": 0o700, "dead-letter.jsonl": 0o600}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # -- 3. flush-spool --dead-letter keeps what it has not delivered -------------------
@@ -773,8 +767,3 @@ def test_a_server_answering_500_to_every_write_while_healthy_dead_letters_nothin
     assert stats["dead_lettered"] == {} and stats["dropped"] == {}
     assert stats["spooled"] == 9  # all kept for later
     assert not list(tmp_path.rglob("dead-letter.jsonl"))
-
-
-class _NoJitter(random.Random):
-    def random(self) -> float:
-        return 0.0
