@@ -50,15 +50,25 @@ def _config(args: argparse.Namespace) -> Any:
         raise CLIError(str(exc), EXIT_USAGE) from None
 
 
+CALL_SECONDS = 30.0  # one read command's request, as a whole
+
+
 def _api(args: argparse.Namespace) -> Any:
     import httpx
     from sentrial_api import AuthenticatedClient
 
+    from sentrial._delivery._http import client_args
+
     config = _config(args)
     if not config.api_key:
         raise CLIError("no API key: pass --api-key or set SENTRIAL_API_KEY", EXIT_USAGE)
-    return AuthenticatedClient(
-        base_url=config.api_url, token=config.api_key, timeout=httpx.Timeout(10.0)
+    verify = not config.api_url.lower().startswith("http://")
+    return AuthenticatedClient(  # the SDK's proxy rules: a loopback API is reached directly
+        base_url=config.api_url,
+        token=config.api_key,
+        timeout=httpx.Timeout(10.0),
+        verify_ssl=verify,
+        httpx_args=client_args(config.api_url, verify=verify, connections=4),
     )
 
 
@@ -67,8 +77,11 @@ def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
     import httpx
     from sentrial_api.models import Error
 
+    from sentrial._delivery._http import deadline
+
     try:
-        response = function(*args, **kwargs)
+        with deadline(CALL_SECONDS):  # for the whole answer, however slowly it comes
+            response = function(*args, **kwargs)
     except httpx.HTTPError as exc:
         from sentrial._cli_doctor import unreachable
 

@@ -767,3 +767,11 @@ def test_a_server_answering_500_to_every_write_while_healthy_dead_letters_nothin
     assert stats["dead_lettered"] == {} and stats["dropped"] == {}
     assert stats["spooled"] == 9  # all kept for later
     assert not list(tmp_path.rglob("dead-letter.jsonl"))
+
+
+def test_read_commands_reach_a_loopback_server_past_a_dead_proxy(
+    env: dict[str, str], reader: Reader
+) -> None:
+    proxy = f"http://127.0.0.1:{_free_port()}"
+    out = run_cli("sessions", "--json", env={**env, "HTTP_PROXY": proxy, "ALL_PROXY": proxy})
+    assert out.returncode == 0, out.stdout + out.stderr
