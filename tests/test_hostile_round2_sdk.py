@@ -775,3 +775,24 @@ def test_read_commands_reach_a_loopback_server_past_a_dead_proxy(
     proxy = f"http://127.0.0.1:{_free_port()}"
     out = run_cli("sessions", "--json", env={**env, "HTTP_PROXY": proxy, "ALL_PROXY": proxy})
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_a_batch_answer_repeating_an_index_is_not_believed(
+    upstream: tuple[Upstream, str], reader: Reader
+) -> None:
+    # Two results for the first operation, none for the second: the counts
+    # match, the indexes do not; each result would be filed one place off.
+    from starlette.responses import Response
+
+    from sentrial._config import resolve
+    from sentrial._delivery._policy import RetryableError
+    from sentrial._delivery._transport import Transport
+
+    stand_in, url = upstream
+    twice = b'{"results":[{"index":0,"status":200},{"index":0,"status":200}]}'
+    stand_in.rule = lambda request: Response(twice, 200, media_type="application/json")
+    transport = Transport(resolve({"api_url": url, "api_key": _key(reader)}))
+    ops = [_session_op("sess_a", "agent"), _session_op("sess_b", "agent")]
+    with pytest.raises(RetryableError, match="malformed batch response"):
+        transport.send_batch(ops, ["sess_a", "sess_b"])
+    transport.close()

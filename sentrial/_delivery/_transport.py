@@ -213,9 +213,12 @@ class Transport:
             raise BatchUnsupported("no batch endpoint", status_code=response.status_code)
         raise_for_status(response)
         rows = read_batch_results(response.content)
-        if rows is None or len(rows) != len(ops):
+        if rows is not None:
+            rows.sort(key=lambda row: row[0])
+        # One result per operation asked, each index once: an answer that
+        # repeats or skips one would file a result under the wrong operation.
+        if rows is None or [row[0] for row in rows] != list(range(len(ops))):
             raise RetryableError("malformed batch response", status_code=response.status_code)
-        rows.sort(key=lambda row: row[0])
         return [ItemResult(status, message, ident) for _, status, ident, message in rows]
 
     def send_one(self, op: Operation, session_id: str, caps: Capabilities = FULL) -> ItemResult:
