@@ -796,3 +796,20 @@ def test_a_batch_answer_repeating_an_index_is_not_believed(
     with pytest.raises(RetryableError, match="malformed batch response"):
         transport.send_batch(ops, ["sess_a", "sess_b"])
     transport.close()
+
+
+def test_server_ids_forget_the_least_recently_used_session_first(tmp_path: Path) -> None:
+    # Same class as the totals: a long-lived session's id was forgotten first.
+    from sentrial._delivery._server_ids import ServerIds
+
+    ids = ServerIds(tmp_path, limit=3)
+    for n in range(3):
+        assert ids.learn(f"ours-{n}", f"theirs-{n}", client_ids=False)
+    assert ids.get("ours-0") == "theirs-0"  # in use
+    assert ids.learn("ours-3", "theirs-3", client_ids=False)
+    assert [ids._map.get(f"ours-{n}") for n in range(4)] == [
+        "theirs-0",
+        None,
+        "theirs-2",
+        "theirs-3",
+    ]

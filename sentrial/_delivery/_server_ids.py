@@ -47,11 +47,15 @@ class ServerIds:
         self._read_at = 0  # bytes of the file already read
         self._next_reload = 0.0
         self._warned = False
+        self._warned_full = False
 
     def get(self, ours: str) -> str:
         """The server's id for ``ours`` (``ours`` itself when it has none)."""
         theirs = self._map.get(ours)
         if theirs is not None:
+            with self._lock:  # least recently used goes first (see _put)
+                if ours in self._map:
+                    self._map.move_to_end(ours)
             return theirs
         if time.monotonic() >= self._next_reload:
             with self._lock:
@@ -99,6 +103,14 @@ class ServerIds:
             old, gone = self._map.popitem(last=False)
             if self._owners.get(gone) == old:
                 del self._owners[gone]
+            if not self._warned_full:
+                self._warned_full = True
+                logger.warning(
+                    "sentrial: more than %s sessions with server-chosen ids in use: the"
+                    " least recently used are forgotten (their later events would go"
+                    " to the client's id)",
+                    f"{self.limit:,}",
+                )
 
     def _reload(self) -> None:
         """Read lines other processes (or earlier ones) appended."""
