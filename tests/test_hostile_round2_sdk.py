@@ -813,3 +813,21 @@ def test_server_ids_forget_the_least_recently_used_session_first(tmp_path: Path)
         "theirs-2",
         "theirs-3",
     ]
+
+
+def test_which_proxy_is_in_effect(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sentrial._delivery._http import proxy_in_effect
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        for variable in (name, name.lower()):
+            monkeypatch.delenv(variable, raising=False)
+    assert proxy_in_effect("https://api.sentrial.com") is None
+    monkeypatch.setenv("ALL_PROXY", "proxy.corp:3128")  # no scheme: http, as httpx reads it
+    assert proxy_in_effect("https://api.sentrial.com") == ("ALL_PROXY", "http://proxy.corp:3128")
+    monkeypatch.setenv("https_proxy", "http://p:1")
+    assert proxy_in_effect("https://api.sentrial.com") == ("https_proxy", "http://p:1")
+    for loopback in ("http://127.0.0.2:1", "http://[::1]:1", "http://localhost:1"):
+        assert proxy_in_effect(loopback) is None, loopback
+    monkeypatch.setenv("NO_PROXY", "example.org, .sentrial.com")
+    assert proxy_in_effect("https://api.sentrial.com") is None
+    assert proxy_in_effect("https://sentrial.com.evil.io") == ("https_proxy", "http://p:1")

@@ -118,6 +118,8 @@ def proxy_in_effect(url: str) -> tuple[str, str] | None:
     for variable in _PROXY_VARIABLES.get(parts.scheme.lower(), ()):
         value = os.environ.get(variable)
         if value:
+            if "://" not in value:  # "proxy.corp:3128", as httpx reads it
+                value = f"http://{value}"
             return None if _no_proxy(parts.hostname or "") else (variable, value)
     return None
 
