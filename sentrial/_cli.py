@@ -50,15 +50,25 @@ def _config(args: argparse.Namespace) -> Any:
         raise CLIError(str(exc), EXIT_USAGE) from None
 
 
+CALL_SECONDS = 30.0  # one read command's request, as a whole
+
+
 def _api(args: argparse.Namespace) -> Any:
     import httpx
     from sentrial_api import AuthenticatedClient
 
+    from sentrial._delivery._http import client_args
+
     config = _config(args)
     if not config.api_key:
         raise CLIError("no API key: pass --api-key or set SENTRIAL_API_KEY", EXIT_USAGE)
-    return AuthenticatedClient(
-        base_url=config.api_url, token=config.api_key, timeout=httpx.Timeout(10.0)
+    verify = not config.api_url.lower().startswith("http://")
+    return AuthenticatedClient(  # the SDK's proxy rules: a loopback API is reached directly
+        base_url=config.api_url,
+        token=config.api_key,
+        timeout=httpx.Timeout(10.0),
+        verify_ssl=verify,
+        httpx_args=client_args(config.api_url, verify=verify, connections=4),
     )
 
 
@@ -67,8 +77,11 @@ def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
     import httpx
     from sentrial_api.models import Error
 
+    from sentrial._delivery._http import deadline
+
     try:
-        response = function(*args, **kwargs)
+        with deadline(CALL_SECONDS):  # for the whole answer, however slowly it comes
+            response = function(*args, **kwargs)
     except httpx.HTTPError as exc:
         from sentrial._cli_doctor import unreachable
 
@@ -146,12 +159,13 @@ def _adopt_segments(source: Path, directory: Path, max_bytes: int) -> int:
     import shutil
 
     from sentrial._delivery._spool import Spool
+    from sentrial._private import private_dir
 
     moved = 0
     spool = Spool(source, max_bytes)
     while (segment := spool.orphan()) is not None:  # locked for us until moved
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            private_dir(directory)
             shutil.move(segment.path, directory / segment.path.name)
             moved += 1
         finally:
@@ -181,13 +195,23 @@ def _flush_spool(args: argparse.Namespace) -> int:
             print(f"  run `sentrial flush-spool --dead-letter{where}` to send them again")
     if source != directory.resolve():
         _adopt_segments(source, directory, config.max_spool_bytes)
-    retry = dead.take() if args.dead_letter else []
+    # Taken under the writers' lock and kept on disk until each operation is
+    # acknowledged, refused again (back in the dead-letter file) or spooled:
+    # a command stopped midway (SIGTERM, SIGHUP, SIGKILL) loses none of them.
+    taken = dead.take() if args.dead_letter else None
+    retry = taken.ops if taken is not None else []
+    unreadable = len(taken.unreadable) if taken is not None else 0
     files = list(directory.glob("*.spool")) if directory.is_dir() else []
     if not files and not retry:
         print(f"nothing to flush in {source}")
     if not args.from_dir:
         _list_other_directories(directory, config.api_url)
     if not files and not retry:
+        if taken is not None:
+            taken.release()
+        if unreadable:
+            print(f"  {_not_delivered({}, unreadable, 0, dead.path)}")
+            return EXIT_API
         return EXIT_OK
     total = _spooled(files) + len(retry)
     print(
@@ -206,24 +230,42 @@ def _flush_spool(args: argparse.Namespace) -> int:
     last_line = 0.0
     while time.monotonic() < deadline:
         stats = client.stats()
-        done = stats["sent"] + sum(stats["dropped"].values())
-        done += sum(stats["dead_lettered"].values())
+        refused = sum(stats["dropped"].values()) + sum(stats["dead_lettered"].values())
+        progress = f"  {stats['sent']:,}/{total:,} delivered" + (
+            f", {refused:,} refused" if refused else ""
+        )
         if tty:
-            print(f"\r  {done:,}/{total:,} delivered", end="", flush=True)
+            print(f"\r{progress}", end="", flush=True)
         elif time.monotonic() - last_line >= 1:
-            print(f"  {done:,}/{total:,} delivered", flush=True)
+            print(progress, flush=True)
             last_line = time.monotonic()
         if not list(directory.glob("*.spool")) and client.flush(0.5):
             break
         time.sleep(0.5)
-    stats = client.stats()
     client.shutdown(5)
+    stats = client.stats()  # final: what is not delivered is refused, dropped or spooled
+    if taken is not None:
+        unreadable += taken.release()
     failed = {**stats["dropped"], **stats["dead_lettered"]}
+    kept = max(0, total - stats["sent"] - sum(failed.values()))
     print(
         f"{chr(13) if tty else ''}  {stats['sent']:,}/{total:,} delivered,"
-        f" not delivered: {failed or 'none'}"
+        f" {_not_delivered(failed, unreadable, kept, dead.path)}"
     )
-    return EXIT_OK if stats["sent"] >= total and not failed else EXIT_API
+    ok = stats["sent"] >= total and not failed and not kept and not unreadable
+    return EXIT_OK if ok else EXIT_API
+
+
+def _not_delivered(failed: dict[str, int], unreadable: int, kept: int, path: Path) -> str:
+    """What was not delivered, each part saying where it is now."""
+    if not failed and not unreadable and not kept:
+        return "not delivered: none"
+    parts = [f"{count:,} {reason}" for reason, count in sorted(failed.items())]
+    if unreadable:
+        parts.append(f"{unreadable:,} unreadable (no operation to send; kept in {path})")
+    if kept:
+        parts.append(f"{kept:,} kept on disk for the next `sentrial flush-spool`")
+    return "not delivered: " + ", ".join(parts)
 
 
 # -- parser -------------------------------------------------------------------------------

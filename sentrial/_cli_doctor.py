@@ -112,16 +112,31 @@ def _spool(config: Any) -> dict[str, Any]:
 def doctor(args: argparse.Namespace) -> int:
     import httpx
 
-    from sentrial._config import mask_key
+    from sentrial._config import display_url, mask_key
 
     config = _config(args)
     settings = {
         name: mask_key(config.api_key) if name == "api_key" else getattr(config, name)
         for name in SETTINGS
     }
-    with httpx.Client(timeout=httpx.Timeout(5.0)) as http:
-        connectivity = _connectivity(http, config.api_url)
-        auth = _auth(http, config.api_url, config.api_key, connectivity["reachable"])
+    from sentrial._delivery._http import client_args, deadline, proxy_in_effect
+
+    # The SDK's own proxy rules (a loopback API is reached directly).
+    verify = not config.api_url.lower().startswith("http://")
+    args_ = client_args(config.api_url, verify=verify, connections=2)
+    # 5 s for each check as a whole: a server trickling its answer cannot hold it.
+    with httpx.Client(timeout=httpx.Timeout(5.0), **args_) as http:
+        with deadline(5.0):
+            connectivity = _connectivity(http, config.api_url)
+        with deadline(5.0):
+            auth = _auth(http, config.api_url, config.api_key, connectivity["reachable"])
+    proxy = proxy_in_effect(config.api_url)
+    if proxy is not None:  # what failed may be the proxy, not the server: say which
+        connectivity["proxy"] = {"variable": proxy[0], "url": display_url(proxy[1])}
+        through = f" (through the proxy {display_url(proxy[1])} ({proxy[0]}))"
+        for check in (connectivity, auth):
+            if check["ok"] is False:
+                check["detail"] += through
     spool = _spool(config)
     ok = bool(connectivity["ok"] and auth["ok"])
     if args.json:

@@ -3,7 +3,10 @@
 An id is a per-process random prefix plus a counter: unique across processes
 (the prefix is re-drawn after ``fork``), ordered within one, and made without
 a system call. Timestamps come from the monotonic clock anchored to the wall
-clock once, so they never run backwards inside a process.
+clock, and the anchor is read again once a second: a clock step after start
+(an NTP sync after boot, a resume after suspend, which the monotonic clock
+does not count) is followed within a second, never kept for the process's
+life.
 """
 
 from __future__ import annotations
@@ -17,13 +20,23 @@ import zlib
 _prefix = ""
 _counter: itertools.count[int] = itertools.count()
 _wall_minus_mono = 0
+_anchored_until = 0  # monotonic ns from which the anchor is read again
+ANCHOR_NS = 1_000_000_000
 
 
 def _reset() -> None:
-    global _prefix, _counter, _wall_minus_mono
+    global _prefix, _counter
     _prefix = secrets.token_urlsafe(9)  # 12 URL-safe characters
     _counter = itertools.count(1)
+    _anchor(time.monotonic_ns())
+
+
+def _anchor(mono: int) -> None:
+    """Read the wall clock against the monotonic one (one tuple of reads:
+    a racing thread sees the old anchor or the new one, both valid)."""
+    global _wall_minus_mono, _anchored_until
     _wall_minus_mono = time.time_ns() - time.monotonic_ns()
+    _anchored_until = mono + ANCHOR_NS
 
 
 _reset()
@@ -39,8 +52,11 @@ def new_event_id() -> str:
 
 
 def now_ns() -> int:
-    """Wall-clock nanoseconds that only move forward within this process."""
-    return _wall_minus_mono + time.monotonic_ns()
+    """Wall-clock nanoseconds: the monotonic clock plus an anchor at most a second old."""
+    mono = time.monotonic_ns()
+    if mono >= _anchored_until:
+        _anchor(mono)
+    return _wall_minus_mono + mono
 
 
 def sampled_in(session_id: str, rate: float) -> bool:

@@ -58,8 +58,10 @@ def is_loopback(host: str) -> bool:
 def _default_db() -> str:
     import platformdirs
 
+    from ._private import private_dir
+
     directory = Path(platformdirs.user_data_dir("sentrial", appauthor=False))
-    directory.mkdir(parents=True, exist_ok=True)
+    private_dir(directory)
     return str(directory / "sentrial.db")
 
 

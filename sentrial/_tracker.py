@@ -13,7 +13,7 @@ import logging
 import math
 import threading
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -50,8 +50,7 @@ class Tracker:
         self._sends = config.sends
         self._rate = config.sample_rate
         self._max = config.max_field_bytes
-        self._mask = config.mask
-        self._redact = _payload.redact_builtin if config.redact else None
+        self._mask, self._redact = _masks(config)
         self._plain = self._mask is None and self._redact is None
         # Sees every operation too (LangfuseIntegration: SentrialClient(langfuse=...))
         self.mirror: Any = None
@@ -130,6 +129,12 @@ class Tracker:
                 out[str(key)] = _metric(key, value)
             except ValidationError as exc:
                 self._bad_field(exc)
+        if self._redact is not None and out:  # a metric's name may hold an address
+            try:
+                out = self._redact(out)
+            except Exception as exc:  # a failing redaction must not leak the names
+                self._bad_field(ValidationError(f"custom_metrics: redaction failed ({exc!r})"))
+                return {}
         return out
 
     def _dropped_since_asked(self) -> bool:
@@ -172,7 +177,10 @@ class Tracker:
             except Exception as exc:
                 text = f"<mask failed: {type(exc).__name__}>"
         if self._redact is not None:
-            text = self._redact(text.encode()).decode("utf-8", "replace")
+            try:
+                text = str(self._redact(text))
+            except Exception as exc:  # a failing redaction must not leak the raw text
+                text = f"<redaction failed: {type(exc).__name__}>"
         return text
 
     def _skips(self, session_id: str) -> bool:
@@ -238,7 +246,7 @@ class Tracker:
         if parent_session_id is not None:
             fields["parent_session_id"] = _payload.clean_text(str(parent_session_id))
         if convo_id is not None:
-            fields["convo_id"] = _payload.clean_text(str(convo_id))
+            fields["convo_id"] = self._text(str(convo_id))
         if metadata is not None:
             fields["metadata"] = self._json(metadata, as_object=True)
         self._emit("create_session", sid, fields)
@@ -283,9 +291,9 @@ class Tracker:
         if token_count is not None:
             self._put_counts(fields, int, token_count=token_count)
         if trace_id is not None:
-            fields["trace_id"] = _payload.clean_text(str(trace_id))
+            fields["trace_id"] = self._text(str(trace_id))
         if span_id is not None:
-            fields["span_id"] = _payload.clean_text(str(span_id))
+            fields["span_id"] = self._text(str(span_id))
         if metadata is not None:
             fields["metadata"] = self._json(metadata, as_object=True)
         return fields
@@ -383,7 +391,7 @@ class Tracker:
                 error_message = f"{type(exc).__name__}: {error_message}"
         error: dict[str, Any] = {"message": self._text(error_message)}
         if error_type is not None:
-            error["type"] = _payload.clean_text(str(error_type))
+            error["type"] = self._text(str(error_type))
         if stack_trace is not None:
             error["stack_trace"] = self._text(stack_trace)
         fields: dict[str, Any] = {"tool_error": self._json(error, as_object=True)}
@@ -418,7 +426,7 @@ class Tracker:
             return {}
         fields: dict[str, Any] = {"model": self._text(model)}
         if provider is not None:
-            fields["provider"] = _payload.clean_text(str(provider))
+            fields["provider"] = self._text(str(provider))
         if input is not None:
             fields["input_"] = self._json(input)
         if output is not None:
@@ -527,6 +535,29 @@ class Tracker:
                 dropped[reason] = dropped.get(reason, 0) + count
             base["dropped"] = dropped
         return base
+
+
+def _masks(config: Config) -> tuple[Any, Any]:
+    """(mask, redact) for :func:`_payload.capture`: the user's own ``mask``
+    sees values as given; the PII settings (``pii=``, which set ``mask`` to
+    a :class:`sentrial.redact.Redactor`) and ``redact=True`` see them as JSON."""
+    mask = config.mask
+    redactors: list[Callable[[Any], Any]] = []
+    if mask is not None and getattr(mask, "redacts_json", False):
+        redactors.append(mask)
+        mask = None
+    if config.redact:
+        from .redact import builtin_redactor
+
+        redactors.append(builtin_redactor())
+    if len(redactors) < 2:
+        return mask, (redactors[0] if redactors else None)
+    first, second = redactors
+
+    def both(value: Any) -> Any:
+        return second(first(value))
+
+    return mask, both
 
 
 def iso_time(ns: int) -> str:

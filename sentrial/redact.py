@@ -22,28 +22,50 @@ __all__ = [
     "PiiBuiltinPatterns",
     "PiiConfig",
     "PiiCustomPattern",
+    "Redactor",
     "redact_payload",
     "redact_string",
     "redact_value",
 ]
 
-# Order matters: the more specific shapes first (an SSN or an IP address
-# would otherwise be read as a phone number).
-_BUILTIN: list[tuple[str, str, re.Pattern[str]]] = [
-    ("emails", "EMAIL", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")),
-    ("ssns", "SSN", re.compile(r"\b\d{3}-\d{2}-\d{4}\b")),
+# The one table of built-in patterns: (switch of PiiBuiltinPatterns, label in
+# ``label`` mode, short name in ``redact=True``'s ``[REDACTED:name]``, pattern).
+# Order matters: the more specific shapes first (a key or an SSN would
+# otherwise be read, in part, as a card or phone number).
+_BUILTIN: list[tuple[str, str, str, re.Pattern[str]]] = [
+    ("emails", "EMAIL", "email", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")),
+    (
+        "api_keys",
+        "API_KEY",
+        "key",
+        re.compile(
+            # a bearer token, whatever its shape
+            r"(?i:\bbearer\s+)[A-Za-z0-9._~+/-]{8,}=*"
+            # JSON web tokens (header.payload.signature, base64url)
+            r"|\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"
+            # AWS access key ids
+            r"|\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"
+            # prefixed keys: OpenAI/Anthropic sk-..., sk-proj-..., Stripe, GitHub, Slack, ours
+            r"|\b(?:sk|pk|rk|sentrial|ghp|gho|ghs|ghu|glpat|xox[abprs])[-_][A-Za-z0-9_-]{12,}"
+        ),
+    ),
+    ("ssns", "SSN", "ssn", re.compile(r"\b\d{3}-\d{2}-\d{4}\b")),
     (
         "ip_addresses",
         "IP_ADDRESS",
+        "ip",
         re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b"),
     ),
-    ("credit_cards", "CREDIT_CARD", re.compile(r"\b(?:\d[ -]?){12,18}\d\b")),
+    ("credit_cards", "CREDIT_CARD", "card", re.compile(r"\b(?:\d[ -]?){12,18}\d\b")),
     (
         "phones",
         "PHONE",
+        "phone",
         re.compile(r"(?<![\w.])\+?\d{1,3}[ .-]?\(?\d{2,4}\)?[ .-]?\d{3,4}[ .-]?\d{3,4}\b"),
     ),
 ]
+# ``redact=True``: every built-in pattern, each match as ``[REDACTED:<short name>]``.
+TAGGED = "tagged"
 
 
 @dataclass
@@ -55,6 +77,9 @@ class PiiBuiltinPatterns:
     ssns: bool = True
     credit_cards: bool = True
     ip_addresses: bool = True
+    # Not in the published SDK (whose README promised keys were redacted):
+    # API keys, bearer tokens, JWTs and AWS key ids.
+    api_keys: bool = True
 
 
 @dataclass
@@ -96,27 +121,50 @@ class PiiConfig:
 
     def masker(self) -> Callable[[Any], Any]:
         """A function redacting any captured value with these settings."""
-        builtin = self.builtin_patterns or PiiBuiltinPatterns()
-        custom = list(self.custom_patterns or [])
-        mode = self.mode or "label"
-
-        def mask(value: Any) -> Any:
-            return redact_value(value, mode, builtin, custom)
-
-        return mask
+        return Redactor(
+            self.mode or "label",
+            self.builtin_patterns or PiiBuiltinPatterns(),
+            self.custom_patterns,
+        )
 
 
-def _replacement(mode: str, label: str, text: str) -> str:
+class Redactor:
+    """Redacts one decoded JSON value (a payload after capture, a text field):
+    strings only, never the digits of a number, and object keys as well as
+    values. The client applies it to what it has turned into JSON (see
+    ``sentrial._payload.capture``), never to encoded bytes: redacting bytes
+    turned a Unix time into ``[REDACTED:phone]``, and the batch into invalid
+    JSON."""
+
+    redacts_json = True  # the tracker looks for this flag: applied after decoding
+
+    def __init__(
+        self,
+        mode: str,
+        builtin: PiiBuiltinPatterns | None = None,
+        custom: Sequence[PiiCustomPattern] | None = None,
+    ) -> None:
+        self.mode = mode
+        self.builtin = builtin or PiiBuiltinPatterns()
+        self.custom = list(custom or [])
+
+    def __call__(self, value: Any) -> Any:
+        return redact_value(value, self.mode, self.builtin, self.custom)
+
+
+def _replacement(mode: str, label: str, short: str, text: str) -> str:
     if mode == "hash":
         return f"[PII:{hashlib.sha256(text.encode()).hexdigest()[:6]}]"
     if mode == "remove":
         return ""
+    if mode == TAGGED:
+        return f"[REDACTED:{short}]"
     return f"[{label}]"
 
 
-def _replacer(mode: str, label: str) -> Callable[[re.Match[str]], str]:
+def _replacer(mode: str, label: str, short: str) -> Callable[[re.Match[str]], str]:
     def replace(match: re.Match[str]) -> str:
-        return _replacement(mode, label, match.group())
+        return _replacement(mode, label, short, match.group())
 
     return replace
 
@@ -135,10 +183,11 @@ def redact_string(
             compiled = re.compile(pattern.pattern)
         except (re.error, TypeError):
             continue  # a broken custom pattern redacts nothing, never raises
-        value = compiled.sub(_replacer(mode, str(pattern.label)), value)
-    for switch, label, compiled in _BUILTIN:
+        label = str(pattern.label)
+        value = compiled.sub(_replacer(mode, label, label.lower()), value)
+    for switch, label, short, compiled in _BUILTIN:
         if getattr(builtin, switch, True):
-            value = compiled.sub(_replacer(mode, label), value)
+            value = compiled.sub(_replacer(mode, label, short), value)
     return value
 
 
@@ -148,11 +197,24 @@ def redact_value(
     builtin: PiiBuiltinPatterns,
     custom: Sequence[PiiCustomPattern],
 ) -> Any:
-    """Strings redacted inside any nesting of dicts, lists and tuples."""
+    """Strings redacted inside any nesting of dicts, lists and tuples, object
+    keys included (an e-mail address used as a key). Two keys redacted alike
+    (two addresses, both ``[EMAIL]``) stay two entries: the later ones get
+    ``#2``, ``#3``... appended. Numbers, booleans and None are left as they are."""
     if isinstance(value, str):
         return redact_string(value, mode, builtin, custom)
     if isinstance(value, Mapping):
-        return {k: redact_value(v, mode, builtin, custom) for k, v in value.items()}
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            if isinstance(key, str):
+                key = redact_string(key, mode, builtin, custom)
+                if key in out:
+                    n = 2
+                    while f"{key}#{n}" in out:
+                        n += 1
+                    key = f"{key}#{n}"
+            out[key] = redact_value(item, mode, builtin, custom)
+        return out
     if isinstance(value, (list, tuple)):
         return [redact_value(v, mode, builtin, custom) for v in value]
     return value
@@ -200,6 +262,7 @@ def config_from_server(answer: Mapping[str, Any]) -> PiiConfig:
             ssns=switch("ssns"),
             credit_cards=switch("creditCards"),
             ip_addresses=switch("ipAddresses"),
+            api_keys=switch("apiKeys"),
         ),
         custom_patterns=custom,
     )
@@ -216,6 +279,7 @@ class ServerPiiMask:
     """
 
     from_server = True  # the delivery thread looks for this flag
+    redacts_json = True  # applied to captured values after decoding (see Redactor)
 
     def __init__(self) -> None:
         self.config = PiiConfig(enabled=True)
@@ -237,3 +301,8 @@ class ServerPiiMask:
 
 def _unchanged(value: Any) -> Any:
     return value
+
+
+def builtin_redactor() -> Redactor:
+    """``redact=True``: every built-in pattern, matches as ``[REDACTED:email]``..."""
+    return Redactor(TAGGED)

@@ -550,6 +550,24 @@ def test_at_most_max_open_sessions_oldest_dropped_first() -> None:
     assert _update(rollup, last) == {"prompt_tokens": 100_001, "total_tokens": 100_001}
 
 
+def test_the_least_recently_active_session_loses_its_totals_counted(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(_rollup, "MAX_OPEN_SESSIONS", 3)
+    evicted: list[int] = []
+    rollup = Rollup(evicted.append)
+    for name in ("a", "b", "c"):
+        _event(rollup, name, prompt_tokens=1)
+    _event(rollup, "a", prompt_tokens=1)  # "a" active again: "b" is the least recent
+    with caplog.at_level(logging.WARNING, logger="sentrial"):
+        _event(rollup, "d", prompt_tokens=1)
+        _event(rollup, "e", prompt_tokens=1)
+    assert evicted == [1, 1]
+    assert len([m for m in _messages(caplog) if "open at once" in m]) == 1
+    assert _update(rollup, "b") == {} and _update(rollup, "c") == {}
+    assert _update(rollup, "a") == {"prompt_tokens": 2, "total_tokens": 2}
+
+
 # -- LLM costs computed on the delivery thread ----------------------------------
 
 

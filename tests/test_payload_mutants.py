@@ -237,10 +237,18 @@ def test_a_failing_mask_is_named_by_its_error() -> None:
 
 
 def test_redaction_runs_before_the_cap() -> None:
-    def redact(data: bytes) -> bytes:
-        return data.replace(b"secret", b"[R]")
+    def redact(value: Any) -> Any:  # sees the decoded value, never bytes
+        return value.replace("secret", "[R]")
 
     assert capture("secret", max_bytes=5, redact=redact) == b'"[R]"'
+
+
+def test_a_failing_redaction_is_named_by_its_error_and_leaks_nothing() -> None:
+    def broken(value: Any) -> Any:
+        raise KeyError(value)
+
+    data = capture({"k": "secret"}, max_bytes=100, redact=broken, as_object=True)
+    assert data == b'{"value":"<redaction failed: KeyError>"}'
 
 
 # -- capture_text --------------------------------------------------------------

@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sentrial import SentrialClient
-from sentrial._payload import TRUNCATED_KEY, capture, dumps, redact_builtin, too_deep
+from sentrial._payload import TRUNCATED_KEY, capture, too_deep
+from sentrial.redact import builtin_redactor
 
 from .conftest import Reader
 
@@ -179,8 +180,15 @@ def test_builtin_redaction(make_client: MakeClient, reader: Reader) -> None:
 
 
 def test_redaction_keeps_json_valid() -> None:
-    data = redact_builtin(dumps({'a"b@example.com': 'x@y.io \\ "quoted"'}))
-    assert orjson.loads(data) == {'a"[REDACTED:email]': '[REDACTED:email] \\ "quoted"'}
+    data = capture(
+        {'a"b@example.com': 'x@y.io \\ "quoted"', "t": 1733616000},
+        max_bytes=1000,
+        redact=builtin_redactor(),
+    )
+    assert orjson.loads(data) == {
+        'a"[REDACTED:email]': '[REDACTED:email] \\ "quoted"',
+        "t": 1733616000,
+    }
 
 
 # -- values orjson refuses or the server may refuse: made safe at capture ----------------

@@ -154,7 +154,8 @@ def test_dead_letters_can_be_sent_again(
     assert wrong.flush(20) is False
     assert wrong.stats()["dead_lettered"] == {"unauthorized": 2}
     wrong.shutdown(2)
-    ops = DeadLetter(spool_directory(wrong.config), 1 << 30).take()
+    taken = DeadLetter(spool_directory(wrong.config), 1 << 30).take()
+    ops = taken.ops
     assert [op.kind for op in ops] == ["create_session", "create_event"]
     right = SentrialClient(
         api_key=sentrial_server.api_key, api_url=sentrial_server.url, spool_dir=str(tmp_path)
@@ -164,6 +165,8 @@ def test_dead_letters_can_be_sent_again(
         delivery.submit(op)
     assert right.flush(20) is True
     right.shutdown(2)
+    assert taken.release() == 0  # delivered: the dead letters can go
+    assert DeadLetter(spool_directory(wrong.config), 1 << 30).entries() == []
     assert _stored_ns(reader, sid) == [1]
 
 

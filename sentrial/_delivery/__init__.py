@@ -39,6 +39,7 @@ class Stats:
         self.replayed = 0
         self.dropped: collections.Counter[str] = collections.Counter()
         self.dead_lettered: collections.Counter[str] = collections.Counter()
+        self.lost_totals = 0  # sessions whose summed totals were dropped (see _rollup)
         self._failures = 0  # dropped or dead-lettered, ever
         self._failures_seen = 0  # as of the last flush()
 
@@ -61,6 +62,12 @@ class Stats:
             (self.dead_lettered if kept else self.dropped)[reason] += n
             self._failures += n
 
+    def add_lost_totals(self, n: int) -> None:
+        """``n`` sessions' summed cost and tokens dropped: flush() says False."""
+        with self._lock:
+            self.lost_totals += n
+            self._failures += n
+
     def failed_since_last_check(self) -> bool:
         """True when operations failed since the previous call (flush's verdict)."""
         with self._lock:
@@ -72,7 +79,7 @@ class Stats:
         """The counters, with the engine's live figures (queued, in flight,
         spooled: what reached the disk, spool_pending)."""
         with self._lock:
-            return {
+            counts = {
                 "tracked": _current(self.tracked),
                 **live,
                 "sent": self.sent,
@@ -81,6 +88,9 @@ class Stats:
                 "dropped": dict(self.dropped),
                 "dead_lettered": dict(self.dead_lettered),
             }
+            if self.lost_totals:  # only ever past 100,000 sessions open at once
+                counts["lost_totals"] = self.lost_totals
+            return counts
 
 
 def _current(counter: itertools.count[int]) -> int:

@@ -12,7 +12,8 @@ per operation instead, many in flight at once (see ``_lanes``).
 Nothing is lost and nothing gets stuck: answers go through the response
 policy (``_policy``); a batch that keeps failing with a 5xx is split until
 the operation at fault is alone, and that one goes to the dead-letter file
-after ``POISON_ATTEMPTS`` if the server otherwise answers. Memory stays
+after ``POISON_ATTEMPTS`` if the server accepted other operations between its
+failures (see ``_is_poison``): what an outage refused waits, never dead-lettered. Memory stays
 bounded: past ``max_queue_size`` the queue spills to the spool on disk, and
 so does everything not acknowledged at exit. An unexpected exception costs
 at most the operations it concerns (dead-lettered with the reason), never
@@ -33,6 +34,7 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from .._capabilities import CLIENT_IDS
 from .._config import Config
 from .._errors import APIError
 from .._operation import Operation
@@ -46,6 +48,7 @@ from ._policy import (
     RetryableError,
     for_status,
 )
+from ._server_ids import MISMATCH
 
 if TYPE_CHECKING:
     import queue
@@ -121,7 +124,7 @@ class BackgroundDelivery:
             self._spool = Spool(directory, self.config.max_spool_bytes, self._bad_line)
             self._ids = ServerIds(directory)
             self._caps = CapabilityCache()
-            self._rollup = Rollup()
+            self._rollup = Rollup(self.counters.add_lost_totals)
             self._random = random.Random()  # full jitter; not the host's global random
             self._plain = PLAIN
             self._lanes = Lanes(
@@ -488,12 +491,16 @@ class BackgroundDelivery:
         ops: list[Operation],
         request: dict[str, Any] | None = None,
         encoded_for: Capabilities | None = None,
+        evidence: tuple[int, int, int] = (0, 0, 0),
     ) -> list[Operation]:
         """Send ``ops`` until each is stored or dead-lettered (or handed to the
         lanes of a server without batches); returns what is left only when
-        asked to stop while the API keeps failing."""
+        asked to stop while the API keeps failing. ``evidence``: (failures,
+        proofs, accepted then) of the batch ``ops`` were split from, so that
+        what the server accepted between the failures of a batch and of its
+        halves counts (see _is_poison)."""
         attempt = 0
-        proofs = accepted_then = 0
+        failures, proofs, accepted_then = evidence
         while ops:
             try:
                 caps = self._caps.get(self._transport.probe)
@@ -530,10 +537,11 @@ class BackgroundDelivery:
                 self._fail(ops, "internal_error", f"{type(exc).__name__}: {exc}")
                 return []
             attempt += 1
-            proofs, accepted_then = self._proofs(attempt, proofs, accepted_then)
+            failures += 1
+            proofs, accepted_then = self._proofs(failures, proofs, accepted_then)
             self._note_retry(error)
             if error.splits and len(ops) > 1 and attempt >= SPLIT_AFTER:
-                return self._deliver_halves(ops)
+                return self._deliver_halves(ops, (failures, proofs, accepted_then))
             if len(ops) == 1 and attempt >= POISON_ATTEMPTS and self._is_poison(error, proofs):
                 self._fail(ops, f"poison_{error.status_code}", str(error))
                 return []
@@ -541,33 +549,26 @@ class BackgroundDelivery:
                 return ops
         return []
 
-    def _deliver_halves(self, ops: list[Operation]) -> list[Operation]:
+    def _deliver_halves(
+        self, ops: list[Operation], evidence: tuple[int, int, int] = (0, 0, 0)
+    ) -> list[Operation]:
         half = len(ops) // 2
-        left = self._deliver(ops[:half])
+        left = self._deliver(ops[:half], evidence=evidence)
         if left:
             return left + ops[half:]
-        return self._deliver(ops[half:])
+        # What the first half's success proves is counted against the second's.
+        return self._deliver(ops[half:], evidence=evidence)
 
     def _is_poison(self, error: RetryableError, proofs: int) -> bool:
         """After POISON_ATTEMPTS failures of one operation: is it the operation
-        (the server answers other requests) or the server (down)? A poison
-        operation goes to the dead-letter file."""
-        status = error.status_code
-        return status is not None and self._server_answers(status, proofs)
-
-    def _server_answers(self, status: int, proofs: int) -> bool:
-        """Its health check answers. A server without one (the hosted API
-        documents none) answers if the error is its own 500 (this body broke
-        it), or if it accepted other operations between this one's failures at
-        least twice (once can be the end of an outage, raced by another lane).
-        So an outage behind a live router (502/503/504 to every operation, 404
-        to the health path) dead-letters nothing."""
-        try:
-            if self._transport.has_health():
-                return True
-        except RetryableError:
-            return False
-        return status == 500 or proofs >= 2
+        or the server? The operation, only when the server accepted other
+        operations between its failures at least twice (once can be the end of
+        an outage, raced by another request). Nothing else proves it: a server
+        whose writes all fail (a full disk) may answer 500 to every write while
+        its health check says 200, and an outage behind a live router answers
+        502/503/504 to everything; what an outage refused is never
+        dead-lettered, it waits (memory, then disk)."""
+        return error.status_code is not None and proofs >= 2
 
     def _proofs(self, attempts: int, proofs: int, accepted_then: int) -> tuple[int, int]:
         """After a failure: (proofs, accepted_then) updated (see Operation)."""
@@ -598,7 +599,9 @@ class BackgroundDelivery:
                 "operations are kept (memory, then disk) and retried",
             )
         else:
-            self._log_once(f"retry:{error.status_code}", f"will retry: {error}", logging.INFO)
+            # A redirect not followed needs the user (see _http): said as a warning.
+            level = logging.WARNING if 300 <= error.status_code < 400 else logging.INFO
+            self._log_once(f"retry:{error.status_code}", f"will retry: {error}", level)
 
     def _deliver_one(self, op: Operation) -> None:
         """One operation on its own endpoint (a lane's step): counted as sent
@@ -627,18 +630,27 @@ class BackgroundDelivery:
         retry: list[Operation] = []
         retry_sessions: set[str] = set()
         status = 0
+        client_ids = CLIENT_IDS in (self._caps.known or self._plain)
+        results = [
+            self._checked(op, result, client_ids) for op, result in zip(ops, results, strict=True)
+        ]
+        # One answer accepting others while refusing an operation is as good
+        # as two proofs: no race with the end of an outage is possible.
+        accepted_now = sum(result.ok for result in results)
         for op, result in zip(ops, results, strict=True):
             verdict = for_status(result.status)
             if verdict.action == Action.OK:
                 self.counters.add_sent()
                 self._accepted += 1
-                if op.kind == "create_session" and result.server_id not in (None, op.session_id):
-                    self._ids.remember(op.session_id, str(result.server_id))
             elif verdict.action == Action.RETRY or (
                 result.status == 404 and op.session_id in retry_sessions
             ):
                 op.attempts += 1
-                if op.attempts >= POISON_ATTEMPTS:  # the server answers: it is this one
+                op.proofs, op.accepted_then = self._proofs(op.attempts, op.proofs, op.accepted_then)
+                if accepted_now:  # conclusive: no race with the end of an outage
+                    op.proofs = max(op.proofs, 2)
+                error = RetryableError(result.message, status_code=result.status)
+                if op.attempts >= POISON_ATTEMPTS and self._is_poison(error, op.proofs):
                     self._fail([op], f"poison_{result.status}", result.message)
                     continue
                 retry.append(op)
@@ -652,6 +664,16 @@ class BackgroundDelivery:
             return [], None
         message = f"HTTP {status} for {len(retry)} operation(s) of a batch"
         return retry, RetryableError(message, status_code=status)
+
+    def _checked(self, op: Operation, result: ItemResult, client_ids: bool) -> ItemResult:
+        """``result``, or a 502 in its place when it cannot be the answer to a
+        create (see ServerIds.learn): a proxy's error, retried."""
+        if not result.ok or op.kind != "create_session":
+            return result
+        if self._ids.learn(op.session_id, result.server_id, client_ids):
+            return result
+        self._log_once("mismatch", f"{self.config.shown_url}: {MISMATCH}")
+        return ItemResult(502, MISMATCH)
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from .._operation import Operation
@@ -31,8 +32,15 @@ class _Totals:
 
 
 class Rollup:
-    def __init__(self) -> None:
+    """Totals of at most MAX_OPEN_SESSIONS open sessions; past that, those of
+    the session whose events came least recently are dropped, counted
+    (``on_evict``: ``stats()["lost_totals"]``, and flush() says False) and
+    warned about once: its completion is sent without summed totals."""
+
+    def __init__(self, on_evict: Callable[[int], None] | None = None) -> None:
         self._open: collections.OrderedDict[str, _Totals] = collections.OrderedDict()
+        self._on_evict = on_evict
+        self._warned = False
 
     def apply(self, op: Operation) -> None:
         if op.kind == "create_event":
@@ -51,7 +59,9 @@ class Rollup:
         if totals is None:
             totals = self._open[session_id] = _Totals()
             if len(self._open) > MAX_OPEN_SESSIONS:
-                self._open.popitem(last=False)
+                self._evict()
+        else:
+            self._open.move_to_end(session_id)  # least recently used goes first
         totals.cost += _number(fields.get("estimated_cost"))
         prompt = int(_number(fields.get("prompt_tokens")))
         completion = int(_number(fields.get("completion_tokens")))
@@ -59,6 +69,19 @@ class Rollup:
         totals.completion_tokens += completion
         if not prompt and not completion:
             totals.tokens += int(_number(fields.get("token_count")))
+
+    def _evict(self) -> None:
+        self._open.popitem(last=False)
+        if self._on_evict is not None:
+            self._on_evict(1)
+        if not self._warned:
+            self._warned = True
+            logger.warning(
+                "sentrial: more than %s sessions open at once: the cost and token totals"
+                " of the least recently active are dropped, their completions sent without"
+                " them (counted in stats()['lost_totals'])",
+                f"{MAX_OPEN_SESSIONS:,}",
+            )
 
     def _fill(self, session_id: str, fields: dict[str, Any]) -> None:
         totals = self._open.pop(session_id, None)

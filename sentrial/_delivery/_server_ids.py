@@ -12,19 +12,24 @@ rewritten with the newest ``limit`` entries when it grows well past that.
 from __future__ import annotations
 
 import collections
-import contextlib
-import fcntl
 import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 import orjson
 
+from .._private import locked_append, open_private, private_dir
+
 logger = logging.getLogger("sentrial")
+
+# Why a create's answer was not taken (see ServerIds.learn): retried as a
+# proxy's error would be (HTTP 502).
+MISMATCH = (
+    "the answer names another session's id (a cache or proxy answering for the"
+    " server?): not taken, the create is sent again"
+)
 
 FILE_NAME = "server-ids.jsonl"
 ID_MAP_SIZE = 100_000
@@ -37,15 +42,20 @@ class ServerIds:
         self.path = directory / FILE_NAME
         self.limit = limit
         self._map: collections.OrderedDict[str, str] = collections.OrderedDict()
+        self._owners: dict[str, str] = {}  # theirs -> ours: an id is one session's
         self._lock = threading.Lock()
         self._read_at = 0  # bytes of the file already read
         self._next_reload = 0.0
         self._warned = False
+        self._warned_full = False
 
     def get(self, ours: str) -> str:
         """The server's id for ``ours`` (``ours`` itself when it has none)."""
         theirs = self._map.get(ours)
         if theirs is not None:
+            with self._lock:  # least recently used goes first (see _put)
+                if ours in self._map:
+                    self._map.move_to_end(ours)
             return theirs
         if time.monotonic() >= self._next_reload:
             with self._lock:
@@ -53,13 +63,30 @@ class ServerIds:
             return self._map.get(ours, ours)
         return ours
 
+    def learn(self, ours: str, theirs: str | None, client_ids: bool) -> bool:
+        """Take what a server answered to the create of session ``ours``;
+        False when it cannot be that create's answer (then the create is sent
+        again): a server taking client ids that names another id, or an id
+        another of our sessions already has (a cache or a misbehaving proxy
+        answering one create's answer to another)."""
+        if theirs is None or theirs == ours:
+            return True
+        if client_ids:
+            return False
+        self.get(ours)  # ids other processes learned, read if due
+        owner = self._owners.get(theirs)
+        if (owner is not None and owner != ours) or theirs in self._map:
+            return False
+        self.remember(ours, theirs)
+        return True
+
     def remember(self, ours: str, theirs: str) -> None:
         line = orjson.dumps([ours, theirs]) + b"\n"
         with self._lock:
             self._put(ours, theirs)
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self._locked_file() as handle:
+                private_dir(self.path.parent)
+                with locked_append(self.path) as handle:
                     handle.write(line)
                     if handle.tell() > self.limit * COMPACT_BYTES_PER_ENTRY:
                         self._compact()
@@ -68,26 +95,22 @@ class ServerIds:
                     self._warned = True
                     logger.warning("sentrial: cannot save server ids in %s (%s)", self.path, exc)
 
-    @contextlib.contextmanager
-    def _locked_file(self) -> Iterator[IO[bytes]]:
-        """The file opened for append under its lock; the current file, even if
-        another process replaced it (compaction) while we waited."""
-        while True:
-            with open(self.path, "ab") as handle:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-                try:
-                    current = os.stat(self.path).st_ino == os.fstat(handle.fileno()).st_ino
-                except FileNotFoundError:
-                    current = False
-                if current:
-                    yield handle
-                    return
-
     def _put(self, ours: str, theirs: str) -> None:
         self._map[ours] = theirs
         self._map.move_to_end(ours)
+        self._owners[theirs] = ours
         if len(self._map) > self.limit:
-            self._map.popitem(last=False)
+            old, gone = self._map.popitem(last=False)
+            if self._owners.get(gone) == old:
+                del self._owners[gone]
+            if not self._warned_full:
+                self._warned_full = True
+                logger.warning(
+                    "sentrial: more than %s sessions with server-chosen ids in use: the"
+                    " least recently used are forgotten (their later events would go"
+                    " to the client's id)",
+                    f"{self.limit:,}",
+                )
 
     def _reload(self) -> None:
         """Read lines other processes (or earlier ones) appended."""
@@ -121,6 +144,7 @@ class ServerIds:
         self._reload()
         tmp = self.path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
         data = b"".join(orjson.dumps([o, t]) + b"\n" for o, t in self._map.items())
-        tmp.write_bytes(data)
+        with open_private(tmp, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, self.path)
         self._read_at = len(data)

@@ -34,6 +34,7 @@ from typing import IO
 
 from .._config import Config
 from .._operation import Operation
+from .._private import open_private, private_dir
 
 logger = logging.getLogger("sentrial")
 
@@ -162,12 +163,12 @@ class Spool:
         self.written = 0  # operations that reached the OS, ever
 
     def _new_segment(self, first: Operation) -> _Segment:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_dir(self.directory)
         name = f"{first.time_ns:019d}-{os.getpid()}-{secrets.token_hex(6)}"
         # Locked before it gets the name other processes (and our own orphan
         # scan) look for: a *.spool file is never seen unlocked by its writer.
         hidden = self.directory / f".{name}.new"
-        handle = open(hidden, "a+b", buffering=0)  # noqa: SIM115 - the lock lives with it
+        handle = open_private(hidden, "a+b", buffering=0)  # the lock lives with it
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         path = self.directory / f"{name}.spool"
         hidden.rename(path)  # the lock belongs to the open file, not the name
@@ -325,7 +326,7 @@ class Spool:
             return None
         for path in candidates:
             try:
-                handle = open(path, "a+b", buffering=0)  # noqa: SIM115
+                handle = open_private(path, "a+b", buffering=0)
             except OSError:
                 continue
             try:

@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import Any
 
-from .._capabilities import CapabilityCache
+from .._capabilities import CLIENT_IDS, CapabilityCache
 from .._config import Config
 from .._errors import APIError, AuthenticationError
 from .._operation import Operation
@@ -22,7 +22,7 @@ from . import Stats
 from ._dead_letter import DeadLetter
 from ._policy import Action, RetryableError, for_status
 from ._rollup import Rollup
-from ._server_ids import ServerIds
+from ._server_ids import MISMATCH, ServerIds
 from ._spool import Spool, spool_directory
 from ._transport import Transport, load_server_pii
 
@@ -39,9 +39,9 @@ class SyncDelivery:
         self._ids = ServerIds(directory)
         self._spool = Spool(directory, config.max_spool_bytes)
         self._dead = DeadLetter(directory, config.max_spool_bytes)
-        self._rollup = Rollup()
         self._lock = threading.Lock()
         self.counters = Stats()
+        self._rollup = Rollup(self.counters.add_lost_totals)
 
     def submit(self, op: Operation) -> None:
         next(self.counters.tracked)
@@ -53,6 +53,12 @@ class SyncDelivery:
         try:
             caps = self._caps.get(self._transport.probe)
             result = self._transport.send_one(op, self._ids.get(op.session_id), caps)
+            if (
+                result.ok
+                and op.kind == "create_session"
+                and not self._ids.learn(op.session_id, result.server_id, CLIENT_IDS in caps)
+            ):  # not the answer to this create: kept for a retry, as a proxy's error
+                raise RetryableError(MISMATCH, status_code=502)
         except RetryableError as exc:
             accepted, failed, _ = self._spool.append([op])
             if not accepted or failed:
@@ -62,8 +68,6 @@ class SyncDelivery:
         verdict = for_status(result.status)
         if verdict.action == Action.OK:
             self.counters.add_sent()
-            if op.kind == "create_session" and result.server_id not in (None, op.session_id):
-                self._ids.remember(op.session_id, str(result.server_id))
             return
         error_type = AuthenticationError if verdict.reason == "unauthorized" else APIError
         error = error_type(f"HTTP {result.status}: {result.message}", status_code=result.status)

@@ -34,6 +34,7 @@ from .._config import Config, hide_key
 from .._errors import APIError, AuthenticationError
 from .._operation import Operation
 from . import _policy as policy
+from ._http import MAX_REDIRECTS, client_args, deadline, not_followed, redirect_target
 from ._policy import RETRYABLE_STATUSES, BatchUnsupported, ItemResult, RetryableError, is_success
 from ._wire import read_batch_results, to_wire, wire_body
 
@@ -120,22 +121,20 @@ class Transport:
 
     def __init__(self, config: Config) -> None:
         connections = max(1, config.max_concurrency)
+        # Plain HTTP (a local server) never uses TLS: skip building a
+        # verifying context, whose CA bundle costs ~35 ms of CPU.
+        verify = not config.api_url.lower().startswith("http://")
         self._client = AuthenticatedClient(
             base_url=config.api_url,
             token=config.api_key or "",
             timeout=httpx.Timeout(config.request_timeout, connect=min(config.request_timeout, 5)),
             headers={"User-Agent": "sentrial-python"},
-            httpx_args={
-                "limits": httpx.Limits(
-                    max_connections=connections, max_keepalive_connections=connections
-                ),
-            },
-            # Plain HTTP (a local server) never uses TLS: skip building a
-            # verifying context, whose CA bundle costs ~35 ms of CPU.
-            verify_ssl=not config.api_url.lower().startswith("http://"),
+            httpx_args=client_args(config.api_url, verify=verify, connections=connections),
+            verify_ssl=verify,
         )
         self._http = self._client.get_httpx_client()  # made once, before threads share it
         self._key = config.api_key  # hidden in error texts, as URL userinfo is
+        self._deadline = config.request_timeout  # for a whole request (see _http)
 
     def close(self) -> None:
         self._http.close()
@@ -149,9 +148,20 @@ class Transport:
 
     def _post(self, request: dict[str, Any]) -> httpx.Response:
         try:
-            return self._http.request(**request)
+            with deadline(self._deadline):
+                response = self._http.request(**request)
+                for _ in range(MAX_REDIRECTS):
+                    target = redirect_target(response)
+                    if target is None:
+                        break
+                    response = self._http.request(**{**request, "url": target})
         except httpx.TransportError as exc:  # connect, read, write, timeouts, protocol
             raise RetryableError(hide_key(f"{type(exc).__name__}: {exc}", self._key)) from exc
+        if 300 <= response.status_code < 400:
+            raise RetryableError(
+                hide_key(not_followed(response), self._key), status_code=response.status_code
+            )
+        return response
 
     def probe(self) -> Capabilities:
         """The server's extensions, from ``GET /api/sdk/health``.
@@ -164,11 +174,6 @@ class Transport:
         if not is_success(response.status_code):
             return PLAIN
         return from_health(_json_body(response))
-
-    def has_health(self) -> bool:
-        """Whether ``GET /api/sdk/health`` answers 2xx (False: the server has
-        no such check, a plain server's 404); RetryableError when it is down."""
-        return is_success(self._health().status_code)
 
     def _health(self) -> httpx.Response:
         response = self._post(self._request(get_health))
@@ -208,9 +213,12 @@ class Transport:
             raise BatchUnsupported("no batch endpoint", status_code=response.status_code)
         raise_for_status(response)
         rows = read_batch_results(response.content)
-        if rows is None or len(rows) != len(ops):
+        if rows is not None:
+            rows.sort(key=lambda row: row[0])
+        # One result per operation asked, each index once: an answer that
+        # repeats or skips one would file a result under the wrong operation.
+        if rows is None or [row[0] for row in rows] != list(range(len(ops))):
             raise RetryableError("malformed batch response", status_code=response.status_code)
-        rows.sort(key=lambda row: row[0])
         return [ItemResult(status, message, ident) for _, status, ident, message in rows]
 
     def send_one(self, op: Operation, session_id: str, caps: Capabilities = FULL) -> ItemResult:

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .._private import create_private
 from . import _json, _spec
 from ._checkpointer import Checkpointer
 
@@ -354,6 +355,7 @@ class Storage:
         self._idle: list[sqlite3.Connection] = []  # those not in use
         self._closed = False
         self._trouble: tuple[str, float] | None = None  # see health()
+        create_private(path)  # 0600: SQLite would make it readable by every user
         try:
             self._db = _connect(path)
         except sqlite3.Error as exc:
