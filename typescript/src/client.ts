@@ -626,8 +626,10 @@ export class SentrialClient {
     let delivered = true;
     try {
       if (this.shutting !== undefined) delivered = await this.shutting;
-      if (this.delivery_ !== undefined) {
-        const flushed = await this.delivery_.flush(timeoutMs);
+      // A new client's first flush also delivers what earlier processes left in the spool.
+      const fresh = this.sends && this.shutting === undefined && this.finalStats === undefined;
+      if (this.delivery_ !== undefined || fresh) {
+        const flushed = await this.delivery.flush(timeoutMs);
         delivered = flushed && delivered;
       }
     } catch (error) {
@@ -671,7 +673,7 @@ export class SentrialClient {
   /** Counts of operations: tracked, queued, in flight, sent, retried, dropped by reason. */
   stats(): ClientStats {
     const base: DeliveryStats = this.delivery_?.stats() ??
-      this.finalStats ?? { tracked: 0, queued: 0, inFlight: 0, sent: 0, retried: 0, dropped: {} };
+      this.finalStats ?? { tracked: 0, queued: 0, inFlight: 0, sent: 0, retried: 0, spooled: 0, replayed: 0, dropped: {} };
     const dropped = { ...base.dropped };
     for (const [reason, n] of Object.entries(this.errors)) dropped[reason] = (dropped[reason] ?? 0) + n;
     return { ...base, dropped };

@@ -41,8 +41,23 @@ export interface SentrialClientOptions {
   maxFieldBytes?: number;
   /** Requests in flight at once to a server without the batch endpoint. Default 32. */
   maxConcurrency?: number;
-  /** Flush on `process` `beforeExit` (default true). */
+  /**
+   * Default true: flush on `process` `beforeExit`, and keep what is still
+   * queued on disk (the spool) when the process ends otherwise:
+   * `process.exit()`, SIGTERM, SIGINT or SIGHUP without a handler of the
+   * app's, an uncaught exception or unhandled rejection. The app's own exit
+   * and crash behaviour is unchanged. The next process with the same API URL
+   * and key delivers what was spooled.
+   */
   flushOnExit?: boolean;
+  /**
+   * Where spool segments go (one subdirectory per API URL and key); default
+   * `SENTRIAL_SPOOL_DIR`, else the user cache directory's `sentrial/spool`
+   * (the Python SDK's, which delivers them too).
+   */
+  spoolDir?: string;
+  /** Bytes the spool directory may hold; 0 spools nothing. Env `SENTRIAL_MAX_SPOOL_BYTES`. Default 1 GiB. */
+  maxSpoolBytes?: number;
   /** Where warnings go (default: `console`). */
   logger?: Logger;
 }
@@ -60,6 +75,8 @@ export interface Config {
   maxFieldBytes: number;
   maxConcurrency: number;
   flushOnExit: boolean;
+  spoolDir: string | undefined;
+  maxSpoolBytes: number;
   logger: Logger;
   /** Set when `apiUrl` was unusable and `failSilently` let it pass: nothing is sent. */
   apiUrlError: string | undefined;
@@ -94,7 +111,7 @@ function checkApiKey(value: string): string {
 const TRUE = new Set(["1", "true", "yes", "on"]);
 const FALSE = new Set(["0", "false", "no", "off", ""]);
 
-type Kind = "bool" | "int" | "ms" | "url" | "string";
+type Kind = "bool" | "int" | "bytes" | "ms" | "url" | "string";
 
 const FIELDS: Record<string, [Kind, string | null]> = {
   apiKey: ["string", "SENTRIAL_API_KEY"],
@@ -109,6 +126,8 @@ const FIELDS: Record<string, [Kind, string | null]> = {
   maxFieldBytes: ["int", "SENTRIAL_MAX_FIELD_BYTES"],
   maxConcurrency: ["int", "SENTRIAL_MAX_CONCURRENCY"],
   flushOnExit: ["bool", null],
+  spoolDir: ["string", "SENTRIAL_SPOOL_DIR"],
+  maxSpoolBytes: ["bytes", "SENTRIAL_MAX_SPOOL_BYTES"],
 };
 
 const DEFAULTS = {
@@ -124,6 +143,8 @@ const DEFAULTS = {
   maxFieldBytes: 64 * 1024,
   maxConcurrency: 32,
   flushOnExit: true,
+  spoolDir: undefined,
+  maxSpoolBytes: 1024 ** 3,
 };
 
 function coerce(name: string, kind: Kind, value: unknown, fromEnv: boolean): unknown {
@@ -141,6 +162,13 @@ function coerce(name: string, kind: Kind, value: unknown, fromEnv: boolean): unk
         throw new ConfigurationError(`${name}: must be a positive integer, got ${JSON.stringify(value)}`);
       }
       return name === "batchSize" ? Math.min(number, 1000) : number;
+    }
+    case "bytes": {
+      const number = Number(value);
+      if (!Number.isInteger(number) || number < 0) {
+        throw new ConfigurationError(`${name}: must be an integer >= 0, got ${JSON.stringify(value)}`);
+      }
+      return number;
     }
     case "ms": {
       const number = Number(value);

@@ -31,13 +31,23 @@ export function nowMs(): number {
 let cachedSecond = -1;
 let cachedText = "";
 
+/** `ms` as [whole seconds, microseconds (truncated)]: the one rounding of client times. */
+export function secondsAndMicros(ms: number): [number, number] {
+  const second = Math.floor(ms / 1000);
+  return [second, Math.min(999_999, Math.floor((ms - second * 1000) * 1000))];
+}
+
+/** The `ms` whose `secondsAndMicros` is [second, micros] (half a microsecond above, against float error). */
+export function fromSecondsAndMicros(second: number, micros: number): number {
+  return second * 1000 + (micros + 0.5) / 1000;
+}
+
 /** RFC 3339 UTC time of `ms` to the microsecond (truncated): `2026-01-02T03:04:05.678901Z`. */
 export function isoUtc(ms: number): string {
-  const second = Math.floor(ms / 1000);
+  const [second, micros] = secondsAndMicros(ms);
   if (second !== cachedSecond) {
     cachedText = new Date(second * 1000).toISOString().slice(0, 19);
     cachedSecond = second;
   }
-  const micros = Math.min(999_999, Math.floor((ms - second * 1000) * 1000));
   return `${cachedText}.${String(micros).padStart(6, "0")}Z`;
 }
