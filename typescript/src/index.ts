@@ -39,4 +39,6 @@ export { type FinishParams, Interaction } from "./interaction.js";
 export { type WrapOptions, wrapOpenAI } from "./openai.js";
 export { VERSION } from "./version.js";
 export type { components, operations, paths } from "./generated/schema.js";
-export { type PerCall, type VercelOptions, configureVercel, wrapAISDK } from "./vercel.js";
+export type { PerCall } from "./integration.js";
+export { type VercelOptions, configureVercel, wrapAISDK } from "./vercel.js";
+export { type ClaudeAgentOptions, wrapClaudeAgent } from "./claude.js";

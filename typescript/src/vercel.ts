@@ -18,10 +18,7 @@
  * callbacks (the app's own still run, after ours).
  */
 import { SentrialClient } from "./client.js";
-import { safeString } from "./interaction.js";
-
-/** A value, or a function giving it per AI call. */
-export type PerCall = string | null | undefined | (() => string | null | undefined);
+import { type Dict, type PerCall, isDict, isPromise, messageOf, numberOr, perCall, quietly } from "./integration.js";
 
 export interface VercelOptions {
   /** Default `SENTRIAL_API_KEY`. */
@@ -87,16 +84,6 @@ export function wrapAISDK<AI extends object>(ai: AI, options?: VercelOptions): A
   return out as AI;
 }
 
-type Dict = Record<string, unknown>;
-
-function isDict(value: unknown): value is Dict {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function isPromise(value: unknown): value is Promise<unknown> {
-  return isDict(value) && typeof (value as { then?: unknown }).then === "function";
-}
-
 function wrapFunction(
   name: FunctionName,
   fn: (...args: unknown[]) => unknown,
@@ -145,29 +132,9 @@ function wrapFunction(
   };
 }
 
-/** Run `body`; tracking never throws into the app. */
-function quietly(body: () => void): void {
-  try {
-    body();
-  } catch {
-    // the client counts its own failures; a surprise in our reading of a result costs only its data
-  }
-}
-
-function perCall(value: PerCall): string | undefined {
-  try {
-    const got = typeof value === "function" ? value() : value;
-    return got === null || got === undefined || got === "" ? undefined : safeString(got);
-  } catch {
-    return undefined;
-  }
-}
-
 /** A token count of any major: a number, or v6's `{ total }`. */
 function count(value: unknown): number | undefined {
-  if (typeof value === "number" && Number.isFinite(value)) return value;
-  if (isDict(value)) return count(value["total"]);
-  return undefined;
+  return isDict(value) ? count(value["total"]) : numberOr(value);
 }
 
 /** [prompt, completion, cached] tokens of a usage object (v4: promptTokens; v5+: inputTokens). */
@@ -194,10 +161,6 @@ function modelOf(model: unknown): [string, string | undefined] {
     return [id, provider?.split(".")[0]];
   }
   return ["unknown", undefined];
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message || error.name : safeString(error);
 }
 
 /** The text the user asked (the prompt, or the last user message's text). */
