@@ -51,3 +51,25 @@ export function isoUtc(ms: number): string {
   }
   return `${cachedText}.${String(micros).padStart(6, "0")}Z`;
 }
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 of `text`'s UTF-8 (zlib's, as Python's `zlib.crc32`). */
+function crc32(text: string): number {
+  if (crcTable === undefined) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (const byte of Buffer.from(text, "utf8")) crc = (crcTable[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** Deterministic per-session sampling (the Python SDK's rule): every event of a session agrees. */
+export function sampledIn(sessionId: string, rate: number): boolean {
+  return rate >= 1 || crc32(sessionId) < rate * 0xffffffff;
+}

@@ -76,10 +76,10 @@ export class SentrialServer {
     private readonly child: ChildProcess,
   ) {}
 
-  static async start(apiKey: string = API_KEY): Promise<SentrialServer> {
+  static async start(apiKey: string = API_KEY, extraArgs: string[] = []): Promise<SentrialServer> {
     const { child, found } = await startProcess(
       join(VENV_BIN, "sentrial"),
-      ["serve", "--host", "127.0.0.1", "--port", "0", "--db", ":memory:", "--api-key", apiKey],
+      ["serve", "--host", "127.0.0.1", "--port", "0", "--db", ":memory:", "--api-key", apiKey, ...extraArgs],
       /on (http:\/\/127\.0\.0\.1:\d+)/,
     );
     return new SentrialServer(found[1] as string, apiKey, child);
