@@ -36,7 +36,7 @@ export { begin, configure, flush, getClient } from "./default.js";
 export type { DeliveryStats } from "./delivery.js";
 export { ConfigurationError, SentrialError, ValidationError } from "./errors.js";
 export { type FinishParams, Interaction } from "./interaction.js";
-export { type WrapOptions, wrapOpenAI } from "./openai.js";
+export { type WrapOptions, wrapAnthropic, wrapOpenAI } from "./openai.js";
 export { VERSION } from "./version.js";
 export type { components, operations, paths } from "./generated/schema.js";
 export type { PerCall } from "./integration.js";
