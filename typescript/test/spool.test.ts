@@ -20,6 +20,8 @@ import { API_KEY, PACKAGE_DIR, SentrialServer, VENV_BIN, memoryLogger } from "./
 
 const FIXTURES = join(PACKAGE_DIR, "dist", "test", "fixtures");
 
+type Dict = Record<string, unknown>;
+
 let server: SentrialServer;
 before(async () => {
   server = await SentrialServer.start();
@@ -217,6 +219,39 @@ describe("one spool format for both SDKs", () => {
     await assertAllStored(run.sessions);
     assert.deepEqual(segments(), []);
   });
+
+  for (const reader of ["typescript", "python"] as const) {
+    test(`every kind of operation and field survives the spool, read back by ${reader}`, async () => {
+      const run = spawnSync(process.execPath, [join(FIXTURES, "every-kind-then-exit.js")], { env: env(), encoding: "utf8", timeout: 60_000 });
+      assert.equal(run.status, 0, run.stderr);
+      const sessionId = run.stdout.trim();
+      assert.equal(segments().length, 1);
+      if (reader === "typescript") {
+        assert.equal(nextProcess()["replayed"], 6);
+      } else {
+        const flush = spawnSync(join(VENV_BIN, "sentrial"), ["flush-spool", "--timeout", "30"], { env: env(), encoding: "utf8", timeout: 60_000 });
+        assert.equal(flush.status, 0, flush.stdout + flush.stderr);
+      }
+      assert.deepEqual(segments(), []);
+      const session = await server.session(sessionId);
+      assert.equal(session["status"], "failed");
+      assert.equal(session["convoId"], "c-1");
+      assert.deepEqual(session["metadata"], { plan: "pro", n: [1, 2] });
+      assert.equal(session["failureReason"], "gave up");
+      assert.deepEqual(session["customMetrics"], { score: 0.5 });
+      assert.equal(session["durationMs"], 99);
+      const events = await server.events(sessionId);
+      assert.deepEqual(
+        events.map((e) => e["eventType"]),
+        ["tool_call", "llm_decision", "llm_call", "error"],
+      );
+      const [tool, decision, llm, error] = events as [Dict, Dict, Dict, Dict];
+      assert.deepEqual([tool["toolInput"], tool["toolOutput"], tool["durationMs"], tool["traceId"]], [{ q: "x" }, { hits: 2 }, 12.5, "t-1"]);
+      assert.deepEqual([decision["alternativesConsidered"], decision["confidence"]], [["a", "b"], 0.75]);
+      assert.deepEqual([llm["input"], llm["output"], llm["promptTokens"], llm["cachedTokens"]], [[{ role: "user", content: "hi" }], "hello", 10, 2]);
+      assert.equal((error["toolError"] as Dict)["type"], "TypeError");
+    });
+  }
 
   test("what the Python SDK spooled, the TypeScript SDK delivers", async () => {
     // The Python SDK's own operations, written by its own Spool (as its shutdown does).
