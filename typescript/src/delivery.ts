@@ -37,7 +37,7 @@ import {
   SPLIT_AFTER,
   forStatus,
 } from "./policy.js";
-import { type Claim, claimOrphan, spoolDirectory, writeSegment } from "./spool.js";
+import { type Claim, claimOrphan, hasOrphans, spoolDirectory, writeSegment } from "./spool.js";
 import { Transport } from "./transport.js";
 import type { Operation } from "./wire.js";
 
@@ -345,6 +345,10 @@ export class Delivery {
   private startReplay(again = false): void {
     if (this.scanning !== undefined || this.stopped || (this.replayStarted && !again)) return;
     this.replayStarted = true;
+    if (!hasOrphans(this.directory)) {
+      this.moreOrphans = false;
+      return;
+    }
     this.scanning = (async () => {
       try {
         const found = await claimOrphan(this.directory, (why) => {

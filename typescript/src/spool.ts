@@ -281,6 +281,37 @@ export class Claim {
   }
 }
 
+/** [sort key, file name] of the segments a reader may claim, oldest first; `names` as `readdir` lists them. */
+function claimable(names: string[]): Array<[string, string]> {
+  const candidates: Array<[string, string]> = [];
+  for (const name of names) {
+    const segment = SEGMENT.exec(name);
+    if (segment !== null && (Number(segment[2]) === process.pid || !alive(Number(segment[2])))) {
+      candidates.push([name, name]);
+      continue;
+    }
+    const claim = CLAIM.exec(name);
+    if (claim !== null && Number(claim[2]) !== process.pid && !alive(Number(claim[2]))) {
+      candidates.push([claim[1] as string, name]);
+    }
+  }
+  return candidates.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/**
+ * True when `directory` holds a segment to replay. Synchronous (one
+ * `readdir`, tens of microseconds, once per client): an empty spool must not
+ * keep the event loop busy, which would let a request start before
+ * `beforeExit` and hold a short script open.
+ */
+export function hasOrphans(directory: string): boolean {
+  try {
+    return claimable(readdirSync(directory)).length > 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The oldest segment left by a process that is gone (or by this process),
  * claimed, with its operations; undefined when there is none. `badLine` hears
@@ -296,19 +327,7 @@ export async function claimOrphan(
   } catch {
     return undefined;
   }
-  const candidates: Array<[string, string]> = []; // [sort key, file name]
-  for (const name of names) {
-    const segment = SEGMENT.exec(name);
-    if (segment !== null && (Number(segment[2]) === process.pid || !alive(Number(segment[2])))) {
-      candidates.push([name, name]);
-      continue;
-    }
-    const claim = CLAIM.exec(name);
-    if (claim !== null && Number(claim[2]) !== process.pid && !alive(Number(claim[2]))) {
-      candidates.push([claim[1] as string, name]);
-    }
-  }
-  candidates.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const candidates = claimable(names);
   for (const [original, name] of candidates) {
     const path = join(directory, `.${original}.claim-${process.pid}`);
     try {
