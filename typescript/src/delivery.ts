@@ -787,6 +787,9 @@ export class Delivery {
       this.abandon(this.exiting ? "exit" : "shut_down");
       await this.woundDown();
     }
+    // Segments being replayed that the deadline cut short go back under their names.
+    for (const claim of this.claims) claim.release();
+    this.claims.clear();
     live.delete(this);
     return delivered;
   }
