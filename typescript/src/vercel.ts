@@ -96,39 +96,23 @@ function wrapFunction(
     if (call === undefined) return fn.apply(this, args);
     const callArgs = [call.options(streaming, logsStreamErrors), ...args.slice(1)];
     const started = performance.now();
-    if (streaming) {
-      let result: unknown;
-      try {
-        result = fn.apply(this, callArgs);
-      } catch (error) {
-        call.fail(error);
-        throw error;
-      }
-      if (isPromise(result)) {
-        return result.then(undefined, (error: unknown) => {
-          call.fail(error);
-          throw error;
-        });
-      }
-      return result;
-    }
-    let pending: unknown;
+    let result: unknown;
     try {
-      pending = fn.apply(this, callArgs);
+      result = fn.apply(this, callArgs);
     } catch (error) {
       call.fail(error);
       throw error;
     }
-    return Promise.resolve(pending).then(
-      (result) => {
-        call.finish(result, performance.now() - started);
-        return result;
-      },
-      (error: unknown) => {
-        call.fail(error);
-        throw error;
-      },
-    );
+    const failed = (error: unknown): never => {
+      call.fail(error);
+      throw error;
+    };
+    // A stream is recorded by its callbacks (see Call.options); v3's streamText returned a promise of it.
+    if (streaming) return isPromise(result) ? result.then(undefined, failed) : result;
+    return Promise.resolve(result).then((value) => {
+      call.finish(value, performance.now() - started);
+      return value;
+    }, failed);
   };
 }
 
