@@ -34,12 +34,14 @@ def main() -> int:
         server_ingest,
         throughput,
         ts_hot_path,
+        ts_vercel_overhead,
         viewer,
     )
 
     results: dict[str, Any] = {}
     _step("hot_path", hot_path.run, results)
     _step("ts_hot_path", ts_hot_path.run, results)
+    _step("ts_vercel_overhead", ts_vercel_overhead.run, results)
     _step("server_ingest", lambda: {"server_ingest_eps": server_ingest.run()}, results)
     _step("otel_ingest", lambda: {"otel_ingest_spans_per_s": otel_ingest.run()}, results)
     _step("viewer_ms", lambda: {"viewer_ms": viewer.run()}, results)
@@ -62,6 +64,7 @@ def main() -> int:
     (ROOT / "bench-results.json").write_text(json.dumps(results, indent=2) + "\n")
     hot = results["hot_path_us"]
     ts_hot = results["ts_hot_path_us"]
+    vercel = results["ts_vercel_overhead_us"]
     ingest = results["server_ingest_eps"]
     otel = results["otel_ingest_spans_per_s"]
     flow = results["throughput_eps"]
@@ -80,6 +83,8 @@ def main() -> int:
         ("ts_hot_path_us (median)", f"{ts_hot['sentrial']} us", "", None),
         ("  ts p99", f"{ts_hot['sentrial_p99']} us", "", None),
         ("  ts all delivered", str(ts_hot["all_delivered"]), "True", ts_hot["all_delivered"]),
+        ("ts_vercel_overhead_us (median)", f"{vercel['sentrial']} us", "", None),
+        ("  vercel all delivered", str(vercel["all_delivered"]), "True", vercel["all_delivered"]),
         (
             "server_ingest_eps",
             f"{ingest['sentrial']:,} events/s",

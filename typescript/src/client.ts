@@ -21,7 +21,9 @@ import {
 } from "./cost.js";
 import { Delivery, type DeliveryStats } from "./delivery.js";
 import { SentrialError, ValidationError } from "./errors.js";
-import { isoUtc, newEventId, newSessionId, nowMs } from "./ids.js";
+import { isoUtc, newEventId, newSessionId, nowMs, sampledIn } from "./ids.js";
+import { ServerPiiMask, maskOf } from "./pii.js";
+import { Transport } from "./transport.js";
 import { Interaction, safeString } from "./interaction.js";
 import { type EventFields, type SessionFields, type UpdateFields, type Operation, sizeOf } from "./wire.js";
 
@@ -223,6 +225,10 @@ export class SentrialClient {
   private droppedUnreported = 0;
   /** The shutdown in progress: later shutdown() and flush() calls wait for it. */
   private shutting: Promise<boolean> | undefined;
+  /** The `pii` option's redaction, applied to every value captured. */
+  private readonly mask: ((value: unknown) => unknown) | ServerPiiMask | undefined;
+  /** The request for the server's PII settings (`flush` waits for it). */
+  private piiLoading: Promise<void> | undefined;
 
   constructor(options: SentrialClientOptions | null = {}) {
     this.config = resolve(options);
@@ -233,6 +239,29 @@ export class SentrialClient {
     }
     if (!this.config.apiKey && this.config.enabled && this.config.apiKeyError === undefined) {
       safeWarn(this.config.logger, "sentrial: no API key (apiKey or SENTRIAL_API_KEY): nothing is sent");
+    }
+    this.mask = maskOf(options !== null && typeof options === "object" ? options.pii : undefined);
+    if (this.mask instanceof ServerPiiMask && this.sends) this.piiLoading = this.loadPii(this.mask);
+  }
+
+  /** The server's PII settings, in the background (the safe default applies until then, and if it cannot answer). */
+  private async loadPii(mask: ServerPiiMask): Promise<void> {
+    try {
+      const answer = await new Transport(this.config).piiConfig();
+      if (answer !== undefined) mask.load(answer);
+    } catch {
+      // unreachable: the safe default stays
+    }
+  }
+
+  /** `value` redacted by the `pii` option (a mask that throws gives a marker, never the value). */
+  private redact(value: unknown): unknown {
+    const mask = this.mask;
+    if (mask === undefined) return value;
+    try {
+      return mask instanceof ServerPiiMask ? mask.apply(value) : mask(value);
+    } catch (error) {
+      return `<mask failed: ${error instanceof Error ? error.name : "error"}>`;
     }
   }
 
@@ -325,17 +354,20 @@ export class SentrialClient {
     return dropped > 0;
   }
 
-  private json(value: unknown): Raw {
-    return captureJson(value, this.config.maxFieldBytes, true);
+  private json(value: unknown, asObject = true): Raw {
+    return captureJson(this.mask === undefined ? value : this.redact(value), this.config.maxFieldBytes, asObject);
   }
 
   private text(value: unknown): string {
+    if (this.mask !== undefined) return captureText(this.redact(captureText(value, this.config.maxFieldBytes)), this.config.maxFieldBytes);
     if (typeof value === "string" && value.length * 3 <= this.config.maxFieldBytes) return wellFormed(value);
     return captureText(value, this.config.maxFieldBytes);
   }
 
   private submit(op: Operation): void {
-    if (this.sends) this.delivery.submit(op);
+    if (this.sends && (this.config.sampleRate >= 1 || sampledIn(op.sessionId, this.config.sampleRate))) {
+      this.delivery.submit(op);
+    }
   }
 
   private common(fields: EventFields, params: Common, cost: unknown, tokens: unknown): void {
@@ -487,8 +519,8 @@ export class SentrialClient {
       const fields: EventFields = { model };
       const provider = given(params.provider) ? wellFormed(String(params.provider)) : undefined;
       if (provider !== undefined) fields.provider = provider;
-      if (given(params.input)) fields.input = captureJson(params.input, this.config.maxFieldBytes, false);
-      if (given(params.output)) fields.output = captureJson(params.output, this.config.maxFieldBytes, false);
+      if (given(params.input)) fields.input = this.json(params.input, false);
+      if (given(params.output)) fields.output = this.json(params.output, false);
       const counts = {
         promptTokens: params.promptTokens,
         completionTokens: params.completionTokens,
@@ -625,9 +657,12 @@ export class SentrialClient {
   async flush(timeoutMs?: number): Promise<boolean> {
     let delivered = true;
     try {
+      if (this.piiLoading !== undefined) await this.piiLoading; // later calls redact as the server says
       if (this.shutting !== undefined) delivered = await this.shutting;
-      if (this.delivery_ !== undefined) {
-        const flushed = await this.delivery_.flush(timeoutMs);
+      // A new client's first flush also delivers what earlier processes left in the spool.
+      const fresh = this.sends && this.shutting === undefined && this.finalStats === undefined;
+      if (this.delivery_ !== undefined || fresh) {
+        const flushed = await this.delivery.flush(timeoutMs);
         delivered = flushed && delivered;
       }
     } catch (error) {
@@ -671,7 +706,7 @@ export class SentrialClient {
   /** Counts of operations: tracked, queued, in flight, sent, retried, dropped by reason. */
   stats(): ClientStats {
     const base: DeliveryStats = this.delivery_?.stats() ??
-      this.finalStats ?? { tracked: 0, queued: 0, inFlight: 0, sent: 0, retried: 0, dropped: {} };
+      this.finalStats ?? { tracked: 0, queued: 0, inFlight: 0, sent: 0, retried: 0, spooled: 0, replayed: 0, dropped: {} };
     const dropped = { ...base.dropped };
     for (const [reason, n] of Object.entries(this.errors)) dropped[reason] = (dropped[reason] ?? 0) + n;
     return { ...base, dropped };

@@ -5,6 +5,7 @@
  * in milliseconds in options).
  */
 import { ConfigurationError } from "./errors.js";
+import type { PiiOption } from "./pii.js";
 
 export const DEFAULT_API_URL = "https://api.sentrial.com";
 
@@ -41,10 +42,39 @@ export interface SentrialClientOptions {
   maxFieldBytes?: number;
   /** Requests in flight at once to a server without the batch endpoint. Default 32. */
   maxConcurrency?: number;
-  /** Flush on `process` `beforeExit` (default true). */
+  /**
+   * Default true: flush on `process` `beforeExit`, and keep what is still
+   * queued on disk (the spool) when the process ends otherwise:
+   * `process.exit()`, SIGTERM, SIGINT or SIGHUP without a handler of the
+   * app's, an uncaught exception or unhandled rejection. The app's own exit
+   * and crash behaviour is unchanged. The next process with the same API URL
+   * and key delivers what was spooled.
+   */
   flushOnExit?: boolean;
+  /**
+   * Where spool segments go (one subdirectory per API URL and key); default
+   * `SENTRIAL_SPOOL_DIR`, else the user cache directory's `sentrial/spool`
+   * (the Python SDK's, which delivers them too).
+   */
+  spoolDir?: string;
+  /** Bytes the spool directory may hold; 0 spools nothing. Env `SENTRIAL_MAX_SPOOL_BYTES`. Default 1 GiB. */
+  maxSpoolBytes?: number;
   /** Where warnings go (default: `console`). */
   logger?: Logger;
+  /**
+   * Redact personal data before anything is queued (see `pii.ts`): `true`
+   * follows the server's settings (`GET /api/sdk/pii-config`; every built-in
+   * pattern until it answers); a PiiConfig with `enabled: true`, or a function, chooses here.
+   */
+  pii?: PiiOption;
+  /**
+   * As documented for Sentrial's SDK: `{ flushIntervalMs }` (or the Python
+   * SDK's `flush_interval`, seconds) tunes how long operations wait for a
+   * batch; delivery is always batched in the background. Explicit options win.
+   */
+  batching?: boolean | { flushIntervalMs?: number; flush_interval?: number; batchSize?: number } | null;
+  /** The share of sessions sent, 0 to 1 (by session id: all or nothing of a session). Env `SENTRIAL_SAMPLE_RATE`. Default 1. */
+  sampleRate?: number;
 }
 
 export interface Config {
@@ -60,6 +90,9 @@ export interface Config {
   maxFieldBytes: number;
   maxConcurrency: number;
   flushOnExit: boolean;
+  spoolDir: string | undefined;
+  maxSpoolBytes: number;
+  sampleRate: number;
   logger: Logger;
   /** Set when `apiUrl` was unusable and `failSilently` let it pass: nothing is sent. */
   apiUrlError: string | undefined;
@@ -94,7 +127,7 @@ function checkApiKey(value: string): string {
 const TRUE = new Set(["1", "true", "yes", "on"]);
 const FALSE = new Set(["0", "false", "no", "off", ""]);
 
-type Kind = "bool" | "int" | "ms" | "url" | "string";
+type Kind = "bool" | "int" | "bytes" | "rate" | "ms" | "url" | "string";
 
 const FIELDS: Record<string, [Kind, string | null]> = {
   apiKey: ["string", "SENTRIAL_API_KEY"],
@@ -109,6 +142,9 @@ const FIELDS: Record<string, [Kind, string | null]> = {
   maxFieldBytes: ["int", "SENTRIAL_MAX_FIELD_BYTES"],
   maxConcurrency: ["int", "SENTRIAL_MAX_CONCURRENCY"],
   flushOnExit: ["bool", null],
+  spoolDir: ["string", "SENTRIAL_SPOOL_DIR"],
+  maxSpoolBytes: ["bytes", "SENTRIAL_MAX_SPOOL_BYTES"],
+  sampleRate: ["rate", "SENTRIAL_SAMPLE_RATE"],
 };
 
 const DEFAULTS = {
@@ -124,6 +160,9 @@ const DEFAULTS = {
   maxFieldBytes: 64 * 1024,
   maxConcurrency: 32,
   flushOnExit: true,
+  spoolDir: undefined,
+  maxSpoolBytes: 1024 ** 3,
+  sampleRate: 1,
 };
 
 function coerce(name: string, kind: Kind, value: unknown, fromEnv: boolean): unknown {
@@ -141,6 +180,20 @@ function coerce(name: string, kind: Kind, value: unknown, fromEnv: boolean): unk
         throw new ConfigurationError(`${name}: must be a positive integer, got ${JSON.stringify(value)}`);
       }
       return name === "batchSize" ? Math.min(number, 1000) : number;
+    }
+    case "bytes": {
+      const number = Number(value);
+      if (!Number.isInteger(number) || number < 0) {
+        throw new ConfigurationError(`${name}: must be an integer >= 0, got ${JSON.stringify(value)}`);
+      }
+      return number;
+    }
+    case "rate": {
+      const number = typeof value === "boolean" || value === "" ? Number.NaN : Number(value);
+      if (!(number >= 0 && number <= 1)) {
+        throw new ConfigurationError(`${name}: must be a number from 0 to 1, got ${JSON.stringify(value)}`);
+      }
+      return number;
     }
     case "ms": {
       const number = Number(value);
@@ -182,7 +235,7 @@ export function resolve(options: SentrialClientOptions | null | undefined, env: 
   // A logger without a callable `warn` is no logger: warnings go to the console.
   const logger: Logger =
     chosen !== null && chosen !== undefined && typeof chosen.warn === "function" ? (chosen as Logger) : console;
-  const given = options as Record<string, unknown>;
+  const given: Record<string, unknown> = { ...batchingOptions(options.batching), ...dropUndefined(options) };
   const strictEnv = (env["SENTRIAL_FAIL_SILENTLY"] ?? "").trim().toLowerCase();
   const strict =
     options.failSilently === false ||
@@ -217,7 +270,21 @@ export function resolve(options: SentrialClientOptions | null | undefined, env: 
   return out as unknown as Config;
 }
 
+function dropUndefined(options: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
+/** The options `batching` stands for (explicit options win: they are applied over these). */
+function batchingOptions(batching: SentrialClientOptions["batching"]): Record<string, unknown> {
+  if (batching === null || typeof batching !== "object") return {};
+  const out: Record<string, unknown> = {};
+  if (batching.flushIntervalMs !== undefined) out["flushIntervalMs"] = batching.flushIntervalMs;
+  else if (typeof batching.flush_interval === "number") out["flushIntervalMs"] = batching.flush_interval * 1000;
+  if (batching.batchSize !== undefined) out["batchSize"] = batching.batchSize;
+  return out;
+}
+
 /** True when operations leave the process at all. */
 export function sends(config: Config): boolean {
-  return config.enabled && Boolean(config.apiKey) && config.apiUrlError === undefined;
+  return config.enabled && Boolean(config.apiKey) && config.apiUrlError === undefined && config.sampleRate > 0;
 }

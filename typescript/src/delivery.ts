@@ -18,8 +18,14 @@
  *
  * Timers are unref'd, so tracking never keeps a process alive; instead, on
  * `beforeExit` whatever is still queued is flushed, the process kept alive
- * for at most `shutdownTimeoutMs`.
+ * for at most `shutdownTimeoutMs`. What is not delivered when the process
+ * ends anyway (`process.exit()`, a signal, a crash) or when `shutdown()`
+ * gives up is written to the spool on disk, synchronously, and delivered by
+ * the next process with the same API URL and key (see `spool.ts`); each
+ * delivery replays what earlier processes left there before its own queue.
  */
+import { isMainThread } from "node:worker_threads";
+
 import { type Capabilities, CapabilityCache, PLAIN } from "./capabilities.js";
 import type { Config } from "./config.js";
 import {
@@ -31,6 +37,7 @@ import {
   SPLIT_AFTER,
   forStatus,
 } from "./policy.js";
+import { type Claim, claimOrphan, hasOrphans, spoolDirectory, writeSegment } from "./spool.js";
 import { Transport } from "./transport.js";
 import type { Operation } from "./wire.js";
 
@@ -73,6 +80,10 @@ export interface DeliveryStats {
   sent: number;
   /** Requests tried again. */
   retried: number;
+  /** Kept on disk for the next process (at exit, or when shutdown() gave up). */
+  spooled: number;
+  /** Read back from the spool (left there by an earlier process, or by shutdown()). */
+  replayed: number;
   /** Operations that will never be delivered, by reason. */
   dropped: Record<string, number>;
 }
@@ -175,17 +186,54 @@ class Lanes {
 
 const live = new Set<Delivery>();
 let hooked = false;
+/** Signals whose default is to end the process; without a handler of the app's, we spool first. */
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
+function spoolAll(reason: string): void {
+  for (const delivery of live) delivery.spoolNow(reason);
+}
+
+/**
+ * The process hooks, installed once. None changes how the process ends:
+ * `exit` and `uncaughtExceptionMonitor` only observe; a signal listener acts
+ * only when it is the sole listener (the app has none, so the signal would
+ * have ended the process): it spools, removes itself and raises the signal
+ * again, and the process dies of it as it would have.
+ */
 function hookProcess(): void {
   if (hooked) return;
   hooked = true;
   process.on("beforeExit", () => {
     for (const delivery of live) delivery.onBeforeExit();
   });
-  process.on("exit", () => {
-    for (const delivery of live) delivery.onExit();
+  process.on("exit", () => spoolAll("exit"));
+  // Before the process dies of an uncaught exception or an unhandled
+  // rejection; with an `uncaughtException` listener the app lives on (and
+  // what it still queues is spooled at its exit, if not delivered).
+  process.on("uncaughtExceptionMonitor", () => {
+    if (process.listenerCount("uncaughtException") === 0) spoolAll("crash");
   });
+  if (!isMainThread) return; // signals reach the main thread only
+  for (const signal of SIGNALS) {
+    const onSignal = (): void => {
+      if (process.listenerCount(signal) > 1) return; // the app's own handler decides
+      spoolAll(signal);
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
 }
+
+/** What a spool line says about why its operations were not delivered. */
+const SPOOL_WHY: Record<string, string> = {
+  exit: "the process exited first",
+  crash: "the process is ending on an uncaught exception or unhandled rejection",
+  shut_down: "shutdown() did not deliver them in time",
+  SIGINT: "the process got SIGINT",
+  SIGTERM: "the process got SIGTERM",
+  SIGHUP: "the process got SIGHUP",
+};
 
 /** The delivery engine of one client. */
 export class Delivery {
@@ -221,7 +269,25 @@ export class Delivery {
   /** The pump (and its requests) wound down after a stop. */
   private readonly pumpDone = new Set<() => void>();
 
+  /** The batch the pump is delivering (kept on disk too if the process ends meanwhile). */
+  private current: Operation[] | undefined;
+  /** Operations read back from a spool segment: delivered before the queue (they are older). */
+  private readonly replay: Operation[] = [];
+  private readonly claims = new Set<Claim>();
+  private scanning: Promise<void> | undefined;
+  private replayStarted = false;
+  private moreOrphans = false;
+  private readonly spooledOps = new WeakSet<Operation>();
+  private spooled = 0;
+  private replayed = 0;
+  private directory_: string | undefined;
+
   constructor(readonly config: Config) {}
+
+  private get directory(): string {
+    this.directory_ ??= spoolDirectory(this.config);
+    return this.directory_;
+  }
 
   private get transport(): Transport {
     this.transport_ ??= new Transport(this.config);
@@ -234,12 +300,19 @@ export class Delivery {
   submit(op: Operation): void {
     this.tracked += 1;
     const queue = this.queue;
-    if (queue.length >= this.config.maxQueueSize || this.stopped) {
-      this.drop([op], this.stopped ? "shut_down" : "queue_full", this.stopped ? "the client was shut down" : "the queue is full (maxQueueSize)");
+    if (this.stopped) {
+      this.keep([op], this.stopReason ?? "shut_down"); // tracked during exit: for the next process
+      return;
+    }
+    if (queue.length >= this.config.maxQueueSize) {
+      this.drop([op], "queue_full", "the queue is full (maxQueueSize)");
       return;
     }
     queue.push(op);
-    if (!this.registered) this.register();
+    if (!this.registered) {
+      this.register();
+      this.startReplay();
+    }
     if (this.pumping) return; // the pump takes it with the next batch
     if (queue.length >= this.config.batchSize) {
       if (this.immediate === undefined) {
@@ -268,8 +341,43 @@ export class Delivery {
 
   // -- the pump --------------------------------------------------------------------
 
+  /** Read the oldest spool segment left by a process that is gone; its operations go first. */
+  private startReplay(again = false): void {
+    if (this.scanning !== undefined || this.stopped || (this.replayStarted && !again)) return;
+    this.replayStarted = true;
+    if (!hasOrphans(this.directory)) {
+      this.moreOrphans = false;
+      return;
+    }
+    this.scanning = (async () => {
+      try {
+        const found = await claimOrphan(this.directory, (why) => {
+          this.countDrop("unreadable_spool_line", 1);
+          this.logOnce("unreadable_spool_line", `skipping an unreadable spool line (${why})`);
+        });
+        this.moreOrphans = found !== undefined;
+        if (found === undefined) return;
+        if (this.stopped) {
+          found.claim.release();
+          return;
+        }
+        this.claims.add(found.claim);
+        for (const op of found.ops) op.from = found.claim;
+        this.replay.push(...found.ops);
+        this.replayed += found.ops.length;
+        if (!this.registered) this.register();
+      } catch (error) {
+        this.logOnce("spool_read", `cannot read the spool in ${this.directory}: ${describe(error)}`);
+      } finally {
+        this.scanning = undefined;
+        if (this.replay.length > 0) this.kick();
+        this.changed();
+      }
+    })();
+  }
+
   private take(): Operation[] {
-    const queue = this.queue;
+    const queue = this.replay.length > 0 ? this.replay : this.queue;
     let count = 0;
     let bytes = 0;
     const limit = Math.min(this.config.batchSize, queue.length);
@@ -279,7 +387,9 @@ export class Delivery {
       bytes += size;
       count += 1;
     }
-    return queue.splice(0, count);
+    const batch = queue.splice(0, count);
+    if (queue === this.replay && queue.length === 0 && this.moreOrphans) this.startReplay(true);
+    return batch;
   }
 
   private async pump(): Promise<void> {
@@ -290,8 +400,9 @@ export class Delivery {
     }
     this.pumping = true;
     try {
-      while (this.queue.length > 0 && !this.stopped) {
+      while ((this.queue.length > 0 || this.replay.length > 0) && !this.stopped) {
         const batch = this.take();
+        this.current = batch;
         this.inFlight += batch.length;
         try {
           const left = await this.deliver(batch);
@@ -303,6 +414,7 @@ export class Delivery {
           this.drop(batch, "internal_error", describe(error));
         } finally {
           this.inFlight -= batch.length;
+          this.current = undefined;
         }
       }
     } finally {
@@ -458,6 +570,7 @@ export class Delivery {
       const verdict = forStatus(result.status);
       if (verdict.action === "ok") {
         this.sent += 1;
+        op.from?.settle();
         if (op.kind === "create_session" && result.serverId !== undefined && result.serverId !== op.sessionId) {
           this.remember(op.sessionId, result.serverId);
         }
@@ -538,7 +651,13 @@ export class Delivery {
   }
 
   isIdle(): boolean {
-    return this.queue.length === 0 && !this.pumping && this.lanes.pending === 0;
+    return (
+      this.queue.length === 0 &&
+      !this.pumping &&
+      this.lanes.pending === 0 &&
+      this.replay.length === 0 &&
+      this.scanning === undefined
+    );
   }
 
   /** Called whenever delivery made progress: wakes who waits for it. */
@@ -557,20 +676,56 @@ export class Delivery {
     }
   }
 
+  private countDrop(reason: string, count: number): void {
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + count;
+    this.failures += count;
+  }
+
   private drop(ops: Operation[], reason: string, message: string): void {
     if (ops.length === 0) return;
-    this.dropped[reason] = (this.dropped[reason] ?? 0) + ops.length;
-    this.failures += ops.length;
+    this.countDrop(reason, ops.length);
+    for (const op of ops) op.from?.settle();
     this.logOnce(reason, `${ops.length} operation(s) not delivered to ${this.config.apiUrl}: ${reason}: ${message}`);
   }
 
-  /** Drop what a deadline left undelivered, with one line for all of it (`also`: counted later). */
-  private giveUp(ops: Operation[], reason: string, also = 0): void {
-    const total = ops.length + also;
-    if (total > 0) {
-      this.logOnce(reason, `${total} operation(s) not delivered to ${this.config.apiUrl} before the deadline (${reason})`);
+  /** What a deadline or a stop left undelivered: kept on disk (those not kept already). */
+  private giveUp(ops: Operation[], reason: string): void {
+    this.keep(
+      ops.filter((op) => !this.spooledOps.has(op)),
+      reason,
+    );
+  }
+
+  /**
+   * Write `ops` to the spool now (synchronously), for the next process;
+   * what cannot be written (the spool is full, or off with `maxSpoolBytes: 0`,
+   * or the disk refuses) is dropped under `reason`. Operations read from a
+   * spool segment are not written again: their segment goes back (`Claim.release`).
+   */
+  private keep(ops: Operation[], reason: string): void {
+    const fresh = ops.filter((op) => op.from === undefined);
+    if (fresh.length === 0) return;
+    const why = SPOOL_WHY[reason] ?? reason;
+    let written = 0;
+    let error: Error | undefined = new Error("spooling is off (maxSpoolBytes: 0)");
+    if (this.config.maxSpoolBytes > 0) ({ written, error } = writeSegment(this.directory, fresh, this.config.maxSpoolBytes));
+    for (let i = 0; i < written; i++) this.spooledOps.add(fresh[i] as Operation);
+    this.spooled += written;
+    if (written > 0) {
+      this.logOnce(
+        `spooled_${reason}`,
+        `${written} operation(s) not delivered yet (${why}): kept on disk in ${this.directory}; ` +
+          "the next process with this API URL and key delivers them (or `sentrial flush-spool`)",
+      );
     }
-    this.drop(ops, reason, "not delivered before the deadline");
+    const lost = fresh.slice(written);
+    if (lost.length > 0) {
+      this.countDrop(reason, lost.length);
+      this.logOnce(
+        reason,
+        `${lost.length} operation(s) not delivered to ${this.config.apiUrl} (${why}) and not kept on disk: ${error?.message ?? ""}`,
+      );
+    }
   }
 
   private logOnce(key: string, message: string): void {
@@ -587,14 +742,15 @@ export class Delivery {
 
   /** Start sending what is queued now, not at the next interval. */
   private kick(): void {
-    if (!this.pumping && this.queue.length > 0) void this.pump();
+    if (!this.pumping && (this.queue.length > 0 || this.replay.length > 0)) void this.pump();
   }
 
   /**
    * Wait until everything submitted so far is delivered; false when something
-   * was not (dropped since the last flush, or still waiting at `timeoutMs`).
+   * was not (dropped or spooled since the last flush, or still waiting at `timeoutMs`).
    */
   async flush(timeoutMs?: number): Promise<boolean> {
+    this.startReplay();
     if (!this.isIdle()) {
       this.kick();
       let timer: NodeJS.Timeout | undefined;
@@ -616,8 +772,9 @@ export class Delivery {
       });
       if (timer !== undefined) clearTimeout(timer);
     }
-    const failed = this.failures !== this.failuresSeen;
-    this.failuresSeen = this.failures;
+    // Dropped or kept on disk since the last flush: not delivered.
+    const failed = this.failures + this.spooled !== this.failuresSeen;
+    this.failuresSeen = this.failures + this.spooled;
     return this.isIdle() && !failed;
   }
 
@@ -630,6 +787,9 @@ export class Delivery {
       this.abandon(this.exiting ? "exit" : "shut_down");
       await this.woundDown();
     }
+    // Segments being replayed that the deadline cut short go back under their names.
+    for (const claim of this.claims) claim.release();
+    this.claims.clear();
     live.delete(this);
     return delivered;
   }
@@ -652,18 +812,34 @@ export class Delivery {
     });
   }
 
-  /** Stop now: requests in flight are aborted, everything not delivered is dropped. */
+  /** Stop now: requests in flight are aborted, everything not delivered is kept on disk. */
   private abandon(reason: string): void {
-    this.stopped = true;
-    this.stopReason ??= reason;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    if (this.immediate !== undefined) clearImmediate(this.immediate);
-    this.timer = undefined;
-    this.immediate = undefined;
-    this.transport_?.abort();
-    this.wakeSleepers();
-    this.giveUp([...this.queue.splice(0), ...this.lanes.drain()], this.stopReason, this.inFlight);
+    this.spoolNow(reason);
     this.changed();
+  }
+
+  /**
+   * Stop delivery and keep on disk, synchronously, everything not delivered:
+   * the batch in a request (it may have arrived: a repeat is harmless), what
+   * the lanes and the queue hold. Segments being replayed go back under
+   * their names. Safe in `exit` and signal handlers; a no-op when idle.
+   */
+  spoolNow(reason: string): void {
+    if (!this.stopped) {
+      this.stopped = true;
+      this.stopReason ??= reason;
+      if (this.timer !== undefined) clearTimeout(this.timer);
+      if (this.immediate !== undefined) clearImmediate(this.immediate);
+      this.timer = undefined;
+      this.immediate = undefined;
+      this.transport_?.abort();
+      this.wakeSleepers();
+    }
+    const held = new Set<Operation>([...(this.current ?? []), ...this.lanes.drain(), ...this.queue.splice(0)]);
+    this.replay.length = 0;
+    for (const claim of this.claims) claim.release();
+    this.claims.clear();
+    this.giveUp([...held], reason);
   }
 
   /** The event loop ran dry: deliver what is left, keeping the process alive until the deadline. */
@@ -684,25 +860,15 @@ export class Delivery {
     });
   }
 
-  /** The process is exiting (`process.exit()` or after `beforeExit`): say what is lost. */
-  onExit(): void {
-    const left = this.queue.length + this.inFlight + this.lanes.pending;
-    if (left > 0) {
-      this.logOnce(
-        "exit_lost",
-        `${left} operation(s) not delivered: the process exited first ` +
-          "(process.exit() and signals skip the final flush: await client.shutdown() before them)",
-      );
-    }
-  }
-
   stats(): DeliveryStats {
     return {
       tracked: this.tracked,
-      queued: this.queue.length,
-      inFlight: this.inFlight + this.lanes.pending,
+      queued: this.queue.length + this.replay.length,
+      inFlight: (this.stopped ? 0 : this.inFlight) + this.lanes.pending,
       sent: this.sent,
       retried: this.retried,
+      spooled: this.spooled,
+      replayed: this.replayed,
       dropped: { ...this.dropped },
     };
   }

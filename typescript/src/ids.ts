@@ -31,13 +31,45 @@ export function nowMs(): number {
 let cachedSecond = -1;
 let cachedText = "";
 
+/** `ms` as [whole seconds, microseconds (truncated)]: the one rounding of client times. */
+export function secondsAndMicros(ms: number): [number, number] {
+  const second = Math.floor(ms / 1000);
+  return [second, Math.min(999_999, Math.floor((ms - second * 1000) * 1000))];
+}
+
+/** The `ms` whose `secondsAndMicros` is [second, micros] (half a microsecond above, against float error). */
+export function fromSecondsAndMicros(second: number, micros: number): number {
+  return second * 1000 + (micros + 0.5) / 1000;
+}
+
 /** RFC 3339 UTC time of `ms` to the microsecond (truncated): `2026-01-02T03:04:05.678901Z`. */
 export function isoUtc(ms: number): string {
-  const second = Math.floor(ms / 1000);
+  const [second, micros] = secondsAndMicros(ms);
   if (second !== cachedSecond) {
     cachedText = new Date(second * 1000).toISOString().slice(0, 19);
     cachedSecond = second;
   }
-  const micros = Math.min(999_999, Math.floor((ms - second * 1000) * 1000));
   return `${cachedText}.${String(micros).padStart(6, "0")}Z`;
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 of `text`'s UTF-8 (zlib's, as Python's `zlib.crc32`). */
+function crc32(text: string): number {
+  if (crcTable === undefined) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let crc = 0xffffffff;
+  for (const byte of Buffer.from(text, "utf8")) crc = (crcTable[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** Deterministic per-session sampling (the Python SDK's rule): every event of a session agrees. */
+export function sampledIn(sessionId: string, rate: number): boolean {
+  return rate >= 1 || crc32(sessionId) < rate * 0xffffffff;
 }

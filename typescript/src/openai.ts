@@ -1,7 +1,10 @@
 /**
  * `wrapOpenAI(client)`: every chat completion (and `responses.create`) of an
  * official `openai` client becomes an `llm_call` event with its model,
- * messages, output, tokens, cost and duration.
+ * messages, output, tokens, cost and duration; `wrapAnthropic(client)` does
+ * the same for `messages.create` of `@anthropic-ai/sdk` (as the Python SDK's
+ * `wrap_anthropic`: the system prompt with the messages, text and tool uses
+ * as output, cache reads and writes).
  *
  * The wrapped client is the same object, observed in place: calls return
  * exactly what they returned and throw exactly what they threw. A stream
@@ -12,7 +15,8 @@
  * Calls go to the current session (`begin()`, `interaction.run(fn)`,
  * `client.runInSession(id, fn)`), or to `sessionId` when given; outside a
  * session nothing is tracked unless `trackOutsideSession` is set (then each
- * call is a session of its own). This module imports nothing from `openai`.
+ * call is a session of its own). This module imports nothing from `openai`
+ * or `@anthropic-ai/sdk`.
  */
 import type { SentrialClient } from "./client.js";
 import { getCurrentSession } from "./context.js";
@@ -330,5 +334,59 @@ export function wrapOpenAI<T extends object>(client: T, options: WrapOptions = {
   if (responses !== undefined) {
     patch(responses, target, (p) => p["input"], responsesOutput, responsesStreamSummary);
   }
+  return client;
+}
+
+// -- anthropic messages --------------------------------------------------------------
+
+function anthropicInput(params: Record<string, unknown>): unknown {
+  const messages = params["messages"];
+  if (params["system"] === undefined || params["system"] === null) return messages;
+  return [{ role: "system", content: params["system"] }, ...(Array.isArray(messages) ? messages : [])];
+}
+
+/** The text; with tool uses, the parts in order (text, and `{ tool_use, input }`), as the Python SDK. */
+function anthropicOutput(result: unknown): [unknown, string | undefined] {
+  const r = result as { model?: string; content?: Array<{ type?: string; text?: string; name?: string; input?: unknown }> };
+  const parts: unknown[] = [];
+  for (const block of r.content ?? []) {
+    if (block.type === "text") parts.push(block.text ?? "");
+    else if (block.type === "tool_use") parts.push({ tool_use: block.name, input: block.input });
+  }
+  const text = parts.filter((p): p is string => typeof p === "string").join("");
+  return [parts.every((p) => typeof p === "string") ? text : parts, r.model];
+}
+
+/** A message stream's text, model and usage (`message_start` has the input side, `message_delta` the output tokens). */
+function anthropicStreamSummary(events: unknown[]): Summary {
+  let text = "";
+  let model: string | undefined;
+  let startUsage: Record<string, unknown> | undefined;
+  let outputTokens = 0;
+  for (const event of events) {
+    const e = event as {
+      type?: string;
+      message?: { model?: string; usage?: Record<string, unknown> };
+      delta?: { type?: string; text?: string };
+      usage?: { output_tokens?: number };
+    };
+    if (e.type === "message_start") {
+      model = e.message?.model;
+      startUsage = e.message?.usage;
+    } else if (e.type === "content_block_delta" && e.delta?.type === "text_delta") {
+      text += e.delta.text ?? "";
+    } else if (e.type === "message_delta" && e.usage) {
+      outputTokens = e.usage.output_tokens || outputTokens;
+    }
+  }
+  const base = startUsage === undefined ? undefined : usageFrom({ usage: startUsage });
+  return [text, base === undefined ? undefined : { ...base, outputTokens }, model];
+}
+
+/** Observe an `@anthropic-ai/sdk` `Anthropic` client (in place); returns it. */
+export function wrapAnthropic<T extends object>(client: T, options: WrapOptions = {}): T {
+  const target: Target = { ...options, provider: "anthropic" };
+  const messages = (client as Record<string, unknown>)["messages"] as Record<string, unknown> | undefined;
+  if (messages !== undefined) patch(messages, target, anthropicInput, anthropicOutput, anthropicStreamSummary);
   return client;
 }

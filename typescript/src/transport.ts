@@ -156,6 +156,12 @@ export class Transport {
     return fromHealth(parseJson(answer.text));
   }
 
+  /** The server's PII settings (`GET /api/sdk/pii-config`); undefined when it has none to give. */
+  async piiConfig(): Promise<unknown> {
+    const answer = await this.send((signal) => this.api.GET("/api/sdk/pii-config", { parseAs: "text", signal }));
+    return isSuccess(answer.response.status) ? parseJson(answer.text) : undefined;
+  }
+
   /** One request for many operations; one result per operation, in order. */
   async sendBatch(ops: readonly Operation[], ids: readonly string[], caps: Capabilities): Promise<ItemResult[]> {
     const body = { operations: ops.map((op, i) => batchItem(op, ids[i] ?? op.sessionId, caps)) };

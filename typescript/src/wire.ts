@@ -14,6 +14,7 @@ import { type Capabilities, EXTENSION_FIELDS, LLM_CALL } from "./capabilities.js
 import { Raw, parsed } from "./capture.js";
 import type { components } from "./generated/schema.js";
 import { isoUtc } from "./ids.js";
+import type { Claim } from "./spool.js";
 
 type Schemas = components["schemas"];
 export type SessionCreate = Schemas["SessionCreate"];
@@ -37,6 +38,8 @@ interface Base {
   attempts: number;
   /** Rough size in bytes, for batches under the server's byte limit. */
   size: number;
+  /** The spool segment it was read from (replayed), until it is settled. */
+  from?: Claim;
 }
 
 export type Operation =

@@ -205,7 +205,7 @@ describe("Retry-After without a usable delay", () => {
 });
 
 describe("what is lost is counted once, under its reason", () => {
-  test("after shutdown() gives up, its stats are final: nothing in flight, every operation sent or dropped", async () => {
+  test("after shutdown() gives up, its stats are final: nothing in flight, every operation sent or spooled", async () => {
     const hole = await blackHole();
     const sentrial = new SentrialClient({
       apiKey: API_KEY,
@@ -224,13 +224,14 @@ describe("what is lost is counted once, under its reason", () => {
       assert.equal(stats.queued, 0);
       assert.equal(stats.tracked, 2);
       assert.equal(stats.sent, 0);
-      assert.deepEqual(stats.dropped, { shut_down: 2 });
+      assert.equal(stats.spooled, 2);
+      assert.deepEqual(stats.dropped, {});
     } finally {
       await closeHole(hole.server);
     }
   });
 
-  test("at exit, an operation in a request is reported lost once and counted as exit", async () => {
+  test("at exit, an operation in a request is kept on disk once and counted as spooled", async () => {
     const hole = await blackHole();
     const index = join(PACKAGE_DIR, "dist", "src", "index.js");
     const script = [
@@ -251,13 +252,19 @@ describe("what is lost is counted once, under its reason", () => {
       clearTimeout(killer);
       assert.equal(code, 0, out);
       const lines = out.split("\n");
-      const lost = lines.filter((l) => l.startsWith("LOG") && l.includes("not delivered"));
-      assert.equal(lost.length, 1, out);
-      assert.ok(lost[0]?.includes("(exit)"), out);
+      const kept = lines.filter((l) => l.startsWith("LOG") && l.includes("not delivered"));
+      assert.equal(kept.length, 1, out);
+      assert.ok(kept[0]?.includes("1 operation(s) not delivered yet (the process exited first): kept on disk"), out);
       const statsLine = lines.find((l) => l.startsWith("STATS "));
       assert.ok(statsLine !== undefined, out);
-      const stats = JSON.parse(statsLine.slice(6)) as { dropped: Record<string, number>; inFlight: number; tracked: number };
-      assert.deepEqual(stats.dropped, { exit: 1 });
+      const stats = JSON.parse(statsLine.slice(6)) as {
+        dropped: Record<string, number>;
+        inFlight: number;
+        tracked: number;
+        spooled: number;
+      };
+      assert.deepEqual(stats.dropped, {});
+      assert.equal(stats.spooled, 1);
       assert.equal(stats.inFlight, 0);
       assert.equal(stats.tracked, 1);
     } finally {

@@ -6,10 +6,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join, resolve } from "node:path";
+import { tmpdir } from "node:os";
 import { createInterface } from "node:readline";
+import { afterEach } from "node:test";
 import { fileURLToPath } from "node:url";
 
 /** The typescript/ folder (tests run from dist/test/). */
@@ -17,6 +20,16 @@ export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), ".."
 export const REPO_DIR = resolve(PACKAGE_DIR, "..");
 export const VENV_BIN = process.env["SENTRIAL_VENV_BIN"] ?? join(REPO_DIR, ".venv", "bin");
 export const API_KEY = "sentrial_ts_test_key";
+
+/**
+ * Each test file's own spool directory (children inherit it), emptied after
+ * each test: what one test leaves on disk (a shutdown that gave up) is never
+ * replayed into a later test whose server got the same port.
+ */
+export const SPOOL_DIR = mkdtempSync(join(tmpdir(), "sentrial-ts-spool-"));
+process.env["SENTRIAL_SPOOL_DIR"] = SPOOL_DIR;
+afterEach(() => rmSync(SPOOL_DIR, { recursive: true, force: true }));
+process.on("exit", () => rmSync(SPOOL_DIR, { recursive: true, force: true }));
 
 const children = new Set<ChildProcess>();
 process.on("exit", () => {
@@ -63,10 +76,10 @@ export class SentrialServer {
     private readonly child: ChildProcess,
   ) {}
 
-  static async start(apiKey: string = API_KEY): Promise<SentrialServer> {
+  static async start(apiKey: string = API_KEY, extraArgs: string[] = []): Promise<SentrialServer> {
     const { child, found } = await startProcess(
       join(VENV_BIN, "sentrial"),
-      ["serve", "--host", "127.0.0.1", "--port", "0", "--db", ":memory:", "--api-key", apiKey],
+      ["serve", "--host", "127.0.0.1", "--port", "0", "--db", ":memory:", "--api-key", apiKey, ...extraArgs],
       /on (http:\/\/127\.0\.0\.1:\d+)/,
     );
     return new SentrialServer(found[1] as string, apiKey, child);
