@@ -22,7 +22,8 @@ CLIENT_TIMESTAMPS = "client_timestamps"
 LLM_CALL = "llm_call"
 READS = "reads"
 OTEL = "otel"
-ALL = frozenset({BATCH, CLIENT_IDS, CLIENT_TIMESTAMPS, LLM_CALL, READS, OTEL})
+SIGNALS = "signals"  # GET /api/signals, GET /api/sessions/{id}/diagnosis
+ALL = frozenset({BATCH, CLIENT_IDS, CLIENT_TIMESTAMPS, LLM_CALL, READS, OTEL, SIGNALS})
 
 CAPABILITY_TTL = 300.0
 

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from . import _json, _spec
 from ._checkpointer import Checkpointer
@@ -256,6 +256,18 @@ def _decode_cursor(cursor: str, size: int) -> list[int]:
     return parts
 
 
+TERMINAL = ("completed", "failed")
+
+
+class Watcher(Protocol):
+    """Told, after each commit, which sessions it left in a terminal status
+    (finished now, or written to again after they finished): the classifier."""
+
+    def touched(self, session_ids: set[str]) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class StorageOpenError(ValueError):
     """The database cannot be opened or used; the message is one line naming the file."""
 
@@ -274,6 +286,8 @@ class Storage:
         self._readers: list[sqlite3.Connection] = []  # every reading connection (files only)
         self._idle: list[sqlite3.Connection] = []  # those not in use
         self._closed = False
+        self._watchers: list[Watcher] = []
+        self._touched: set[str] = set()  # this transaction's finished sessions (for watchers)
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
@@ -353,7 +367,13 @@ class Storage:
             (sessions, *parts, agent),
         )
 
+    def watch(self, watcher: Watcher) -> None:
+        """Tell ``watcher`` about finished sessions from now on; closed with the store."""
+        self._watchers.append(watcher)
+
     def close(self) -> None:
+        for watcher in self._watchers:
+            watcher.close()
         if self._checkpointer is not None:
             self._checkpointer.close()
         with self._lock:
@@ -407,9 +427,14 @@ class Storage:
             try:
                 yield
             except BaseException:
+                self._touched.clear()
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            touched, self._touched = self._touched, set()
+        if touched:
+            for watcher in self._watchers:
+                watcher.touched(touched)
         if self._checkpointer is not None:
             self._checkpointer.committed()
 
@@ -478,6 +503,8 @@ class Storage:
             " WHERE id = ?",
             (status, completed_us, _canonical(outcome), _duration(outcome), session_id),
         )
+        if status in TERMINAL and self._watchers:
+            self._touched.add(session_id)
         after = _contribution(status, outcome)
         if after != before:
             finished, succeeded, durations, cost, tokens = before
@@ -703,10 +730,7 @@ class Storage:
         body = _present(body)
         session_id = body["sessionId"]
         if session_id not in known_sessions:
-            exists = self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,))
-            if exists.fetchone() is None:
-                raise NotFound(f"sessionId: no session {session_id!r}")
-            known_sessions.add(session_id)
+            self._known_session(session_id, known_sessions)
         event_id: str = body.get("id") or _new_id("evt_")
         canonical = _canonical(body)
         now = _now_us()
@@ -727,6 +751,17 @@ class Storage:
                 "UPDATE sessions SET event_count = event_count + 1 WHERE id = ?", (session_id,)
             )
         return event_id
+
+    def _known_session(self, session_id: str, known_sessions: set[str]) -> None:
+        """Check an event's session exists (NotFound otherwise) and remember it; a
+        late event of a finished session is news for the watchers."""
+        found = self._db.execute("SELECT status FROM sessions WHERE id = ?", (session_id,))
+        row = found.fetchone()
+        if row is None:
+            raise NotFound(f"sessionId: no session {session_id!r}")
+        known_sessions.add(session_id)
+        if row[0] in TERMINAL and self._watchers:
+            self._touched.add(session_id)
 
     def list_events(
         self, session_id: str, *, limit: int = 500, cursor: str | None = None
@@ -809,10 +844,7 @@ class Storage:
                 body = _present(body)
                 session_id = body["sessionId"]
                 if session_id not in known_sessions:
-                    exists = self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,))
-                    if exists.fetchone() is None:
-                        raise NotFound(f"sessionId: no session {session_id!r}")
-                    known_sessions.add(session_id)
+                    self._known_session(session_id, known_sessions)
                 event_id: str = body.get("id") or _new_id("evt_")
                 ts = _to_us(body["timestamp"], "timestamp") if "timestamp" in body else now
                 rows.append((position, event_id, session_id, ts, now, _canonical(body)))

@@ -47,6 +47,9 @@ from .session_status_filter import SessionStatusFilter
 from .session_status_update import SessionStatusUpdate
 from .session_update import SessionUpdate
 from .session_update_custom_metrics import SessionUpdateCustomMetrics
+from .signal import Signal
+from .signal_page import SignalPage
+from .signal_type import SignalType
 from .tool_error import ToolError
 from .update_session_operation import UpdateSessionOperation
 
@@ -96,6 +99,9 @@ __all__ = (
     "SessionStatusUpdate",
     "SessionUpdate",
     "SessionUpdateCustomMetrics",
+    "Signal",
+    "SignalPage",
+    "SignalType",
     "ToolError",
     "UpdateSessionOperation",
 )

@@ -314,6 +314,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signals of classified sessions, newest first (extension).
+         * @description Sessions are classified by deterministic heuristics once they reach
+         *     `completed` or `failed` (again on every later write to them); a
+         *     session left `active` with no activity for 30 minutes gets the
+         *     `abandoned` signal. Reading first classifies whatever is pending.
+         *     The heuristics and their thresholds are listed in the README.
+         */
+        get: operations["listSignals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -768,6 +792,30 @@ export interface components {
             variants?: components["schemas"]["ExperimentVariantResult"][];
             runs?: components["schemas"]["ExperimentRunOutcome"][];
             winner?: string | null;
+        };
+        /** @enum {string} */
+        SignalType: "negative" | "positive" | "neutral";
+        Signal: {
+            id: string;
+            sessionId: string;
+            agentName: string;
+            type: components["schemas"]["SignalType"];
+            /** @description `heuristic` for the server's classification. */
+            source: string;
+            /**
+             * @description `failed_session`, `tool_error`, `error_event`, `loop`, `retry_storm`,
+             *     `duration_outlier`, `cost_outlier`, `tokens_outlier`, `empty_output`,
+             *     `low_confidence`, `abandoned`, `clean_success`; new names may appear.
+             */
+            name: string;
+            /** @description What was seen */
+            detail: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        SignalPage: {
+            data: components["schemas"]["Signal"][];
+            nextCursor?: string | null;
         };
     };
     responses: {
@@ -1348,6 +1396,41 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listSignals: {
+        parameters: {
+            query?: {
+                /** @description Only signals created at or after this instant. */
+                since?: string;
+                /** @description Only signals created before this instant. */
+                until?: string;
+                type?: components["schemas"]["SignalType"];
+                source?: string;
+                agentName?: string;
+                sessionId?: string;
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of signals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignalPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
         };
     };
