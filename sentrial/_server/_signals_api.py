@@ -9,9 +9,10 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from ._diagnosis import diagnose
 from ._signals import Classifier, SignalStore
 from ._storage import Storage
 
@@ -53,5 +54,15 @@ def signal_routes(
         page, cursor = await run_in_threadpool(read_signals, params)
         return json_response({"data": page, "nextCursor": cursor})
 
-    routes = [resource("/api/signals", get=keyed(check_key, list_signals))]
+    async def get_diagnosis(request: Request) -> Response:
+        q = _query(request, "getSessionDiagnosis")
+        found = await run_in_threadpool(diagnose, storage, request.path_params["id"])
+        if q.get("format") == "text":
+            return PlainTextResponse(found["text"])
+        return json_response(found)
+
+    routes = [
+        resource("/api/signals", get=keyed(check_key, list_signals)),
+        resource("/api/sessions/{id}/diagnosis", get=keyed(check_key, get_diagnosis)),
+    ]
     return routes, classifier

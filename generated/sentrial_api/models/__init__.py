@@ -5,6 +5,9 @@ from .batch_request import BatchRequest
 from .batch_response import BatchResponse
 from .create_event_operation import CreateEventOperation
 from .create_session_operation import CreateSessionOperation
+from .diagnosis_comparison import DiagnosisComparison
+from .diagnosis_comparison_steps_item import DiagnosisComparisonStepsItem
+from .diagnosis_step import DiagnosisStep
 from .error import Error
 from .event import Event
 from .event_create import EventCreate
@@ -33,6 +36,7 @@ from .export_trace_service_response import ExportTraceServiceResponse
 from .export_trace_service_response_partial_success import (
     ExportTraceServiceResponsePartialSuccess,
 )
+from .get_session_diagnosis_format import GetSessionDiagnosisFormat
 from .health import Health
 from .json_object import JsonObject
 from .otlp_status import OtlpStatus
@@ -42,6 +46,7 @@ from .pii_config_response import PiiConfigResponse
 from .pii_custom_pattern import PiiCustomPattern
 from .session import Session
 from .session_create import SessionCreate
+from .session_diagnosis import SessionDiagnosis
 from .session_page import SessionPage
 from .session_status_filter import SessionStatusFilter
 from .session_status_update import SessionStatusUpdate
@@ -59,6 +64,9 @@ __all__ = (
     "BatchResponse",
     "CreateEventOperation",
     "CreateSessionOperation",
+    "DiagnosisComparison",
+    "DiagnosisComparisonStepsItem",
+    "DiagnosisStep",
     "Error",
     "Event",
     "EventCreate",
@@ -85,6 +93,7 @@ __all__ = (
     "ExportTraceServiceRequest",
     "ExportTraceServiceResponse",
     "ExportTraceServiceResponsePartialSuccess",
+    "GetSessionDiagnosisFormat",
     "Health",
     "JsonObject",
     "OtlpStatus",
@@ -94,6 +103,7 @@ __all__ = (
     "PiiCustomPattern",
     "Session",
     "SessionCreate",
+    "SessionDiagnosis",
     "SessionPage",
     "SessionStatusFilter",
     "SessionStatusUpdate",

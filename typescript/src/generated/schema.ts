@@ -338,6 +338,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions/{id}/diagnosis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * What went wrong in a session, and where it left a similar success (extension).
+         * @description Deterministic (no LLM): the first failing step with its input and
+         *     error, the last decision before it, loops and retries, time and cost
+         *     by step type, and the most similar completed session of the same
+         *     agent with both step sequences side by side (`divergesAt`: the first
+         *     index where they differ). `format=text` answers the same as plain
+         *     text for a person (the JSON's `text`).
+         */
+        get: operations["getSessionDiagnosis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -816,6 +843,45 @@ export interface components {
         SignalPage: {
             data: components["schemas"]["Signal"][];
             nextCursor?: string | null;
+        };
+        DiagnosisStep: {
+            index?: number;
+            eventId?: string;
+            /** @description `<eventType>:<toolName>`, `llm:<model>` or the event type. */
+            step?: string;
+            eventType?: string | null;
+            toolName?: string | null;
+            /** @description The step's input (any JSON). */
+            input?: unknown;
+            /** @description Its error (a ToolError object or a text). */
+            error?: unknown;
+            /** Format: date-time */
+            timestamp?: string | null;
+        };
+        DiagnosisComparison: {
+            sessionId?: string;
+            similarity?: number;
+            divergesAt?: number | null;
+            steps?: {
+                index?: number;
+                this?: string | null;
+                other?: string | null;
+                same?: boolean;
+            }[];
+        };
+        SessionDiagnosis: {
+            sessionId: string;
+            agentName?: string;
+            status?: string;
+            failureReason?: string | null;
+            steps?: number;
+            firstFailure?: components["schemas"]["DiagnosisStep"] | null;
+            lastDecision?: components["schemas"]["JsonObject"] | null;
+            loops?: components["schemas"]["JsonObject"][];
+            retries?: components["schemas"]["JsonObject"][];
+            byStepType?: components["schemas"]["JsonObject"][];
+            comparison?: components["schemas"]["DiagnosisComparison"] | null;
+            text: string;
         };
     };
     responses: {
@@ -1431,6 +1497,35 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getSessionDiagnosis: {
+        parameters: {
+            query?: {
+                format?: "json" | "text";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The diagnosis. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDiagnosis"];
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
         };
     };
