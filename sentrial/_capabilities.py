@@ -23,7 +23,8 @@ LLM_CALL = "llm_call"
 READS = "reads"
 OTEL = "otel"
 SIGNALS = "signals"  # GET /api/signals, GET /api/sessions/{id}/diagnosis
-ALL = frozenset({BATCH, CLIENT_IDS, CLIENT_TIMESTAMPS, LLM_CALL, READS, OTEL, SIGNALS})
+VARIANTS = "variants"  # production assignments of users to experiment variants
+ALL = frozenset({BATCH, CLIENT_IDS, CLIENT_TIMESTAMPS, LLM_CALL, READS, OTEL, SIGNALS, VARIANTS})
 
 CAPABILITY_TTL = 300.0
 
@@ -31,7 +32,11 @@ CAPABILITY_TTL = 300.0
 # spec marks the same properties with ``x-sentrial-capability`` (a test keeps
 # the two equal); everything else in a request is the documented API.
 EXTENSION_FIELDS: dict[str, dict[str, str]] = {
-    "create_session": {"id": CLIENT_IDS, "startedAt": CLIENT_TIMESTAMPS},
+    "create_session": {
+        "id": CLIENT_IDS,
+        "startedAt": CLIENT_TIMESTAMPS,
+        "experimentAssignmentId": VARIANTS,
+    },
     "create_event": {
         "id": CLIENT_IDS,
         "timestamp": CLIENT_TIMESTAMPS,

@@ -123,6 +123,7 @@ class ExperimentStore:
                     "name": v["name"],
                     "systemPrompt": v["systemPrompt"],
                     "description": v.get("description"),
+                    **({"weight": v["weight"]} if "weight" in v else {}),
                 }
                 for v in variants
             ],
@@ -511,10 +512,21 @@ def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) ->
         run = await run_in_threadpool(store.update_run, params["id"], params["runId"], body)
         return json_response({"run": run})
 
+    from ._variants import variant_routes
+
+    assignments, production = variant_routes(storage, store.get, endpoint)
+
+    def results_with_production(experiment_id: str) -> dict[str, Any]:
+        found = store.results(experiment_id)
+        names = [v["name"] for v in found["experiment"]["variants"]]
+        return {**found, "production": production.production(experiment_id, names)}
+
     async def results(request: Request) -> Response:
-        return json_response(await run_in_threadpool(store.results, request.path_params["id"]))
+        found = await run_in_threadpool(results_with_production, request.path_params["id"])
+        return json_response(found)
 
     return [
+        *assignments,
         resource("/api/experiments", post=endpoint(create)),
         resource(
             "/api/experiments/{id}/runs",

@@ -562,3 +562,11 @@ class Classifier:
         if sweep:
             self._last_sweep = time.monotonic()
             self.store.sweep_abandoned()
+
+
+def settle(storage: Storage) -> None:
+    """Classify now what ``storage``'s classifier (if any) still has pending:
+    a read of signals then sees every write before it."""
+    for watcher in list(storage._watchers):
+        if isinstance(watcher, Classifier):
+            watcher.flush()

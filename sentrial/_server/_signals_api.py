@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ._diagnosis import diagnose
-from ._signals import Classifier, SignalStore
+from ._signals import Classifier, SignalStore, settle
 from ._storage import Storage
 
 # ``SENTRIAL_SIGNALS=off`` stores no signals (the ingest benchmark's baseline).
@@ -35,8 +35,7 @@ def signal_routes(
     classifier = Classifier(store) if classification_enabled() else None
 
     def read_signals(params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
-        if classifier is not None:
-            classifier.flush()
+        settle(storage)
         return store.list(**params)
 
     async def list_signals(request: Request) -> Response:

@@ -14,8 +14,12 @@ from .event_create import EventCreate
 from .event_page import EventPage
 from .event_type import EventType
 from .experiment import Experiment
+from .experiment_assignment import ExperimentAssignment
+from .experiment_assignment_create import ExperimentAssignmentCreate
+from .experiment_assignment_response import ExperimentAssignmentResponse
 from .experiment_config import ExperimentConfig
 from .experiment_create import ExperimentCreate
+from .experiment_production_result import ExperimentProductionResult
 from .experiment_reset import ExperimentReset
 from .experiment_response import ExperimentResponse
 from .experiment_results import ExperimentResults
@@ -73,8 +77,12 @@ __all__ = (
     "EventPage",
     "EventType",
     "Experiment",
+    "ExperimentAssignment",
+    "ExperimentAssignmentCreate",
+    "ExperimentAssignmentResponse",
     "ExperimentConfig",
     "ExperimentCreate",
+    "ExperimentProductionResult",
     "ExperimentReset",
     "ExperimentResponse",
     "ExperimentResults",

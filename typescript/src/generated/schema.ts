@@ -365,6 +365,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/experiments/{id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The user's sticky assignment to a variant, made on first request (extension).
+         * @description The variant is picked by a hash of (experiment id, user id) on the
+         *     variants' cumulative weights, and stored: the same user gets the same
+         *     variant and the same assignment id from any process, after restarts,
+         *     and after the weights change. The SDK's `sentrial.get_variant` calls it.
+         */
+        post: operations["createExperimentAssignment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -441,6 +466,11 @@ export interface components {
              * @description When the session began on the client (extension).
              */
             startedAt?: string | null;
+            /**
+             * @description The production assignment (`POST /api/experiments/{id}/assignments`)
+             *     the session ran under (extension); its variant's results count it.
+             */
+            experimentAssignmentId?: string | null;
         };
         /** @enum {string} */
         SessionStatusUpdate: "completed" | "failed";
@@ -497,6 +527,8 @@ export interface components {
             metadata?: components["schemas"]["JsonObject"];
             parentSessionId?: string | null;
             convoId?: string | null;
+            /** @description Extension, variants. */
+            experimentAssignmentId?: string | null;
             eventCount?: number;
             /** Format: date-time */
             createdAt?: string;
@@ -693,6 +725,8 @@ export interface components {
             name: string;
             systemPrompt: string;
             description?: string | null;
+            /** @description Share of production users assigned to it (extension; default 1). */
+            weight?: number | null;
         };
         ExperimentTestCaseCreate: {
             sessionId: string;
@@ -718,6 +752,8 @@ export interface components {
             name?: string;
             systemPrompt?: string;
             description?: string | null;
+            /** @description Its share of production users (extension, variants); absent: 1. */
+            weight?: number;
         };
         ExperimentTestCase: {
             sessionId?: string;
@@ -819,6 +855,11 @@ export interface components {
             variants?: components["schemas"]["ExperimentVariantResult"][];
             runs?: components["schemas"]["ExperimentRunOutcome"][];
             winner?: string | null;
+            /**
+             * @description Per variant, the production sessions of its assigned users
+             *     (extension, variants).
+             */
+            production?: components["schemas"]["ExperimentProductionResult"][];
         };
         /** @enum {string} */
         SignalType: "negative" | "positive" | "neutral";
@@ -882,6 +923,32 @@ export interface components {
             byStepType?: components["schemas"]["JsonObject"][];
             comparison?: components["schemas"]["DiagnosisComparison"] | null;
             text: string;
+        };
+        ExperimentAssignmentCreate: {
+            userId: string;
+        };
+        ExperimentAssignment: {
+            /** @description `asg_...`: the same for the same experiment and user, everywhere. */
+            id: string;
+            experimentId: string;
+            userId: string;
+            variantName: string;
+            systemPrompt: string;
+            /** Format: date-time */
+            createdAt?: string;
+        };
+        ExperimentAssignmentResponse: {
+            assignment: components["schemas"]["ExperimentAssignment"];
+        };
+        ExperimentProductionResult: {
+            variantName?: string;
+            sessions?: number;
+            finished?: number;
+            successRate?: number | null;
+            totalCost?: number;
+            meanCost?: number | null;
+            meanDurationMs?: number | null;
+            negativeSignals?: number;
         };
     };
     responses: {
@@ -1526,6 +1593,37 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createExperimentAssignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentAssignmentCreate"];
+            };
+        };
+        responses: {
+            /** @description The assignment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentAssignmentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };
