@@ -11,8 +11,9 @@ Deterministic and local (no LLM): the same store gives the same diagnosis.
 - ``byStepType``: per event type, steps, time and cost; a step's time is its
   ``durationMs`` when it has one, else the time to the next step (the last:
   to the session's end).
-- ``comparison``: among the agent's latest ``CANDIDATES`` completed sessions
-  (other than this one), the one whose step sequence is most similar
+- ``comparison``: among the agent's latest ``CANDIDATES`` (50) completed
+  sessions (other than this one; their first ``CANDIDATE_STEPS`` (1,000)
+  steps), the one whose step sequence is most similar
   (:class:`difflib.SequenceMatcher` ratio; ties: the newest), the two
   sequences side by side and ``divergesAt``, the first index where they
   differ (None when equal).
@@ -31,6 +32,7 @@ from ._signals import MAX_EVENTS, Thresholds, failed, loops, retries, step_name
 from ._storage import Storage, _to_us
 
 CANDIDATES = 50
+CANDIDATE_STEPS = 1000
 
 
 def _events(db: sqlite3.Connection, session_id: str) -> list[dict[str, Any]]:
@@ -39,6 +41,21 @@ def _events(db: sqlite3.Connection, session_id: str) -> list[dict[str, Any]]:
         (session_id, MAX_EVENTS),
     ).fetchall()
     return [{**_json.loads(r["body"]), "id": r["id"], "_ts": r["ts_us"]} for r in rows]
+
+
+def _step_names(db: sqlite3.Connection, session_id: str) -> list[str]:
+    """A candidate's step sequence, its first ``CANDIDATE_STEPS`` steps: only the
+    fields a step's name needs, taken out by SQLite."""
+    rows = db.execute(
+        "SELECT json_extract(body, '$.eventType', '$.toolName', '$.model')"
+        " FROM events WHERE session_id = ? ORDER BY ts_us, seq LIMIT ?",
+        (session_id, CANDIDATE_STEPS),
+    ).fetchall()
+    names = []
+    for (packed,) in rows:
+        kind, tool, model = _json.loads(packed)
+        names.append(step_name({"eventType": kind, "toolName": tool, "model": model}))
+    return names
 
 
 def _number(value: Any) -> float:
@@ -97,7 +114,7 @@ def diagnose(storage: Storage, session_id: str) -> dict[str, Any]:
             " ORDER BY started_us DESC, seq DESC LIMIT ?",
             (row["agent_name"], session_id, CANDIDATES),
         ).fetchall()
-        others = [(c["id"], [step_name(e) for e in _events(db, c["id"])]) for c in candidates]
+        others = [(c["id"], _step_names(db, c["id"])) for c in candidates]
     steps = [step_name(e) for e in events]
     first_index = next((i for i, e in enumerate(events) if failed(e)), None)
     first = None if first_index is None else _step(events[first_index], first_index)

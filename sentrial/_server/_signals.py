@@ -419,6 +419,7 @@ class SignalStore:
         source: str | None = None,
         agent_name: str | None = None,
         session_id: str | None = None,
+        name: str | None = None,
         limit: int = 50,
         cursor: str | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
@@ -430,6 +431,7 @@ class SignalStore:
             ("source", source),
             ("agent_name", agent_name),
             ("session_id", session_id),
+            ("name", name),
         ):
             if value is not None:
                 where.append(f"{column} = ?")
@@ -570,3 +572,8 @@ def settle(storage: Storage) -> None:
     for watcher in list(storage._watchers):
         if isinstance(watcher, Classifier):
             watcher.flush()
+
+
+def signal_store(storage: Storage) -> SignalStore:
+    """The one :class:`SignalStore` of ``storage`` (its table made once)."""
+    return storage.part(SignalStore)

@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from ._diagnosis import diagnose
-from ._signals import Classifier, SignalStore, settle
+from ._signals import Classifier, settle, signal_store
 from ._storage import Storage
 
 # ``SENTRIAL_SIGNALS=off`` stores no signals (the ingest benchmark's baseline).
@@ -31,7 +31,7 @@ def signal_routes(
     from ._app import _query, json_response, resource
     from ._experiments import keyed
 
-    store = SignalStore(storage)
+    store = signal_store(storage)
     classifier = Classifier(store) if classification_enabled() else None
 
     def read_signals(params: dict[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
@@ -47,6 +47,7 @@ def signal_routes(
             "source": q.get("source"),
             "agent_name": q.get("agentName"),
             "session_id": q.get("sessionId"),
+            "name": q.get("name"),
             "limit": q.get("limit", 50),
             "cursor": q.get("cursor"),
         }

@@ -24,10 +24,10 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from . import _json, _spec
 from ._checkpointer import Checkpointer
@@ -257,6 +257,7 @@ def _decode_cursor(cursor: str, size: int) -> list[int]:
 
 
 TERMINAL = ("completed", "failed")
+_Part = TypeVar("_Part")
 
 
 class Watcher(Protocol):
@@ -288,6 +289,7 @@ class Storage:
         self._closed = False
         self._watchers: list[Watcher] = []
         self._touched: set[str] = set()  # this transaction's finished sessions (for watchers)
+        self._parts: dict[Any, Any] = {}  # see part()
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
@@ -366,6 +368,15 @@ class Storage:
             " WHERE agent_name = ?",
             (sessions, *parts, agent),
         )
+
+    def part(self, kind: Callable[[Storage], _Part]) -> _Part:
+        """The one ``kind(self)`` of this store: a helper owning tables beside
+        the sessions (signals, assignments), made once."""
+        with self._lock:
+            found = self._parts.get(kind)
+            if found is None:
+                found = self._parts[kind] = kind(self)
+            return found
 
     def watch(self, watcher: Watcher) -> None:
         """Tell ``watcher`` about finished sessions from now on; closed with the store."""

@@ -173,7 +173,7 @@ def variant_routes(
     experiment (NotFound, 404)."""
     from ._app import _read_json, json_response, resource
 
-    store = VariantStore(storage)
+    store = variant_store(storage)
     body_limit = _spec.request_limit("maxBodyBytes")
 
     def assign(experiment_id: str, user_id: str) -> dict[str, Any]:
@@ -190,3 +190,8 @@ def variant_routes(
 
     route = resource("/api/experiments/{id}/assignments", post=endpoint(create_assignment))
     return [route], store
+
+
+def variant_store(storage: Storage) -> VariantStore:
+    """The one :class:`VariantStore` of ``storage`` (its table made once)."""
+    return storage.part(VariantStore)

@@ -1543,6 +1543,8 @@ export interface operations {
                 source?: string;
                 agentName?: string;
                 sessionId?: string;
+                /** @description A signal's name, such as `loop`. */
+                name?: string;
                 limit?: number;
                 /** @description The `nextCursor` of the previous page. */
                 cursor?: string;

@@ -20,6 +20,7 @@ def _get_kwargs(
     source: str | Unset = UNSET,
     agent_name: str | Unset = UNSET,
     session_id: str | Unset = UNSET,
+    name: str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -47,6 +48,8 @@ def _get_kwargs(
     params["agentName"] = agent_name
 
     params["sessionId"] = session_id
+
+    params["name"] = name
 
     params["limit"] = limit
 
@@ -112,6 +115,7 @@ def sync_detailed(
     source: str | Unset = UNSET,
     agent_name: str | Unset = UNSET,
     session_id: str | Unset = UNSET,
+    name: str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
 ) -> Response[Error | SignalPage]:
@@ -130,6 +134,7 @@ def sync_detailed(
         source (str | Unset):
         agent_name (str | Unset):
         session_id (str | Unset):
+        name (str | Unset):
         limit (int | Unset):  Default: 50.
         cursor (str | Unset):
 
@@ -148,6 +153,7 @@ def sync_detailed(
         source=source,
         agent_name=agent_name,
         session_id=session_id,
+        name=name,
         limit=limit,
         cursor=cursor,
     )
@@ -168,6 +174,7 @@ def sync(
     source: str | Unset = UNSET,
     agent_name: str | Unset = UNSET,
     session_id: str | Unset = UNSET,
+    name: str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
 ) -> Error | SignalPage | None:
@@ -186,6 +193,7 @@ def sync(
         source (str | Unset):
         agent_name (str | Unset):
         session_id (str | Unset):
+        name (str | Unset):
         limit (int | Unset):  Default: 50.
         cursor (str | Unset):
 
@@ -205,6 +213,7 @@ def sync(
         source=source,
         agent_name=agent_name,
         session_id=session_id,
+        name=name,
         limit=limit,
         cursor=cursor,
     ).parsed
@@ -219,6 +228,7 @@ async def asyncio_detailed(
     source: str | Unset = UNSET,
     agent_name: str | Unset = UNSET,
     session_id: str | Unset = UNSET,
+    name: str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
 ) -> Response[Error | SignalPage]:
@@ -237,6 +247,7 @@ async def asyncio_detailed(
         source (str | Unset):
         agent_name (str | Unset):
         session_id (str | Unset):
+        name (str | Unset):
         limit (int | Unset):  Default: 50.
         cursor (str | Unset):
 
@@ -255,6 +266,7 @@ async def asyncio_detailed(
         source=source,
         agent_name=agent_name,
         session_id=session_id,
+        name=name,
         limit=limit,
         cursor=cursor,
     )
@@ -273,6 +285,7 @@ async def asyncio(
     source: str | Unset = UNSET,
     agent_name: str | Unset = UNSET,
     session_id: str | Unset = UNSET,
+    name: str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: str | Unset = UNSET,
 ) -> Error | SignalPage | None:
@@ -291,6 +304,7 @@ async def asyncio(
         source (str | Unset):
         agent_name (str | Unset):
         session_id (str | Unset):
+        name (str | Unset):
         limit (int | Unset):  Default: 50.
         cursor (str | Unset):
 
@@ -311,6 +325,7 @@ async def asyncio(
             source=source,
             agent_name=agent_name,
             session_id=session_id,
+            name=name,
             limit=limit,
             cursor=cursor,
         )
