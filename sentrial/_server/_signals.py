@@ -62,7 +62,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _json
-from ._storage import TERMINAL, Storage, StorageError, _decode_cursor, _encode_cursor, _to_us, iso
+from ._storage import (
+    TERMINAL,
+    Storage,
+    StorageError,
+    _encode_cursor,
+    _session_filters,
+    iso,
+)
 
 logger = logging.getLogger("sentrial.server")
 
@@ -424,28 +431,14 @@ class SignalStore:
         cursor: str | None = None,
     ) -> tuple[list[dict[str, Any]], str | None]:
         """Newest first, filtered; keyset pages like the sessions list."""
-        where: list[str] = []
-        args: list[Any] = []
-        for column, value in (
-            ("type", type),
-            ("source", source),
-            ("agent_name", agent_name),
-            ("session_id", session_id),
-            ("name", name),
-        ):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        if since is not None:
-            where.append("created_us >= ?")
-            args.append(_to_us(since, "since"))
-        if until is not None:
-            where.append("created_us < ?")
-            args.append(_to_us(until, "until"))
-        if cursor is not None:
-            created, seq = _decode_cursor(cursor, 2)
-            where.append("(created_us, seq) < (?, ?)")
-            args += [created, seq]
+        equal = {
+            "type": type,
+            "source": source,
+            "agent_name": agent_name,
+            "session_id": session_id,
+            "name": name,
+        }
+        where, args = _session_filters(equal, since, until, cursor, time_column="created_us")
         sql = "SELECT * FROM signals"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -185,11 +185,15 @@ def _canonical(body: dict[str, Any]) -> str:
 
 
 def _session_filters(
-    equal: dict[str, str | None], since: str | None, until: str | None, cursor: str | None
+    equal: dict[str, str | None],
+    since: str | None,
+    until: str | None,
+    cursor: str | None,
+    time_column: str = "started_us",
 ) -> tuple[list[str], list[Any]]:
     """The WHERE terms (and their arguments) of a sessions list, newest first:
     columns equal to the given values, startedAt in [since, until), and past
-    ``cursor``."""
+    ``cursor`` (another list ordered by ``(time_column, seq)``: its time)."""
     where: list[str] = []
     args: list[Any] = []
     for column, value in equal.items():
@@ -197,15 +201,15 @@ def _session_filters(
             where.append(f"{column} = ?")
             args.append(value)
     if since is not None:
-        where.append("started_us >= ?")
+        where.append(f"{time_column} >= ?")
         args.append(_to_us(since, "since"))
     if until is not None:
-        where.append("started_us < ?")
+        where.append(f"{time_column} < ?")
         args.append(_to_us(until, "until"))
     if cursor is not None:
         started, seq = _decode_cursor(cursor, 2)
         # A row value: the index seeks to the cursor instead of filtering up to it.
-        where.append("(started_us, seq) < (?, ?)")
+        where.append(f"({time_column}, seq) < (?, ?)")
         args.extend([started, seq])
     return where, args
 
