@@ -31,7 +31,7 @@ negative
     ``abandoned``: a session still ``active`` whose last activity (its start
     or its latest event, by the client's clocks) is older than
     ``abandoned_after_s`` (30 minutes). Checked every ``sweep_every_s`` (60 s)
-    by the worker and before every read of signals, over at most
+    by the worker and before every ``GET /api/signals``, over at most
     ``sweep_limit`` (2,000) such sessions, newest first; finishing the session
     later replaces it with the signals of its terminal status.
 
@@ -519,10 +519,10 @@ class Classifier:
         if self._thread is not threading.current_thread():
             self._thread.join(10)
 
-    def flush(self) -> None:
-        """Classify everything pending and sweep for abandoned sessions, now."""
+    def flush(self, *, sweep: bool = True) -> None:
+        """Classify everything pending (and sweep for abandoned sessions), now."""
         with self._work:
-            self._pass(sweep=True)
+            self._pass(sweep=sweep)
 
     def _due(self) -> float:
         """Seconds until the next pass is due (0: now); under ``self._wake``."""
@@ -559,12 +559,14 @@ class Classifier:
             self.store.sweep_abandoned()
 
 
-def settle(storage: Storage) -> None:
-    """Classify now what ``storage``'s classifier (if any) still has pending:
-    a read of signals then sees every write before it."""
+def settle(storage: Storage, *, sweep: bool = True) -> None:
+    """Classify now what ``storage``'s classifier (if any) still has pending,
+    and with ``sweep`` look for abandoned sessions: a read of signals then sees
+    every write before it. (The viewer's pages, redrawn every few seconds,
+    leave the sweep to the worker's minute.)"""
     for watcher in list(storage._watchers):
         if isinstance(watcher, Classifier):
-            watcher.flush()
+            watcher.flush(sweep=sweep)
 
 
 def signal_store(storage: Storage) -> SignalStore:

@@ -121,7 +121,7 @@ class VariantStore:
         """Per variant (in ``names``' order), what its assigned users' sessions recorded."""
         from ._signals import settle
 
-        settle(self.storage)
+        settle(self.storage, sweep=False)
         with self.storage._reading() as db:
             signals = db.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'signals'"

@@ -42,7 +42,7 @@ DAYS = 14
 
 
 def _store(storage: Storage) -> SignalStore:
-    settle(storage)
+    settle(storage, sweep=False)
     return signal_store(storage)
 
 
