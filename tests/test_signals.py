@@ -320,3 +320,22 @@ def test_filters_and_pages(http: httpx.Client) -> None:
     assert bad.status_code == 400 and "type" in bad.json()["message"]
     bad = http.get("/api/signals", params={"agent": "pager"})
     assert bad.status_code == 400 and "agent" in bad.json()["message"]
+
+
+def test_a_classification_outrun_by_a_status_change_is_not_stored() -> None:
+    """The sweep read a session as active, then it finished: its late
+    ``abandoned`` must not land over the finished session's signals."""
+    from sentrial._server._signals import Signal, signal_store
+    from sentrial._server._storage import Storage
+
+    storage = Storage(":memory:")
+    try:
+        store = signal_store(storage)
+        storage.create_session({"id": "sess_race", "name": "n", "agentName": "a", "userId": "u"})
+        storage.update_session("sess_race", {"status": "failed"})
+        store._replace("sess_race", "a", "active", [Signal("negative", "abandoned", "late")])
+        assert store.list(session_id="sess_race")[0] == []
+        store._replace("sess_race", "a", "failed", [Signal("negative", "failed_session", "x")])
+        assert [s["name"] for s in store.list(session_id="sess_race")[0]] == ["failed_session"]
+    finally:
+        storage.close()

@@ -343,9 +343,8 @@ class SignalStore:
             )
             events = _steps(db, session_id)
             history = self._history(db, row)
-        self._replace(
-            session_id, row["agent_name"], classify(session, events, history, self.limits)
-        )
+        signals = classify(session, events, history, self.limits)
+        self._replace(session_id, row["agent_name"], row["status"], signals)
 
     def _history(self, db: sqlite3.Connection, row: sqlite3.Row) -> list[dict[str, Any]]:
         """The agent's previous finished sessions (by start), newest first."""
@@ -360,10 +359,15 @@ class SignalStore:
         )
         return [dict(r) for r in found.fetchall()]
 
-    def _replace(self, session_id: str, agent: str, signals: list[Signal]) -> None:
+    def _replace(self, session_id: str, agent: str, status: str, signals: list[Signal]) -> None:
+        """Store ``signals`` as the session's heuristic ones, unless its status
+        changed since they were worked out (what changed it queued it again)."""
         now = time.time_ns() // 1000
         db = self.storage._db
         with self.storage.transaction():
+            current = db.execute("SELECT status FROM sessions WHERE id = ?", (session_id,))
+            if (current.fetchone() or (None,))[0] != status:
+                return
             kept = {
                 r[0]: (r[1], r[2], r[3])
                 for r in db.execute(
@@ -409,11 +413,10 @@ class SignalStore:
             if idle and not row["flagged"]:
                 minutes = (now - last) / 60_000_000
                 detail = f"active with no activity for {minutes:.0f} minutes"
-                self._replace(
-                    row["id"], row["agent_name"], [Signal("negative", "abandoned", detail)]
-                )
+                abandoned = Signal("negative", "abandoned", detail)
+                self._replace(row["id"], row["agent_name"], "active", [abandoned])
             elif not idle and row["flagged"]:
-                self._replace(row["id"], row["agent_name"], [])
+                self._replace(row["id"], row["agent_name"], "active", [])
 
     # -- reading ----------------------------------------------------------
 
