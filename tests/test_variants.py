@@ -190,3 +190,17 @@ def test_failures_fall_back_and_answers_are_cached(sentrial_server: LocalServer)
     assert get_variant(experiment, "u1", api_url=url, api_key=key, timeout=10) == first
     assert variant_stats()["cached"] == cached + 1
     assert variant_stats()["assigned"] == assigned
+
+
+def test_begin_carries_the_assignment(sentrial_server: LocalServer) -> None:
+    client = sentrial.SentrialClient(api_url=sentrial_server.url, api_key=sentrial_server.api_key)
+    with sentrial.begin("u1", "support", client=client, experiment_assignment_id="asg_1") as run:
+        run.set_output("ok")
+    assert client.flush(30)
+    client.close()
+    with httpx.Client(
+        base_url=sentrial_server.url,
+        headers={"Authorization": f"Bearer {sentrial_server.api_key}"},
+    ) as http:
+        (stored,) = http.get("/api/sdk/sessions", params={"agentName": "support"}).json()["data"]
+    assert stored["experimentAssignmentId"] == "asg_1"
