@@ -10,6 +10,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.experiment import Experiment
+    from ..models.experiment_production_result import ExperimentProductionResult
     from ..models.experiment_run_outcome import ExperimentRunOutcome
     from ..models.experiment_variant_result import ExperimentVariantResult
 
@@ -25,12 +26,16 @@ class ExperimentResults:
         variants (list[ExperimentVariantResult] | Unset):
         runs (list[ExperimentRunOutcome] | Unset):
         winner (None | str | Unset):
+        production (list[ExperimentProductionResult] | Unset): Per variant, the production sessions of its assigned
+            users
+            (extension, variants).
     """
 
     experiment: Experiment
     variants: list[ExperimentVariantResult] | Unset = UNSET
     runs: list[ExperimentRunOutcome] | Unset = UNSET
     winner: None | str | Unset = UNSET
+    production: list[ExperimentProductionResult] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,6 +61,13 @@ class ExperimentResults:
         else:
             winner = self.winner
 
+        production: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.production, Unset):
+            production = []
+            for production_item_data in self.production:
+                production_item = production_item_data.to_dict()
+                production.append(production_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -69,12 +81,15 @@ class ExperimentResults:
             field_dict["runs"] = runs
         if winner is not UNSET:
             field_dict["winner"] = winner
+        if production is not UNSET:
+            field_dict["production"] = production
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.experiment import Experiment  # noqa: PLC0415
+        from ..models.experiment_production_result import ExperimentProductionResult  # noqa: PLC0415
         from ..models.experiment_run_outcome import ExperimentRunOutcome  # noqa: PLC0415
         from ..models.experiment_variant_result import ExperimentVariantResult  # noqa: PLC0415
 
@@ -108,11 +123,23 @@ class ExperimentResults:
 
         winner = _parse_winner(d.pop("winner", UNSET))
 
+        _production = d.pop("production", UNSET)
+        production: list[ExperimentProductionResult] | Unset = UNSET
+        if _production is not UNSET:
+            production = []
+            for production_item_data in _production:
+                production_item = ExperimentProductionResult.from_dict(
+                    production_item_data
+                )
+
+                production.append(production_item)
+
         experiment_results = cls(
             experiment=experiment,
             variants=variants,
             runs=runs,
             winner=winner,
+            production=production,
         )
 
         experiment_results.additional_properties = d
