@@ -16,7 +16,9 @@ NOW = datetime.now(UTC)
 
 
 def _at(minutes_ago: float) -> str:
-    return (NOW - timedelta(minutes=minutes_ago)).isoformat().replace("+00:00", "Z")
+    """A time this long before now (not before the import: a full run takes minutes)."""
+    then = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return then.isoformat().replace("+00:00", "Z")
 
 
 @pytest.fixture
