@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -79,3 +80,29 @@ def median_run(run_once: Callable[[], dict[str, Any]], repeats: int, key: str) -
     runs = sorted((run_once() for _ in range(repeats)), key=lambda r: float(r[key]))
     median = runs[len(runs) // 2]
     return {"sentrial": median[key], **median, "runs": [r[key] for r in runs]}
+
+
+TS_BENCH = Path(__file__).resolve().parents[1] / "typescript" / "dist" / "bench"
+
+
+def node_figures(script: str, calls: int, stdin: str | None = None) -> dict[str, Any]:
+    """Run ``typescript/dist/bench/<script>`` (built by ``make ts-build``, which
+    ``make bench`` runs first) with Node against a local server in its own
+    process; the figures it prints as JSON on its last line."""
+    import json
+    import shutil
+
+    node, path = shutil.which("node"), TS_BENCH / script
+    if node is None or not path.exists():
+        raise RuntimeError(f"needs node and {path}: run `make ts-build` (make bench does)")
+    with server_process() as url:
+        done = subprocess.run(
+            [node, str(path), url, API_KEY, str(calls)],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures

@@ -8,30 +8,13 @@ Runs ``typescript/dist/bench/hot_path.js`` (built by ``make ts-build``, which
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
-from bench._common import API_KEY, OUTPUT_1KB, PAYLOAD_1KB, server_process
-
-SCRIPT = Path(__file__).resolve().parents[1] / "typescript" / "dist" / "bench" / "hot_path.js"
+from bench._common import OUTPUT_1KB, PAYLOAD_1KB, node_figures
 
 
 def run(calls: int = 20_000) -> dict[str, Any]:
-    node = shutil.which("node")
-    if node is None or not SCRIPT.exists():
-        raise RuntimeError(f"needs node and {SCRIPT}: run `make ts-build` (make bench does)")
-    with server_process() as url:
-        done = subprocess.run(
-            [node, str(SCRIPT), url, API_KEY, str(calls)],
-            input=json.dumps([PAYLOAD_1KB, OUTPUT_1KB]),
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=True,
-        )
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = node_figures("hot_path.js", calls, json.dumps([PAYLOAD_1KB, OUTPUT_1KB]))
     return {
         "ts_hot_path_us": {
             "sentrial": figures["median_us"],

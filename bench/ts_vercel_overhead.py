@@ -8,30 +8,13 @@ which ``make bench`` runs first) with Node.
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-from pathlib import Path
 from typing import Any
 
-from bench._common import API_KEY, server_process
-
-SCRIPT = Path(__file__).resolve().parents[1] / "typescript/dist/bench/vercel_overhead.js"
+from bench._common import node_figures
 
 
 def run(calls: int = 2_000) -> dict[str, Any]:
-    node = shutil.which("node")
-    if node is None or not SCRIPT.exists():
-        raise RuntimeError(f"needs node and {SCRIPT}: run `make ts-build` (make bench does)")
-    with server_process() as url:
-        done = subprocess.run(
-            [node, str(SCRIPT), url, API_KEY, str(calls)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=True,
-        )
-    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = node_figures("vercel_overhead.js", calls)
     return {
         "ts_vercel_overhead_us": {
             "sentrial": figures["overhead_us"],
