@@ -22,7 +22,7 @@ from sentrial import SentrialClient
 
 from ._faults import serve_app
 from ._standins import StandIn
-from .conftest import Reader
+from .conftest import Reader, run_cli
 
 MESSAGES = [{"role": "user", "content": "Summarize the findings."}]
 
@@ -182,3 +182,34 @@ def test_a_plain_server_receives_no_parent_field(llm: str, tmp_path: Path) -> No
     assert not [b for b in bodies if "parentSpanId" in b]
     # spanId is a documented field: the steps still carry theirs
     assert len({e["spanId"] for e in standin.events if e.get("toolName") == "research"}) == 2
+
+
+def test_show_prints_the_tree(llm: str, client: SentrialClient, env: dict[str, str]) -> None:
+    research, _ = _tools(llm)
+
+    @sentrial.tool
+    def report(text: str) -> str:
+        return text.upper()
+
+    with sentrial.begin(user_id="u", event="nest") as interaction:
+        research("tides\x1b[2J")  # a stored escape sequence is shown, not run
+        report("done")
+    assert client.flush(10)
+    out = run_cli("show", interaction.session_id, env=env)
+    assert out.returncode == 0, out.stderr
+    steps = [line for line in out.stdout.splitlines() if "_call" in line]
+    # (branch, kind, name): research at 0, summarize under it, the LLM call under summarize
+    shapes = [(line.split("─")[0] + "─", *line.split("─")[-1].split()[1:3]) for line in steps]
+    assert shapes == [
+        ("├─", "tool_call", "research"),
+        ("│  └─", "tool_call", "summarize"),
+        ("│     └─", "llm_call", "gpt-4o-mini"),
+        ("└─", "tool_call", "report"),
+    ], out.stdout
+    # each step: start offset from the session's start, duration, tokens and cost
+    offsets = [line.split("─")[-1].split()[0] for line in steps]
+    assert all(o.startswith("+") and o.endswith("ms") for o in offsets), offsets
+    starts = [float(o.removeprefix("+").removesuffix("ms")) for o in offsets]
+    assert starts == sorted(starts)  # by start: a step before the steps it holds
+    assert "15 tok" in steps[2] and "$0.0000054" in steps[2]
+    assert "\x1b" not in out.stdout and "\\u001b[2J" in out.stdout

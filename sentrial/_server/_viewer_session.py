@@ -17,6 +17,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .._steps import key as _key
+from .._steps import parents
 from . import _json
 from ._storage import NotFound, Storage, StorageError
 from ._viewer import (
@@ -106,35 +108,6 @@ def _trace_tag(event: dict[str, Any], with_trace: bool = True) -> str:
     return f" <span class='tag'>{' &middot; '.join(parts)}</span>" if parts else ""
 
 
-def _key(value: Any) -> str | None:
-    return value if isinstance(value, str) and value != "" else None
-
-
-def parents(events: list[dict[str, Any]]) -> dict[int, int]:
-    """Each event's parent step in the same list (index -> index), by
-    ``parentSpanId``; a parent that is missing, or a chain that loops, makes
-    the event a root. The one rule of nesting (the viewer and ``sentrial show``)."""
-    by_span: dict[str, int] = {}
-    for index, event in enumerate(events):
-        span = _key(event.get("spanId"))
-        if span is not None:
-            by_span.setdefault(span, index)
-    up: dict[int, int] = {}
-    for index, event in enumerate(events):
-        parent = by_span.get(_key(event.get("parentSpanId")) or "")
-        if parent is not None and parent != index:
-            up[index] = parent
-    for index in list(up):  # a loop of parents has no root: cut it
-        seen = {index}
-        node = up.get(index)
-        while node is not None and node not in seen:
-            seen.add(node)
-            node = up.get(node)
-        if node is not None:
-            up.pop(index, None)
-    return up
-
-
 def _bars(
     storage: Storage,
     session: dict[str, Any],
@@ -196,8 +169,9 @@ def _bars(
                     return False
                 continue
             event = events[item]
-            grouped = level > depth and _key(event.get("traceId")) is not None
-            label = f"{_e(_event_name(event))}{_trace_tag(event, with_trace=not grouped)}"
+            trace = _key(event.get("traceId"))
+            tag = f" <span class='tag'>trace {_e(trace)}</span>" if trace and level == depth else ""
+            label = f"{_e(_event_name(event))}{tag}"
             out.append(
                 Bar(
                     level,
