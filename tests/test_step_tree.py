@@ -24,7 +24,7 @@ from ._faults import serve_app
 from ._standins import StandIn
 from .conftest import Reader, run_cli
 
-MESSAGES = [{"role": "user", "content": "Summarize the findings."}]
+MESSAGES: Any = [{"role": "user", "content": "Summarize the findings."}]
 
 
 def _tools(llm: str) -> tuple[Any, Any]:

@@ -10,7 +10,7 @@ light and dark, at 1280x720 and 1400x1000, land in test-artifacts/viewer/.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import openai
 from playwright.sync_api import Browser, Page, ViewportSize
@@ -21,7 +21,7 @@ from sentrial._server import LocalServer
 
 from .test_viewer import ARTIFACTS, browser  # noqa: F401  (the Chromium fixture)
 
-MESSAGES = [{"role": "user", "content": "Summarize the tides of Lisbon."}]
+MESSAGES: Any = [{"role": "user", "content": "Summarize the tides of Lisbon."}]
 SCREENS: tuple[ViewportSize, ...] = (
     {"width": 1280, "height": 720},
     {"width": 1400, "height": 1000},
