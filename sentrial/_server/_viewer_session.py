@@ -1,10 +1,12 @@
 """The viewer's session page (``/sessions/{id}``).
 
 At the top what the session was (input, output, outcome, cost, tokens,
-duration, metadata); then a waterfall of its events and child sessions
-(``parentSessionId``), bars placed by start and duration; then every event:
-LLM calls as chat, decisions with their alternatives, errors with their
-stack, every value copyable as JSON.
+duration, metadata); then one timeline: its steps as a tree (each under the
+step it ran in, ``parentSpanId``, see ``_steps``) ordered by start, child
+sessions under the step that started them, every row a bar on one time axis
+with its kind, start, duration, tokens and cost, and beside it the selected
+step's detail; then every event: LLM calls as chat, decisions with their
+alternatives, errors with their stack, every value copyable as JSON.
 """
 
 from __future__ import annotations
