@@ -51,6 +51,7 @@ EXTENSION_FIELDS: dict[str, dict[str, str]] = {
         "id": CLIENT_IDS,
         "startedAt": CLIENT_TIMESTAMPS,
         "experimentAssignmentId": VARIANTS,
+        "parentSpanId": OTEL,
     },
     "create_event": {
         "id": CLIENT_IDS,

@@ -237,11 +237,12 @@ def _sessions(args: argparse.Namespace) -> int:
 # -- show -----------------------------------------------------------------------------
 
 
-def _event_line(event: dict[str, Any], branch: str) -> str:
+def _event_line(event: dict[str, Any], branch: str, offset: str) -> str:
     name = event.get("toolName") or event.get("model") or ""
     tokens = sum(_number(event.get(k)) or 0 for k in ("promptTokens", "completionTokens"))
     tokens = tokens or _number(event.get("tokenCount")) or 0
-    parts = [f"{branch} {event.get('eventType') or ''!s:<13} {name}".rstrip()]
+    head = f"{branch} {offset:>8}" if offset else branch
+    parts = [f"{head} {event.get('eventType') or ''!s:<13} {name}".rstrip()]
     if _number(event.get("durationMs")) is not None:
         parts.append(fmt_ms(event["durationMs"]))
     if tokens:
@@ -254,6 +255,35 @@ def _event_line(event: dict[str, Any], branch: str) -> str:
     elif event.get("reasoning"):
         parts.append(f"— {short(event['reasoning'], False, 80)}")
     return "  ".join(parts)
+
+
+def _when(value: Any) -> float | None:
+    """Seconds since the epoch of a stored time (None when it is none)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _tree(events: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], str, str]]:
+    """Each event with its branch (``├─``, indented under its parent step, see
+    ``_steps``) and the prefix of the lines below it, in start order."""
+    from ._steps import parents
+
+    up = parents(events)
+    below: dict[int | None, list[int]] = {}
+    for index in range(len(events)):
+        below.setdefault(up.get(index), []).append(index)
+    # (index, prefix of its branch, last among its siblings), depth first, no recursion
+    stack = [(i, "", i == below[None][-1]) for i in reversed(below.get(None, []))]
+    while stack:
+        index, prefix, last = stack.pop()
+        inner = prefix + ("   " if last else "│  ")
+        yield events[index], prefix + ("└─" if last else "├─"), inner
+        kids = below.get(index, [])
+        stack += [(k, inner, k == kids[-1]) for k in reversed(kids)]
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -280,16 +310,18 @@ def _show(args: argparse.Namespace) -> int:
     for label, key in (("input", "userInput"), ("output", "assistantOutput")):
         if session.get(key) not in (None, ""):
             print(f"  {label}: {short(session[key], args.full)}")
-    for index, event in enumerate(events):
-        last = index == len(events) - 1
-        print(safe(_event_line(event, "└─" if last else "├─")))
+    origin = _when(session.get("startedAt"))
+    for event, branch, below in _tree(events):
+        at = _when(event.get("timestamp"))
+        offset = "" if at is None or origin is None else "+" + fmt_ms((at - origin) * 1000)
+        print(safe(_event_line(event, branch, offset)))
         for label, keys in (
             ("input", ("toolInput", "input")),
             ("output", ("toolOutput", "output")),
         ):
             value = next((event[k] for k in keys if event.get(k) not in (None, "", {})), None)
             if value is not None:
-                print(f"{'  ' if last else '│ '}   {label}: {short(value, args.full, 120)}")
+                print(f"{below}   {label}: {short(value, args.full, 120)}")
     return EXIT_OK
 
 
@@ -366,7 +398,7 @@ class _Follow:
         for event in events:
             if str(event.get("id")) not in printed:
                 printed.add(str(event.get("id")))
-                line = f"{str(event.get('timestamp'))[:19]}    {sid}  {_event_line(event, '')}"
+                line = f"{str(event.get('timestamp'))[:19]}    {sid}  {_event_line(event, '', '')}"
                 self.emit("event", event, line)
 
 

@@ -76,3 +76,39 @@ def own_state(key: weakref.ref[Any]) -> dict[str, Any]:
     state = {} if entry is None else dict(entry[1])
     set_state(key, state)
     return state
+
+
+# -- steps: which step of which session the calling code runs in -------------------
+# A step (a ``@tool`` call) is current while its function runs; whatever is
+# recorded meanwhile for the same session (a nested tool, an LLM call, a
+# decision, an error) names it as its parent, and a session begun meanwhile
+# names it as the step that started it. Context variables carry it into asyncio
+# tasks and into threads started with ``contextvars.copy_context().run``.
+
+
+class Step:
+    """One running step: its session, span id, start (ns) and its own parent."""
+
+    __slots__ = ("parent", "session_id", "span_id", "started_ns")
+
+    def __init__(self, session_id: str, span_id: str, started_ns: int, parent: Step | None) -> None:
+        self.session_id = session_id
+        self.span_id = span_id
+        self.started_ns = started_ns
+        self.parent = parent
+
+
+class Recording:
+    """What the event being recorded knows of itself: its span (None: it opened
+    none), the step it ran in, and when it started (ns)."""
+
+    __slots__ = ("parent", "span_id", "started_ns")
+
+    def __init__(self, span_id: str | None, parent: Step | None, started_ns: int) -> None:
+        self.span_id = span_id
+        self.parent = parent
+        self.started_ns = started_ns
+
+
+current_step: ContextVar[Step | None] = ContextVar("sentrial_current_step", default=None)
+recording: ContextVar[Recording | None] = ContextVar("sentrial_recording", default=None)

@@ -21,9 +21,12 @@ import functools
 import inspect
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
+from contextvars import Token
 from typing import Any, Protocol, TypeVar, overload
 
+from . import _context
 from ._context import current_interaction
+from ._ids import new_span_id, now_ns
 from ._interaction import Interaction, begin
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -52,22 +55,45 @@ def stopped_early(error: BaseException) -> bool:
 
 
 class _Call:
-    """One call of a decorated tool: timing and recording, never raising."""
+    """One call of a decorated tool: timing and recording, never raising.
 
-    __slots__ = ("arguments", "interaction", "name", "started")
+    The call is a step (see ``_context.Step``): while ``inside`` it, what is
+    recorded for the same session names it as its parent."""
+
+    __slots__ = ("arguments", "interaction", "name", "started", "step", "token")
 
     def __init__(self, name: str, interaction: Interaction, arguments: dict[str, Any]) -> None:
         self.name = name
         self.interaction = interaction
         self.arguments = arguments
+        self.step = _context.Step(
+            interaction.session_id, new_span_id(), now_ns(), _context.current_step.get()
+        )
+        self.token: Token[_context.Step | None] | None = None
         self.started = time.perf_counter()
+
+    def inside(self) -> _Call:
+        """Make this call the current step (a function or coroutine: one context
+        from start to end; a generator's would leak into its consumer between items)."""
+        self.token = _context.current_step.set(self.step)
+        return self
 
     def done(self, result: Any = None, error: BaseException | None = None) -> None:
         duration_ms = (time.perf_counter() - self.started) * 1000
+        if self.token is not None:
+            _context.current_step.reset(self.token)
+            self.token = None
         output = None if error is not None else {"result": result}
-        self.interaction.track_tool_call(
-            self.name, self.arguments, output, tool_error=error, duration_ms=duration_ms
+        step = self.step
+        recording = _context.recording.set(
+            _context.Recording(step.span_id, step.parent, step.started_ns)
         )
+        try:
+            self.interaction.track_tool_call(
+                self.name, self.arguments, output, tool_error=error, duration_ms=duration_ms
+            )
+        finally:
+            _context.recording.reset(recording)
 
 
 class _Items:
@@ -216,6 +242,8 @@ def _wrap_tool(func: F, name: str) -> F:
         @functools.wraps(func)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
             call = start(args, kwargs)
+            if call is not None:
+                call.inside()
             try:
                 result = await func(*args, **kwargs)
             except BaseException as exc:
@@ -234,6 +262,8 @@ def _wrap_tool(func: F, name: str) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         call = start(args, kwargs)
+        if call is not None:
+            call.inside()
         try:
             result = func(*args, **kwargs)
         except BaseException as exc:

@@ -82,3 +82,8 @@ def iso_utc(ns: int, suffix: str = "+00:00") -> str:
         _second = (seconds, text)  # one tuple: a racing thread sees either
     micros = rest // 1000
     return f"{text}.{micros:06d}{suffix}" if micros else f"{text}{suffix}"
+
+
+def new_span_id() -> str:
+    """A step's span id: 16 hex digits, as OpenTelemetry writes a span id."""
+    return secrets.token_hex(8)

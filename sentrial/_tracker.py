@@ -248,8 +248,13 @@ class Tracker:
             "user_id": self._text(user_id),
             "started_at": _ids.now_ns(),
         }
+        step = _context.current_step.get()
+        if step is not None and step.session_id != sid and parent_session_id is None:
+            parent_session_id = step.session_id  # begun inside a step: its child
         if parent_session_id is not None:
             fields["parent_session_id"] = _payload.clean_text(str(parent_session_id))
+            if step is not None and step.session_id == fields["parent_session_id"]:
+                fields["parent_span_id"] = step.span_id  # the step that started it
         if convo_id is not None:
             fields["convo_id"] = self._text(str(convo_id))
         if metadata is not None:
@@ -274,7 +279,7 @@ class Tracker:
         event_id = _ids.new_event_id()
         fields["id"] = event_id
         fields["event_type"] = event_type
-        fields["timestamp"] = timestamp = _ids.now_ns()
+        fields["timestamp"] = timestamp = self._step(sid, fields)
         self._emit("create_event", sid, fields)
         return {
             "id": event_id,
@@ -283,6 +288,27 @@ class Tracker:
             "toolName": fields.get("tool_name"),
             "createdAt": iso_time(timestamp),
         }
+
+    @staticmethod
+    def _step(sid: str, fields: dict[str, Any]) -> int:
+        """When the step began (ns: the event's ``timestamp``), after putting its
+        span id and its parent's (the step of this session it ran in) in ``fields``.
+
+        A step that opened a span (``@tool``) says so through ``_context.recording``;
+        any other event is a leaf of the step current now, and began
+        ``duration_ms`` before now."""
+        rec = _context.recording.get()
+        if rec is not None:
+            parent, started = rec.parent, rec.started_ns
+            if rec.span_id is not None:
+                fields.setdefault("span_id", rec.span_id)
+        else:
+            parent = _context.current_step.get()
+            duration = fields.get("duration_ms")
+            started = _ids.now_ns() - (int(duration * 1_000_000) if duration else 0)
+        if parent is not None and parent.session_id == sid:
+            fields.setdefault("parent_span_id", parent.span_id)
+        return started
 
     def _common(
         self,

@@ -74,7 +74,24 @@ border-radius:6px;padding:.4rem .6rem}dt{font-size:.75rem;color:var(--muted)}
 dd{margin:0;font-weight:600;overflow-wrap:anywhere}
 .io{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
 button.copy{font-size:.75rem;padding:.1rem .4rem;cursor:pointer}
-table.waterfall td{padding:.15rem .5rem}td.track{width:55%;min-width:8rem}
+table.waterfall td{padding:.15rem .5rem}td.track{width:40%;min-width:8rem}
+.timeline{display:grid;grid-template-columns:minmax(0,1fr) minmax(16rem,26rem);gap:1rem;
+align-items:start}@media (max-width:1000px){.timeline{grid-template-columns:1fr}}
+aside.detail{position:sticky;top:.5rem;background:var(--card);border:1px solid var(--line);
+border-radius:6px;padding:.5rem .7rem;max-height:92vh;overflow:auto;font-size:.85rem}
+aside.detail h3{font-size:1rem;margin:.2rem 0;overflow-wrap:anywhere}
+aside.detail h4{font-size:.8rem;color:var(--muted);margin:.6rem 0 .1rem}
+dl.facts{display:grid;grid-template-columns:auto 1fr;gap:.1rem .6rem;margin:.3rem 0}
+dl.facts dd{font-weight:400}
+td.step{white-space:nowrap;max-width:24rem;overflow:hidden;text-overflow:ellipsis}
+tr.bar[data-src]{cursor:pointer}tr.bar.sel td{background:var(--head)}
+tr.bar:focus-visible{outline:2px solid var(--link)}
+.legend{display:flex;gap:1rem;flex-wrap:wrap;font-size:.8rem;color:var(--muted);margin:.3rem 0}
+i.sw{display:inline-block;width:.7rem;height:.7rem;border-radius:2px;margin-right:.35rem;
+vertical-align:-.05rem;background:var(--bar)}i.sw.tool_call{background:var(--tool)}
+i.sw.llm_call{background:var(--llm)}i.sw.llm_decision{background:var(--dec)}
+i.sw.error{background:var(--bad)}i.sw.child{background:var(--child)}
+i.sw.trace,i.sw.session{background:var(--muted)}.d5{padding-left:6.2rem}.d6{padding-left:7.4rem}
 td.track svg{width:100%;height:.9rem;display:block}td.track rect{fill:var(--bar)}
 tr.tool_call rect{fill:var(--tool)}tr.llm_call rect{fill:var(--llm)}
 tr.llm_decision rect{fill:var(--dec)}tr.error rect{fill:var(--bad)}tr.child rect{fill:var(--child)}
@@ -96,7 +113,8 @@ stroke:var(--link);stroke-width:2;vector-effect:non-scaling-stroke}
 svg.chart polyline.p95{stroke:var(--dec)}svg.chart rect{fill:var(--link)}
 """
 
-# The one script: copy buttons, and live updates of the element marked
+# The one script: copy buttons, the timeline's detail panel (a row picked
+# shows its event's JSON, fetched), and live updates of the element marked
 # data-live (the page is fetched again and that element swapped when its
 # data-stamp changed). Allowed by its hash: the CSP runs nothing else.
 _SCRIPT = """
@@ -109,6 +127,30 @@ Promise.resolve(t?t.textContent:'');
 navigator.clipboard.write([new ClipboardItem({'text/plain':text.then(function(x){
 return new Blob([x],{type:'text/plain'});})})]).then(function(){b.textContent='copied';
 setTimeout(function(){b.textContent='copy';},1200);});});
+var picked=null;
+function put(panel,tag,text){var n=document.createElement(tag);n.textContent=text;
+panel.appendChild(n);return n;}
+function pick(row){var panel=document.getElementById('detail');if(!panel)return;
+[].forEach.call(document.querySelectorAll('tr.bar.sel'),function(r){r.classList.remove('sel');});
+row.classList.add('sel');picked=row.dataset.src;var cells=row.cells;
+fetch(row.dataset.src,{cache:'no-store'}).then(function(r){return r.ok?r.json():null;})
+.then(function(ev){if(!ev||picked!==row.dataset.src)return;panel.textContent='';
+put(panel,'h3',ev.toolName||ev.model||ev.eventType||'step');
+var facts=[['type',ev.eventType],['model',ev.model],['provider',ev.provider],
+['started',ev.timestamp],['start',cells[2].textContent],['duration',cells[3].textContent],
+['tokens',cells[4].textContent],['cost',cells[5].textContent]];
+var dl=document.createElement('dl');dl.className='facts';panel.appendChild(dl);
+facts.forEach(function(f){if(f[1]==null||f[1]==='')return;put(dl,'dt',f[0]);put(dl,'dd',f[1]);});
+function full(v){return v!=null&&v!==''&&!(typeof v==='object'&&Object.keys(v).length===0);}
+[['input',full(ev.input)?ev.input:ev.toolInput],['output',full(ev.output)?ev.output:ev.toolOutput],
+['error',ev.toolError],['reasoning',ev.reasoning],['metadata',ev.metadata],['JSON',ev]]
+.forEach(function(s){if(!full(s[1]))return;put(panel,'h4',s[0]).className='d-'+s[0];
+put(panel,'pre',typeof s[1]==='string'?s[1]:JSON.stringify(s[1],null,2)).className='d-'+s[0];});
+}).catch(function(){});}
+document.addEventListener('click',function(e){if(e.target.closest('a'))return;
+var row=e.target.closest('tr.bar[data-src]');if(row)pick(row);});
+document.addEventListener('keydown',function(e){if(e.key!=='Enter')return;
+var row=e.target.closest&&e.target.closest('tr.bar[data-src]');if(row)pick(row);});
 var live=document.querySelector('[data-live]');if(!live)return;
 var every=parseInt(live.dataset.live,10)||2000,busy=false;
 setInterval(function(){
@@ -121,6 +163,8 @@ if(!fresh||fresh.dataset.stamp===now.dataset.stamp)return;
 var open=[].map.call(now.querySelectorAll('details[open][id]'),function(d){return d.id;});
 now.replaceWith(document.adoptNode(fresh));
 open.forEach(function(id){var d=document.getElementById(id);if(d)d.open=true;});
+if(picked){var again=[].filter.call(document.querySelectorAll('tr.bar[data-src]'),
+function(r){return r.dataset.src===picked;})[0];if(again)pick(again);}
 }).catch(function(){}).finally(function(){busy=false;});
 },every);
 })();

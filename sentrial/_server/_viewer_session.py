@@ -1,10 +1,12 @@
 """The viewer's session page (``/sessions/{id}``).
 
 At the top what the session was (input, output, outcome, cost, tokens,
-duration, metadata); then a waterfall of its events and child sessions
-(``parentSessionId``), bars placed by start and duration; then every event:
-LLM calls as chat, decisions with their alternatives, errors with their
-stack, every value copyable as JSON.
+duration, metadata); then one timeline: its steps as a tree (each under the
+step it ran in, ``parentSpanId``, see ``_steps``) ordered by start, child
+sessions under the step that started them, every row a bar on one time axis
+with its kind, start, duration, tokens and cost, and beside it the selected
+step's detail; then every event: LLM calls as chat, decisions with their
+alternatives, errors with their stack, every value copyable as JSON.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .._steps import key as _key
+from .._steps import parents
 from . import _json
 from ._storage import NotFound, Storage, StorageError
 from ._viewer import (
@@ -57,15 +61,18 @@ class Bar:
     start: int  # µs
     end: int
     duration: str
+    tokens: str = ""
+    cost: str = ""
+    src: str = ""  # the event's JSON (the detail panel reads it), escaped
 
 
 def _event_span(event: dict[str, Any]) -> tuple[int, int] | None:
-    """Start and end (µs) of an event: its timestamp is when it was recorded (its end)."""
-    end = _us(event.get("timestamp"))
-    if end is None:
+    """Start and end (µs) of an event: its timestamp is when the step began."""
+    start = _us(event.get("timestamp"))
+    if start is None:
         return None
     duration = _number(event.get("durationMs"))
-    start = end - int(duration * 1000) if duration and 0 < duration < 1e12 else end
+    end = start + int(duration * 1000) if duration and 0 < duration < 1e12 else start
     return start, end
 
 
@@ -109,48 +116,100 @@ def _bars(
     events: list[dict[str, Any]],
     depth: int,
     budget: int,
+    src: str = "",
 ) -> tuple[list[Bar], bool]:
-    """The first ``budget`` rows of one session in the waterfall (its events and
-    child sessions by start), and whether rows were left out.
+    """The first ``budget`` rows of one session in the timeline: its steps as a
+    tree (``parentSpanId``) ordered by start, child sessions under the step
+    that started them (``parentSpanId`` of the session), and whether rows were
+    left out. Root events sharing a traceId hang under one row for the trace.
 
     A child session is read (its events, its own children) only when its rows
     are reached: a tree of thousands of sessions costs what the shown rows cost."""
-    items: list[tuple[int, list[Bar] | dict[str, Any]]] = []
-    traces: dict[str, list[Bar]] = {}  # events sharing a traceId, under one row
-    for event in events:
+    up = parents(events)
+    below: dict[int, list[tuple[int, int | dict[str, Any]]]] = {}
+    roots: list[tuple[int, int | dict[str, Any]]] = []
+    traces: dict[str, list[tuple[int, int | dict[str, Any]]]] = {}
+    spans: dict[int, tuple[int, int]] = {}
+    by_span: dict[str, int] = {}
+    for index, event in enumerate(events):
         span = _event_span(event)
         if span is None:
             continue
-        trace = event.get("traceId")
-        grouped = isinstance(trace, str) and trace != ""
-        label = f"{_e(_event_name(event))}{_trace_tag(event, with_trace=not grouped)}"
-        bar = Bar(depth + grouped, label, _kind(event), *span, _ms(event.get("durationMs")))
-        if grouped:
-            traces.setdefault(str(trace), []).append(bar)
+        spans[index] = span
+        key = _key(event.get("spanId"))
+        if key is not None:
+            by_span.setdefault(key, index)
+    for index in spans:
+        parent = up.get(index)
+        trace = _key(events[index].get("traceId"))
+        if parent is not None and parent in spans:
+            below.setdefault(parent, []).append((spans[index][0], index))
+        elif trace is not None:
+            traces.setdefault(trace, []).append((spans[index][0], index))
         else:
-            items.append((span[0], [bar]))
-    for trace, bars in traces.items():
-        start, end = min(b.start for b in bars), max(b.end for b in bars)
-        label = f"<span class='tag'>trace</span> {_e(trace)}"
-        head = Bar(depth, label, "trace", start, end, _ms((end - start) / 1000))
-        items.append((start, [head, *sorted(bars, key=lambda b: b.start)]))
+            roots.append((spans[index][0], index))
     if depth <= DEPTH and budget > 0:
         for child in storage.child_sessions(_text(session.get("id")), min(CHILDREN, budget)):
             begun = _us(child.get("startedAt"))
-            if begun is not None:
-                items.append((begun, child))
-    items.sort(key=lambda item: item[0])
+            if begun is None:
+                continue
+            step = by_span.get(_key(child.get("parentSpanId")) or "")
+            (below.setdefault(step, []) if step is not None else roots).append((begun, child))
+
     out: list[Bar] = []
-    for _, item in items:
-        room = budget - len(out)
-        if room <= 0:
-            return out, True
-        if isinstance(item, list):
-            rows, cut = item, False
-        else:
-            rows, cut = _child_rows(storage, item, depth, room)
-        out += rows[:room]
-        if cut or len(rows) > room:
+
+    def emit(items: list[tuple[int, int | dict[str, Any]]], level: int) -> bool:
+        """Rows of ``items`` by start at ``level``; False when the budget ran out."""
+        for _, item in sorted(items, key=lambda pair: pair[0]):
+            room = budget - len(out)
+            if room <= 0:
+                return False
+            if isinstance(item, dict):
+                rows, cut = _child_rows(storage, item, level, room)
+                out.extend(rows[:room])
+                if cut or len(rows) > room:
+                    return False
+                continue
+            event = events[item]
+            trace = _key(event.get("traceId"))
+            tag = f" <span class='tag'>trace {_e(trace)}</span>" if trace and level == depth else ""
+            label = f"{_e(_event_name(event))}{tag}"
+            out.append(
+                Bar(
+                    level,
+                    label,
+                    _kind(event),
+                    *spans[item],
+                    _ms(event.get("durationMs")),
+                    _e(_tokens(event)),
+                    _money(event.get("estimatedCost")),
+                    _e(src + quote(_text(event.get("id")), safe="")) if src else "",
+                )
+            )
+            if not emit(below.get(item, []), level + 1):
+                return False
+        return True
+
+    heads: list[tuple[int, int | dict[str, Any]]] = list(roots)
+    grouped_rows: dict[int, tuple[str, list[tuple[int, int | dict[str, Any]]]]] = {}
+    for trace, members in traces.items():
+        start = min(spans[i][0] for _, i in members if isinstance(i, int))
+        marker = -(len(grouped_rows) + 1)  # negative: a trace row, not an event
+        grouped_rows[marker] = (trace, members)
+        heads.append((start, marker))
+    heads.sort(key=lambda pair: pair[0])
+    for start, item in heads:
+        if isinstance(item, int) and item < 0:
+            trace, members = grouped_rows[item]
+            if budget - len(out) <= 0:
+                return out, True
+            indexes = [i for _, i in members if isinstance(i, int)]
+            end = max(spans[i][1] for i in indexes)
+            label = f"<span class='tag'>trace</span> {_e(trace)}"
+            out.append(Bar(depth, label, "trace", start, end, _ms((end - start) / 1000)))
+            if not emit(members, depth + 1):
+                return out, True
+        elif not emit([(start, item)], depth):
             return out, True
     return out, False
 
@@ -168,19 +227,53 @@ def _child_rows(
         f"{_e(child.get('name') or child.get('id'))}</a> "
         f"<span class='tag {_e(child.get('status'))}'>{_e(child.get('status'))}</span>"
     )
-    rows, cut = _bars(storage, child, child_events, depth + 1, budget - 1)
-    return [Bar(depth, link, "child", *span, _ms(child.get("durationMs"))), *rows], cut
+    rows, cut = _bars(storage, child, child_events, depth + 1, budget - 1, _events_path(child))
+    head = Bar(
+        depth,
+        link,
+        "child",
+        *span,
+        _ms(child.get("durationMs")),
+        _count(child.get("totalTokens")),
+        _money(child.get("estimatedCost")),
+    )
+    return [head, *rows], cut
+
+
+def _events_path(session: dict[str, Any]) -> str:
+    return f"/sessions/{quote(_text(session.get('id')), safe='')}/events/"
+
+
+LEGEND = (
+    ("tool_call", "tool"),
+    ("llm_call", "LLM call"),
+    ("llm_decision", "decision"),
+    ("error", "error"),
+    ("child", "child session"),
+    ("trace", "trace"),
+)
 
 
 def waterfall(storage: Storage, session: dict[str, Any], events: list[dict[str, Any]]) -> str:
+    """The timeline: the session's steps as a tree on one time axis, and the
+    panel that shows the selected step (filled by the page's script)."""
     span = _session_span(session, events)
     if span is None:
         return ""
-    steps, cut = _bars(storage, session, events, 1, BARS - 1)
+    steps, cut = _bars(storage, session, events, 1, BARS - 1, _events_path(session))
     # The session's bar covers all it holds (a child may finish after its parent).
     end = max([span[1], *(b.end for b in steps)])
     duration = _ms(session.get("durationMs")) or _ms((end - span[0]) / 1000)
-    root = Bar(0, _e(session.get("name") or session.get("id")), "session", span[0], end, duration)
+    root = Bar(
+        0,
+        _e(session.get("name") or session.get("id")),
+        "session",
+        span[0],
+        end,
+        duration,
+        _count(session.get("totalTokens")),
+        _money(session.get("estimatedCost")),
+    )
     bars = [root, *steps]
     low = min(b.start for b in bars)
     high = max(b.end for b in bars)
@@ -190,18 +283,26 @@ def waterfall(storage: Storage, session: dict[str, Any], events: list[dict[str, 
         x = (bar.start - low) * scale
         width = max((bar.end - bar.start) * scale, 3)
         offset = _ms((bar.start - low) / 1000) or "0 ms"
+        pick = f" data-src='{bar.src}' tabindex='0'" if bar.src else ""
         rows.append(
-            f"<tr class='bar {bar.kind}'><td class='d{min(bar.depth, 4)}'>{bar.label}</td>"
+            f"<tr class='bar {bar.kind}'{pick}>"
+            f"<td class='d{min(bar.depth, 6)} step'><i class='sw {bar.kind}'></i>{bar.label}</td>"
             f"<td class='track' title='starts at +{offset}'>"
             "<svg viewBox='0 0 1000 10' preserveAspectRatio='none'>"
             f"<rect x='{min(x, 997):.0f}' width='{width:.0f}' height='10'/>"
-            f"</svg></td><td class='num'>{bar.duration}</td></tr>"
+            f"</svg></td><td class='num at'>+{offset}</td><td class='num'>{bar.duration}</td>"
+            f"<td class='num'>{bar.tokens}</td><td class='num'>{bar.cost}</td></tr>"
         )
+    legend = "".join(f"<span><i class='sw {k}'></i>{label}</span>" for k, label in LEGEND)
     return (
-        "<h2>Timeline</h2><table class='waterfall' id='waterfall'>"
+        f"<h2>Timeline</h2><p class='legend' id='legend'>{legend}</p>"
+        "<div class='timeline'><table class='waterfall' id='waterfall'>"
         "<tr><th>step</th><th>"
         f"<span class='tag'>0 &rarr; {_ms((high - low) / 1000) or '0 ms'}</span></th>"
-        f"<th class='num'>duration</th></tr>{''.join(rows)}</table>"
+        "<th class='num'>start</th><th class='num'>duration</th><th class='num'>tokens</th>"
+        f"<th class='num'>cost</th></tr>{''.join(rows)}</table>"
+        "<aside id='detail' class='detail'><p class='muted'>Select a step to see its input,"
+        " output, error, model, tokens, cost and metadata.</p></aside></div>"
         + (
             f"<p class='tag' id='waterfall-more'>the first {len(steps):,} steps;"
             " every event is listed below</p>"

@@ -14,8 +14,10 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
 from typing import Any
 
+from .. import _context
 from .._context import current_interaction
 from .._decorators import stopped_early
+from .._ids import now_ns
 from .._interaction import get_client
 from ..cost import TokenUsage
 from ._calls import AnyClient, call_client, new_session
@@ -72,6 +74,9 @@ class Call:
         self.model = model
         self.input = input
         self.started = time.perf_counter()
+        # the step it runs in and its start: a stream is recorded when it ends,
+        # perhaps after that step (see _context.Step)
+        self.step = _context.Recording(None, _context.current_step.get(), now_ns())
         self.recorded = False
 
     def record(
@@ -96,18 +101,11 @@ class Call:
                     cached_tokens=usage.cached_input_tokens,
                     cache_write_tokens=usage.cache_write_tokens,
                 )
-            call_client(
-                self.client,
-                "track_llm_call",
-                session_id=self.session_id,
-                model=model or self.model,
-                provider=self.target.provider,
-                input=self.input,
-                output=output,
-                duration_ms=duration_ms,
-                error=error,
-                **kwargs,
-            )
+            recording = _context.recording.set(self.step)
+            try:
+                self._track(duration_ms, output, error, model, kwargs)
+            finally:
+                _context.recording.reset(recording)
             if self.own_session:
                 call_client(
                     self.client,
@@ -119,6 +117,27 @@ class Call:
                 )
         except Exception:  # tracking must never break the call it observes
             logger.debug("sentrial: recording an LLM call failed", exc_info=True)
+
+    def _track(
+        self,
+        duration_ms: float,
+        output: Any,
+        error: BaseException | None,
+        model: str | None,
+        kwargs: dict[str, Any],
+    ) -> None:
+        call_client(
+            self.client,
+            "track_llm_call",
+            session_id=self.session_id,
+            model=model or self.model,
+            provider=self.target.provider,
+            input=self.input,
+            output=output,
+            duration_ms=duration_ms,
+            error=error,
+            **kwargs,
+        )
 
 
 def start(target: Target, model: Any, input: Any) -> Call | None:

@@ -26,7 +26,7 @@ class Health:
             `client_timestamps` (`startedAt`, `timestamp`, `completedAt`),
             `llm_call` (the `llm_call` event type and its fields, `durationMs`
             on events), `reads` (the read endpoints), `otel` (`POST
-            /api/otel/v1/traces` and `parentSpanId` on events),
+            /api/otel/v1/traces` and `parentSpanId` on events and sessions: steps nested in steps),
             `experiment_sessions` (a session whose `metadata` names
             `experimentId`, `experimentRunId`, `variantName` and
             `baseSessionId` records that run of the experiment: running while

@@ -39,6 +39,7 @@ class Session:
             assistant_output (None | str | Unset):
             metadata (JsonObject | Unset):
             parent_session_id (None | str | Unset):
+            parent_span_id (None | str | Unset): The step of the parent session that started this one.
             convo_id (None | str | Unset):
             experiment_assignment_id (None | str | Unset): Extension, variants.
             event_count (int | Unset):
@@ -64,6 +65,7 @@ class Session:
     assistant_output: None | str | Unset = UNSET
     metadata: JsonObject | Unset = UNSET
     parent_session_id: None | str | Unset = UNSET
+    parent_span_id: None | str | Unset = UNSET
     convo_id: None | str | Unset = UNSET
     experiment_assignment_id: None | str | Unset = UNSET
     event_count: int | Unset = UNSET
@@ -151,6 +153,12 @@ class Session:
         else:
             parent_session_id = self.parent_session_id
 
+        parent_span_id: None | str | Unset
+        if isinstance(self.parent_span_id, Unset):
+            parent_span_id = UNSET
+        else:
+            parent_span_id = self.parent_span_id
+
         convo_id: None | str | Unset
         if isinstance(self.convo_id, Unset):
             convo_id = UNSET
@@ -222,6 +230,8 @@ class Session:
             field_dict["metadata"] = metadata
         if parent_session_id is not UNSET:
             field_dict["parentSessionId"] = parent_session_id
+        if parent_span_id is not UNSET:
+            field_dict["parentSpanId"] = parent_span_id
         if convo_id is not UNSET:
             field_dict["convoId"] = convo_id
         if experiment_assignment_id is not UNSET:
@@ -356,6 +366,15 @@ class Session:
 
         parent_session_id = _parse_parent_session_id(d.pop("parentSessionId", UNSET))
 
+        def _parse_parent_span_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        parent_span_id = _parse_parent_span_id(d.pop("parentSpanId", UNSET))
+
         def _parse_convo_id(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -437,6 +456,7 @@ class Session:
             assistant_output=assistant_output,
             metadata=metadata,
             parent_session_id=parent_session_id,
+            parent_span_id=parent_span_id,
             convo_id=convo_id,
             experiment_assignment_id=experiment_assignment_id,
             event_count=event_count,

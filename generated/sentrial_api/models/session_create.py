@@ -28,6 +28,8 @@ class SessionCreate:
             id (None | str | Unset): Client-chosen session id (extension); creation is idempotent.
             metadata (JsonObject | None | Unset): A JSON object; `null` means absent.
             parent_session_id (None | str | Unset):
+            parent_span_id (None | str | Unset): The step (event `spanId`) of the parent session that started this
+                session (extension, otel): the viewer folds the session in under it.
             convo_id (None | str | Unset):
             started_at (datetime.datetime | None | Unset): When the session began on the client (extension).
             experiment_assignment_id (None | str | Unset): The production assignment (`POST
@@ -41,6 +43,7 @@ class SessionCreate:
     id: None | str | Unset = UNSET
     metadata: JsonObject | None | Unset = UNSET
     parent_session_id: None | str | Unset = UNSET
+    parent_span_id: None | str | Unset = UNSET
     convo_id: None | str | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
     experiment_assignment_id: None | str | Unset = UNSET
@@ -74,6 +77,12 @@ class SessionCreate:
             parent_session_id = UNSET
         else:
             parent_session_id = self.parent_session_id
+
+        parent_span_id: None | str | Unset
+        if isinstance(self.parent_span_id, Unset):
+            parent_span_id = UNSET
+        else:
+            parent_span_id = self.parent_span_id
 
         convo_id: None | str | Unset
         if isinstance(self.convo_id, Unset):
@@ -110,6 +119,8 @@ class SessionCreate:
             field_dict["metadata"] = metadata
         if parent_session_id is not UNSET:
             field_dict["parentSessionId"] = parent_session_id
+        if parent_span_id is not UNSET:
+            field_dict["parentSpanId"] = parent_span_id
         if convo_id is not UNSET:
             field_dict["convoId"] = convo_id
         if started_at is not UNSET:
@@ -167,6 +178,15 @@ class SessionCreate:
 
         parent_session_id = _parse_parent_session_id(d.pop("parentSessionId", UNSET))
 
+        def _parse_parent_span_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        parent_span_id = _parse_parent_span_id(d.pop("parentSpanId", UNSET))
+
         def _parse_convo_id(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -211,6 +231,7 @@ class SessionCreate:
             id=id,
             metadata=metadata,
             parent_session_id=parent_session_id,
+            parent_span_id=parent_span_id,
             convo_id=convo_id,
             started_at=started_at,
             experiment_assignment_id=experiment_assignment_id,

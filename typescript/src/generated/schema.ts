@@ -439,7 +439,7 @@ export interface components {
              *     `client_timestamps` (`startedAt`, `timestamp`, `completedAt`),
              *     `llm_call` (the `llm_call` event type and its fields, `durationMs`
              *     on events), `reads` (the read endpoints), `otel` (`POST
-             *     /api/otel/v1/traces` and `parentSpanId` on events),
+             *     /api/otel/v1/traces` and `parentSpanId` on events and sessions: steps nested in steps),
              *     `experiment_sessions` (a session whose `metadata` names
              *     `experimentId`, `experimentRunId`, `variantName` and
              *     `baseSessionId` records that run of the experiment: running while
@@ -473,6 +473,11 @@ export interface components {
             userId: string;
             metadata?: components["schemas"]["NullableJsonObject"];
             parentSessionId?: string | null;
+            /**
+             * @description The step (event `spanId`) of the parent session that started this
+             *     session (extension, otel): the viewer folds the session in under it.
+             */
+            parentSpanId?: string | null;
             convoId?: string | null;
             /**
              * Format: date-time
@@ -539,6 +544,8 @@ export interface components {
             assistantOutput?: string | null;
             metadata?: components["schemas"]["JsonObject"];
             parentSessionId?: string | null;
+            /** @description The step of the parent session that started this one. */
+            parentSpanId?: string | null;
             convoId?: string | null;
             /** @description Extension, variants. */
             experimentAssignmentId?: string | null;
