@@ -28,6 +28,13 @@ class CLIError(Exception):
         self.code = code
 
 
+class Unreachable(CLIError):
+    """The API could not be reached at all (``evaluate`` exits 3 for it)."""
+
+
+NO_KEY = "no API key: pass --api-key, set SENTRIAL_API_KEY or run `sentrial login --api-key KEY`"
+
+
 # -- serve ---------------------------------------------------------------------------
 
 
@@ -56,7 +63,7 @@ def _api(args: argparse.Namespace) -> Any:
 
     config = _config(args)
     if not config.api_key:
-        raise CLIError("no API key: pass --api-key or set SENTRIAL_API_KEY", EXIT_USAGE)
+        raise CLIError(NO_KEY, EXIT_USAGE)
     return AuthenticatedClient(
         base_url=config.api_url, token=config.api_key, timeout=httpx.Timeout(10.0)
     )
@@ -67,18 +74,19 @@ def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
     import httpx
     from sentrial_api.models import Error
 
+    from sentrial._cli_hints import answer_error, connection_error
+
+    url = getattr(kwargs.get("client"), "_base_url", "the API")
     try:
         response = function(*args, **kwargs)
     except httpx.HTTPError as exc:
-        from sentrial._cli_doctor import unreachable
-
-        url = getattr(kwargs.get("client"), "_base_url", "the API")
-        raise CLIError(unreachable(url, exc)) from None
+        raise Unreachable(connection_error(url, exc)) from None
     if isinstance(response.parsed, Error):
         code = EXIT_USAGE if response.status_code in (400, 404) else EXIT_API
-        raise CLIError(f"HTTP {int(response.status_code)}: {response.parsed.message}", code)
+        status = int(response.status_code)
+        raise CLIError(answer_error(url, status, str(response.parsed.message)), code)
     if response.parsed is None:
-        raise CLIError(f"HTTP {int(response.status_code)}: unexpected answer")
+        raise CLIError(answer_error(url, int(response.status_code), "unexpected answer"))
     return response.parsed
 
 
@@ -231,7 +239,9 @@ def _flush_spool(args: argparse.Namespace) -> int:
 
 def _api_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-url", help="default: SENTRIAL_API_URL or the hosted API")
-    parser.add_argument("--api-key", help="default: SENTRIAL_API_KEY")
+    parser.add_argument(
+        "--api-key", help="default: SENTRIAL_API_KEY, else the key `sentrial login` saved"
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -284,7 +294,26 @@ def build_parser() -> argparse.ArgumentParser:
     from sentrial._cli_experiment import add_experiment_command
 
     add_experiment_command(commands, _api_options)
+    _add_documented_commands(commands)
+    from sentrial._cli_examples import add_examples
+
+    add_examples(parser)
     return parser
+
+
+def _add_documented_commands(commands: Any) -> None:
+    """The commands Sentrial documents beyond ours: login/logout, evaluate,
+    init/install, signals/diagnose (``sessions list|get`` and ``events list``
+    are added with ``sessions``); and an example in every command's help."""
+    from sentrial._cli_auth import add_auth_commands
+    from sentrial._cli_evaluate import add_evaluate_command
+    from sentrial._cli_scaffold import add_scaffold_commands
+    from sentrial._cli_signals import add_signal_commands
+
+    add_auth_commands(commands, _api_options)
+    add_evaluate_command(commands, _api_options)
+    add_scaffold_commands(commands, _api_options)
+    add_signal_commands(commands, _api_options)
 
 
 #: What a shell reports for a program that a closed pipe ended (128 + SIGPIPE).

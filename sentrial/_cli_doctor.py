@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from sentrial._cli import EXIT_API, EXIT_OK, _config
+from sentrial._cli import EXIT_API, EXIT_OK, NO_KEY, _config
+from sentrial._cli_hints import connection_error, path_hint
 
 SETTINGS = (
     "api_url",
@@ -27,25 +27,6 @@ SETTINGS = (
 )
 
 
-def unreachable(url: str, exc: Exception) -> str:
-    """``cannot reach <url>: connection refused`` (or the reason the socket gave)."""
-    import httpx
-
-    if isinstance(exc, httpx.TimeoutException):
-        reason = "timed out"
-    else:
-        reason = str(exc) or type(exc).__name__
-        if reason.startswith("[Errno"):
-            reason = reason.split("]", 1)[-1].strip()
-        reason = reason[:1].lower() + reason[1:]
-    return f"cannot reach {url}: {reason}"
-
-
-def _root(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-
-
 def _connectivity(http: Any, url: str) -> dict[str, Any]:
     import httpx
 
@@ -53,7 +34,7 @@ def _connectivity(http: Any, url: str) -> dict[str, Any]:
     try:
         answer = http.get(health)
     except httpx.HTTPError as exc:
-        return {"ok": False, "reachable": False, "detail": unreachable(url, exc)}
+        return {"ok": False, "reachable": False, "detail": connection_error(url, exc)}
     try:
         body = answer.json()
     except ValueError:
@@ -62,11 +43,9 @@ def _connectivity(http: Any, url: str) -> dict[str, Any]:
         version = body.get("version")
         return {"ok": True, "reachable": True, "detail": "ok", "serverVersion": version}
     detail = f"{health} answered HTTP {answer.status_code}: not a Sentrial API"
-    path = urlsplit(url).path
-    if path not in ("", "/"):
-        detail += (
-            f" (the URL has the path {path!r}; the API is at the server's root: try {_root(url)})"
-        )
+    hint = path_hint(url)
+    if hint:
+        detail += f" ({hint})"
     return {"ok": False, "reachable": True, "detail": detail}
 
 
@@ -74,7 +53,7 @@ def _auth(http: Any, url: str, key: str | None, reachable: bool) -> dict[str, An
     import httpx
 
     if not key:
-        return {"ok": False, "detail": "no API key: pass --api-key or set SENTRIAL_API_KEY"}
+        return {"ok": False, "detail": NO_KEY}
     if not reachable:
         return {"ok": None, "detail": "not checked (server unreachable)"}
     try:
@@ -84,7 +63,7 @@ def _auth(http: Any, url: str, key: str | None, reachable: bool) -> dict[str, An
             headers={"Authorization": f"Bearer {key}"},
         )
     except httpx.HTTPError as exc:
-        return {"ok": False, "detail": unreachable(url, exc)}
+        return {"ok": False, "detail": connection_error(url, exc)}
     if answer.status_code == 200:
         return {"ok": True, "detail": "ok"}
     if answer.status_code in (401, 403):

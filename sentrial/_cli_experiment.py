@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from sentrial._cli import EXIT_API, EXIT_OK, EXIT_USAGE, CLIError
+from sentrial._cli import EXIT_API, EXIT_OK, EXIT_USAGE, NO_KEY, CLIError
 
 if TYPE_CHECKING:
     from sentrial.experiment import (
@@ -92,7 +92,7 @@ def _open(args: argparse.Namespace) -> Experiment:
 
     config = _config(args)
     if not config.api_key:
-        raise CLIError("no API key: pass --api-key or set SENTRIAL_API_KEY", EXIT_USAGE)
+        raise CLIError(NO_KEY, EXIT_USAGE)
     experiment = Experiment(args.experiment_id, config.api_key, config.api_url)
     try:
         experiment.variants  # noqa: B018 - read the configuration now, to report errors early
@@ -355,7 +355,7 @@ def _create(args: argparse.Namespace) -> int:
         raise CLIError("--limit: must be between 1 and 500", EXIT_USAGE)
     config = _config(args)
     if not config.api_key:
-        raise CLIError("no API key: pass --api-key or set SENTRIAL_API_KEY", EXIT_USAGE)
+        raise CLIError(NO_KEY, EXIT_USAGE)
     try:
         experiment = Experiment.create(
             args.name,

@@ -11,6 +11,7 @@ counts, and nothing is summed twice.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import logging
 import secrets
@@ -49,6 +50,19 @@ _TABLES = (
 )""",
     "CREATE INDEX IF NOT EXISTS experiment_runs_by_experiment"
     " ON experiment_runs (experiment_id, seq)",
+    # The gates `sentrial evaluate` ran: the last passing one is the baseline
+    # of the next when no baseline variant is named.
+    """CREATE TABLE IF NOT EXISTS experiment_evaluations (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    experiment_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    passed INTEGER NOT NULL,
+    created_us INTEGER NOT NULL,
+    body TEXT NOT NULL  -- minScore, maxRegression, baseline, scores
+)""",
+    "CREATE INDEX IF NOT EXISTS experiment_evaluations_by_experiment"
+    " ON experiment_evaluations (experiment_id, seq)",
 )
 
 # Sessions read when picking test cases from an agent's history: the newest
@@ -292,6 +306,68 @@ class ExperimentStore:
             )
             return cursor.rowcount
 
+    # -- evaluations --------------------------------------------------------------
+
+    def add_evaluation(self, experiment_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        self._definition(experiment_id)  # 404 for an unknown experiment
+        evaluation_id = "eval_" + secrets.token_urlsafe(12)
+        kept = {
+            "minScore": body["minScore"],
+            "maxRegression": body.get("maxRegression"),
+            "baseline": body.get("baseline"),
+            "scores": body["scores"],
+        }
+        with self.storage.transaction():
+            self.storage._db.execute(
+                "INSERT INTO experiment_evaluations (id, experiment_id, metric, passed,"
+                " created_us, body) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    evaluation_id,
+                    experiment_id,
+                    body["metric"],
+                    int(body["passed"]),
+                    _now_us(),
+                    _json.canonical(kept),
+                ),
+            )
+        newest: dict[str, Any] = self.evaluations(experiment_id, limit=1)[0]
+        return newest
+
+    def evaluations(
+        self,
+        experiment_id: str,
+        *,
+        passed: bool | None = None,
+        metric: str | None = None,
+        limit: int = 50,
+    ) -> builtins.list[dict[str, Any]]:
+        """The experiment's evaluations, newest first, optionally only those
+        that passed (or failed) and only on one metric."""
+        self._definition(experiment_id)
+        sql = "SELECT * FROM experiment_evaluations WHERE experiment_id = ?"
+        params: list[Any] = [experiment_id]
+        if passed is not None:
+            sql += " AND passed = ?"
+            params.append(int(passed))
+        if metric is not None:
+            sql += " AND metric = ?"
+            params.append(metric)
+        sql += " ORDER BY seq DESC LIMIT ?"
+        params.append(limit)
+        with self.storage._reading() as db:
+            rows = db.execute(sql, params).fetchall()
+        return [
+            {
+                "id": row["id"],
+                "experimentId": row["experiment_id"],
+                "metric": row["metric"],
+                "passed": bool(row["passed"]),
+                **_json.loads(row["body"]),
+                "createdAt": iso(row["created_us"]),
+            }
+            for row in rows
+        ]
+
     # -- results ----------------------------------------------------------------
 
     def results(self, experiment_id: str) -> dict[str, Any]:
@@ -447,7 +523,7 @@ def _winner(variants: list[dict[str, Any]]) -> str | None:
 def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) -> list[Route]:
     """The ``/api/experiments`` routes over ``storage``, with the API's bearer-key
     check and its error bodies (``{"error", "message"}``, 400 naming the field)."""
-    from ._app import HTTPError, _read_json, error_response, json_response, resource
+    from ._app import HTTPError, _query, _read_json, error_response, json_response, resource
 
     store = ExperimentStore(storage)
     body_limit = _spec.request_limit("maxBodyBytes")
@@ -506,8 +582,32 @@ def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) ->
     async def results(request: Request) -> Response:
         return json_response(await run_in_threadpool(store.results, request.path_params["id"]))
 
+    async def add_evaluation(request: Request) -> Response:
+        body = await checked_body(request, "EvaluationCreate")
+        stored = await run_in_threadpool(store.add_evaluation, request.path_params["id"], body)
+        return json_response({"evaluation": stored})
+
+    async def evaluations(request: Request) -> Response:
+        q = _query(
+            request, "listExperimentEvaluations", frozenset({"limit"}), frozenset({"passed"})
+        )
+        found = await run_in_threadpool(
+            lambda: store.evaluations(
+                request.path_params["id"],
+                passed=q.get("passed"),
+                metric=q.get("metric"),
+                limit=q.get("limit", 50),
+            )
+        )
+        return json_response({"data": found})
+
     return [
         resource("/api/experiments", post=endpoint(create)),
+        resource(
+            "/api/experiments/{id}/evaluations",
+            get=endpoint(evaluations),
+            post=endpoint(add_evaluation),
+        ),
         resource(
             "/api/experiments/{id}/runs",
             get=endpoint(config),

@@ -6,6 +6,11 @@ from .batch_response import BatchResponse
 from .create_event_operation import CreateEventOperation
 from .create_session_operation import CreateSessionOperation
 from .error import Error
+from .evaluation import Evaluation
+from .evaluation_create import EvaluationCreate
+from .evaluation_list import EvaluationList
+from .evaluation_response import EvaluationResponse
+from .evaluation_scores import EvaluationScores
 from .event import Event
 from .event_create import EventCreate
 from .event_page import EventPage
@@ -51,6 +56,11 @@ __all__ = (
     "CreateEventOperation",
     "CreateSessionOperation",
     "Error",
+    "Evaluation",
+    "EvaluationCreate",
+    "EvaluationList",
+    "EvaluationResponse",
+    "EvaluationScores",
     "Event",
     "EventCreate",
     "EventPage",

@@ -264,6 +264,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/experiments/{id}/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * The experiment's recorded evaluations, newest first (extension).
+         * @description What `sentrial evaluate` compares against when no baseline variant is
+         *     named: the newest evaluation that passed (`passed=true`) on the same
+         *     metric.
+         */
+        get: operations["listExperimentEvaluations"];
+        put?: never;
+        /**
+         * Record one evaluation of the experiment (extension).
+         * @description `sentrial evaluate` records each gate it ran: the metric, the
+         *     thresholds, each variant's score (null without finished runs) and
+         *     whether the gate passed.
+         */
+        post: operations["createExperimentEvaluation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -685,6 +715,38 @@ export interface components {
             createdAt?: string;
             /** Format: date-time */
             completedAt?: string | null;
+        };
+        /** @description Each variant's score (0-100 for `success`), null when it had no finished run. */
+        EvaluationScores: {
+            [key: string]: number | null;
+        };
+        EvaluationCreate: {
+            /** @description `success` (share of runs that succeeded) or a custom metric's name. */
+            metric: string;
+            minScore: number;
+            maxRegression?: number | null;
+            /** @description The baseline variant's name, or the id of the evaluation compared with. */
+            baseline?: string | null;
+            passed: boolean;
+            scores: components["schemas"]["EvaluationScores"];
+        };
+        Evaluation: {
+            id: string;
+            experimentId: string;
+            metric: string;
+            minScore: number;
+            maxRegression?: number | null;
+            baseline?: string | null;
+            passed: boolean;
+            scores: components["schemas"]["EvaluationScores"];
+            /** Format: date-time */
+            createdAt: string;
+        };
+        EvaluationResponse: {
+            evaluation: components["schemas"]["Evaluation"];
+        };
+        EvaluationList: {
+            data: components["schemas"]["Evaluation"][];
         };
         ExperimentResults: {
             experiment: components["schemas"]["Experiment"];
@@ -1215,6 +1277,68 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listExperimentEvaluations: {
+        parameters: {
+            query?: {
+                passed?: boolean;
+                metric?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The evaluations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createExperimentEvaluation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluationCreate"];
+            };
+        };
+        responses: {
+            /** @description The stored evaluation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
         };
     };
 }
