@@ -2,7 +2,9 @@
 
 Reads go through the generated client, with the configuration the SDK itself
 would use (``--api-url``/``--api-key``, else ``SENTRIAL_API_URL``/``SENTRIAL_API_KEY``).
-Exit codes: 0 success, 1 the API failed or is unreachable, 2 bad input.
+Exit codes: 0 success, 1 the API failed or is unreachable, 2 bad input; the
+commands that say otherwise in their ``--help`` (``evaluate``: 3 for an
+unreachable API; ``signals``/``diagnose``: 4 for a server without them).
 """
 
 from __future__ import annotations

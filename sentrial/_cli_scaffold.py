@@ -99,8 +99,12 @@ async function handleRequest(question: string, userId: string): Promise<string> 
   }
 }
 
-await handleRequest("Where is my order 42?", "example-user");
-await sentrial.shutdown();
+handleRequest("Where is my order 42?", "example-user")
+  .finally(() => sentrial.shutdown())
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
 """
 
 FILES = {
