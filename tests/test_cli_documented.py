@@ -6,12 +6,15 @@ code asserted."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import re
 import shlex
+import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -629,3 +632,105 @@ def test_connection_errors_say_what_to_try(
     assert "NO_PROXY=127.0.0.1" in proxy.stderr
     bypassed = cli("sessions", "list", env={**proxied, "NO_PROXY": "127.0.0.1"})
     assert bypassed.returncode == 0, bypassed.stderr
+
+
+# -- the README's GitHub Actions job -----------------------------------------------------------
+
+AGENT = """\
+import sentrial
+
+
+def run_agent(message: str) -> str:
+    prompt = sentrial.get_system_prompt("Be helpful.")
+    if "BROKEN" in prompt:
+        raise RuntimeError("the candidate prompt broke the agent")
+    return f"{prompt} {message}"
+"""
+
+
+def _readme_job() -> dict[str, Any]:
+    text = (ROOT / "README.md").read_text()
+    (block,) = [b for b in re.findall(r"^```yaml\n(.*?)^```", text, re.S | re.M) if "jobs:" in b]
+    job: dict[str, Any] = yaml.safe_load(block)["jobs"]["evaluate"]
+    return job
+
+
+def _run_job(workspace: Path, port: int) -> dict[str, subprocess.CompletedProcess[str]]:
+    """The job's `run` steps in order, as the runner would (GITHUB_ENV carried
+    from step to step), in ``workspace``; the Python of this venv is the one
+    installed (the Install step is what put it there)."""
+    job = _readme_job()
+    runner_temp = workspace / "runner-temp"
+    runner_temp.mkdir()
+    github_env = workspace / "github-env"
+    github_env.write_text("")
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        "HOME": str(workspace),
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_ENV": str(github_env),
+        "GITHUB_RUN_ID": "4242",
+        "SENTRIAL_SPOOL_DIR": str(workspace / "spool"),
+        **{k: str(v).replace("8787", str(port)) for k, v in job["env"].items()},
+    }
+    done: dict[str, subprocess.CompletedProcess[str]] = {}
+    groups = []
+    try:
+        for step in job["steps"]:
+            if "run" not in step or step["name"] == "Install":
+                continue
+            for line in github_env.read_text().splitlines():
+                name, _, value = line.partition("=")
+                env[name] = value
+            # Its own process group: the server it starts in the background is
+            # stopped with it below (by that group's id).
+            process = subprocess.Popen(
+                ["bash", "-e", "-c", step["run"].replace("8787", str(port))],
+                cwd=workspace,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+            groups.append(process.pid)
+            out, err = process.communicate(timeout=300)
+            done[step["name"]] = subprocess.CompletedProcess(
+                process.args, process.returncode, out, err
+            )
+            assert "Traceback" not in err, err
+            if process.returncode:
+                break
+    finally:
+        for group in groups:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGTERM)
+    return done
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.mark.parametrize("candidate", ["Be brief.", "Be brief. BROKEN"])
+def test_readme_github_actions_job_gates(tmp_path: Path, candidate: str) -> None:
+    (tmp_path / "agent.py").write_text(AGENT)
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "current.txt").write_text("Be helpful.")
+    (tmp_path / "prompts" / "candidate.txt").write_text(candidate)
+    steps = _run_job(tmp_path, _free_port())
+    assert list(steps) == ["Start the local server", "Run the experiment", "Gate"]
+    for name in ("Start the local server", "Run the experiment"):
+        assert steps[name].returncode == 0, steps[name].stdout + steps[name].stderr
+    gate = steps["Gate"]
+    report = ET.parse(tmp_path / "evaluation.xml").getroot()
+    failures = {c.get("name"): c.find("failure") is not None for c in report.iter("testcase")}
+    if "BROKEN" in candidate:
+        assert gate.returncode == 1 and "gate: FAILED" in gate.stdout
+        assert failures == {"current": False, "candidate": True}
+    else:
+        assert gate.returncode == 0, gate.stdout + gate.stderr
+        assert "gate: PASSED" in gate.stdout and failures == {"current": False, "candidate": False}
