@@ -25,6 +25,7 @@ EXAMPLES = {
     "experiment": "sentrial experiment run exp_123 --agent my_agent.py",
     "experiment run": "sentrial experiment run exp_123 --agent my_agent.py --parallel",
     "experiment info": "sentrial experiment info exp_123",
+    "experiment list": "sentrial experiment list --json",
     "experiment create": (
         "sentrial experiment create --name tone --variant short=short.txt"
         " --variant long=long.txt --from-sessions support"

@@ -53,7 +53,18 @@ def add_experiment_command(
     run.add_argument("--parallel", action="store_true", help="run several at once")
     run.add_argument("--max-workers", type=int, default=4, help="runs at once with --parallel")
     run.add_argument("--json", action="store_true", help="print the results as JSON")
+    run.add_argument(
+        "--allow-failures",
+        action="store_true",
+        help="exit 0 even when runs failed (leave the verdict to `sentrial evaluate`)",
+    )
     run.set_defaults(func=_run)
+
+    listing = sub.add_parser("list", help="the newest experiments")
+    api_options(listing)
+    listing.add_argument("--limit", type=int, default=50, help="at most this many (1-500)")
+    listing.add_argument("--json", action="store_true", help="print {data} as JSON")
+    listing.set_defaults(func=_list)
 
     info = sub.add_parser("info", help="an experiment's variants, test cases and results")
     api_options(info)
@@ -150,14 +161,20 @@ class Progress:
 
     WIDTH = 30
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], inputs: dict[str, str] | None = None) -> None:
         self.stream = stream
         self.tty = stream.isatty()
         self.failed = 0
+        self.inputs = inputs or {}  # test case session id -> its input, the case's label
 
     def __call__(self, result: ExperimentRunResult, done: int, total: int) -> None:
         self.failed += not result.success
-        where = f"{result.variant_name} x {result.test_case_session_id}"
+        case = result.test_case_session_id
+        label = self.inputs.get(case)
+        if label is not None:
+            label = " ".join(label.split())
+            case = json.dumps(label if len(label) <= 40 else label[:39] + "…", ensure_ascii=False)
+        where = f"{result.variant_name} x {case}"
         error = f": {result.error_message}" if result.error_message else ""
         if not self.tty:
             mark = "ok" if result.success else "FAILED"
@@ -297,7 +314,7 @@ def _run(args: argparse.Namespace) -> int:
             agent_runner(function, decorated, parallel=args.parallel),
             parallel=args.parallel,
             max_workers=args.max_workers,
-            on_result=Progress(sys.stderr),
+            on_result=Progress(sys.stderr, {c.session_id: c.user_input for c in cases}),
         )
         comparison = experiment.get_results()
     unrecorded = sum(1 for r in results if r.run_id is None)
@@ -311,6 +328,43 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_API
+    failed = sum(1 for r in results if not r.success)
+    if failed and not args.allow_failures:
+        print(
+            f"sentrial experiment run: {failed} of {len(results)} run(s) failed"
+            " (--allow-failures exits 0 anyway)",
+            file=sys.stderr,
+        )
+        return EXIT_API
+    return EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    from sentrial_api.api.default import list_experiments
+
+    from sentrial._cli import _api, _call
+    from sentrial._cli_read import table
+
+    if not 1 <= args.limit <= 500:
+        raise CLIError("--limit: must be between 1 and 500", EXIT_USAGE)
+    with _api(args) as api:
+        found = _call(list_experiments.sync_detailed, client=api, limit=args.limit).to_dict()
+    if args.json:
+        print(json.dumps(found))
+        return EXIT_OK
+    rows = [
+        [
+            str(e.get("id")),
+            str(e.get("name")),
+            str(e.get("status")),
+            str(len(e.get("variants") or [])),
+            str(len(e.get("testCases") or [])),
+            str(e.get("createdAt"))[:19].replace("T", " "),
+        ]
+        for e in found["data"]
+    ]
+    headers = ["experiment", "name", "status", "variants", "test cases", "created (UTC)"]
+    print(table(headers, rows) if rows else "no experiments")
     return EXIT_OK
 
 

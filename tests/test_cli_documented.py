@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 import sentrial
-from sentrial import SentrialClient
+from sentrial import SentrialClient, _cli_hints
 from sentrial._cli import build_parser
 from sentrial._cli_examples import EXAMPLES, commands
 from sentrial._config import DEFAULT_API_URL, resolve
@@ -734,3 +734,55 @@ def test_readme_github_actions_job_gates(tmp_path: Path, candidate: str) -> None
     else:
         assert gate.returncode == 0, gate.stdout + gate.stderr
         assert "gate: PASSED" in gate.stdout and failures == {"current": False, "candidate": False}
+
+
+# -- experiment run, list ----------------------------------------------------------------------
+
+
+def test_experiment_run_fails_on_failed_runs_and_names_no_winner_at_zero(
+    sentrial_server: LocalServer, local: dict[str, str], tmp_path: Path
+) -> None:
+    experiment = _experiment(sentrial_server, {"broken": [], "also broken": []})
+    agent = tmp_path / "agent.py"
+    agent.write_text("def run_agent(message: str) -> str:\n    raise RuntimeError('down')\n")
+    done = cli("experiment", "run", experiment, "--agent", str(agent), env=local)
+    assert done.returncode == 1 and "8 of 8 run(s) failed" in done.stderr
+    # Test cases are labelled by their input, not by the id of the session it came from.
+    assert 'FAILED broken x "question 0": RuntimeError' in done.stderr.replace("\n", " ")
+    assert "winner" not in done.stdout
+    with httpx.Client(
+        base_url=sentrial_server.url,
+        headers={"Authorization": f"Bearer {sentrial_server.api_key}"},
+    ) as api:
+        assert api.get(f"/api/experiments/{experiment}/results").json()["winner"] is None
+    allowed = cli(
+        "experiment", "run", experiment, "--agent", str(agent), "--allow-failures", env=local
+    )
+    assert allowed.returncode == 0, allowed.stderr
+
+    listed = cli("experiment", "list", "--json", env=local)
+    assert listed.returncode == 0, listed.stderr
+    answer = json.loads(listed.stdout)
+    validator(api_ref("ExperimentList")).validate(answer)
+    assert [e["id"] for e in answer["data"]] == [experiment]
+    assert experiment in cli("experiment", "list", env=local).stdout
+    assert cli("experiment", "list", "--limit", "0", env=local).returncode == 2
+
+
+def test_with_the_hosted_url_and_a_local_server_running_says_how_to_point_at_it(
+    sentrial_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where `sentrial serve` listens by default, here the test's own server.
+    monkeypatch.setattr(_cli_hints, "LOCAL_URL", sentrial_server.url)
+    message = _cli_hints.connection_error(DEFAULT_API_URL, httpx.ConnectError("no route"))
+    assert message.splitlines() == [
+        f"cannot reach {DEFAULT_API_URL}: no route",
+        f"  hint: a local Sentrial server answers at {sentrial_server.url}: pass --api-url"
+        f" {sentrial_server.url} or set SENTRIAL_API_URL={sentrial_server.url} to read from it",
+    ]
+    refused = _cli_hints.answer_error(DEFAULT_API_URL, 401, "invalid API key")
+    assert "a local Sentrial server answers" in refused
+    # Pointed elsewhere already, or nothing local: no such hint.
+    assert "hint" not in _cli_hints.answer_error(sentrial_server.url, 401, "invalid API key")
+    monkeypatch.setattr(_cli_hints, "LOCAL_URL", "http://127.0.0.1:9")
+    assert "hint" not in _cli_hints.answer_error(DEFAULT_API_URL, 401, "invalid API key")

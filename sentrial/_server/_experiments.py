@@ -503,9 +503,10 @@ def _variant_result(name: str, outcomes: list[dict[str, Any]]) -> dict[str, Any]
 
 
 def _winner(variants: list[dict[str, Any]]) -> str | None:
-    """Best success rate; ties: lower mean cost per finished run, then shorter mean duration."""
+    """Best success rate; ties: lower mean cost per finished run, then shorter
+    mean duration. None without evidence: no finished run, or none succeeded."""
     ranked = [v for v in variants if v["finished"]]
-    if not ranked:
+    if not any(v["succeeded"] for v in ranked):
         return None
 
     def key(v: dict[str, Any]) -> tuple[float, float, float]:
@@ -601,8 +602,13 @@ def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) ->
         )
         return json_response({"data": found})
 
+    async def listing(request: Request) -> Response:
+        q = _query(request, "listExperiments", frozenset({"limit"}))
+        found = await run_in_threadpool(store.list, q.get("limit", 50))
+        return json_response({"data": found})
+
     return [
-        resource("/api/experiments", post=endpoint(create)),
+        resource("/api/experiments", get=endpoint(listing), post=endpoint(create)),
         resource(
             "/api/experiments/{id}/evaluations",
             get=endpoint(evaluations),

@@ -18,6 +18,7 @@ from .event_type import EventType
 from .experiment import Experiment
 from .experiment_config import ExperimentConfig
 from .experiment_create import ExperimentCreate
+from .experiment_list import ExperimentList
 from .experiment_reset import ExperimentReset
 from .experiment_response import ExperimentResponse
 from .experiment_results import ExperimentResults
@@ -68,6 +69,7 @@ __all__ = (
     "Experiment",
     "ExperimentConfig",
     "ExperimentCreate",
+    "ExperimentList",
     "ExperimentReset",
     "ExperimentResponse",
     "ExperimentResults",

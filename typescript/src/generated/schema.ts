@@ -162,7 +162,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The newest experiments (extension). */
+        get: operations["listExperiments"];
         put?: never;
         /**
          * Create an experiment (extension).
@@ -252,8 +253,8 @@ export interface paths {
          *     tokens, and the mean of each custom metric, read from the sessions the
          *     runs recorded. A run succeeds when it completed and its session did
          *     not fail. `winner` is the variant with the best success rate (ties:
-         *     lower mean cost, then shorter mean duration), null before any run
-         *     finished.
+         *     lower mean cost, then shorter mean duration), null without evidence:
+         *     before any run finished, or when no run succeeded.
          */
         get: operations["getExperimentResults"];
         put?: never;
@@ -716,6 +717,9 @@ export interface components {
             /** Format: date-time */
             completedAt?: string | null;
         };
+        ExperimentList: {
+            data: components["schemas"]["Experiment"][];
+        };
         /** @description Each variant's score (0-100 for `success`), null when it had no finished run. */
         EvaluationScores: {
             [key: string]: number | null;
@@ -1106,6 +1110,31 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+        };
+    };
+    listExperiments: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The experiments, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     createExperiment: {

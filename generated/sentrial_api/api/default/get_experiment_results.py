@@ -76,8 +76,8 @@ def sync_detailed(
     tokens, and the mean of each custom metric, read from the sessions the
     runs recorded. A run succeeds when it completed and its session did
     not fail. `winner` is the variant with the best success rate (ties:
-    lower mean cost, then shorter mean duration), null before any run
-    finished.
+    lower mean cost, then shorter mean duration), null without evidence:
+    before any run finished, or when no run succeeded.
 
     Args:
         id (str):
@@ -112,8 +112,8 @@ def sync(
     tokens, and the mean of each custom metric, read from the sessions the
     runs recorded. A run succeeds when it completed and its session did
     not fail. `winner` is the variant with the best success rate (ties:
-    lower mean cost, then shorter mean duration), null before any run
-    finished.
+    lower mean cost, then shorter mean duration), null without evidence:
+    before any run finished, or when no run succeeded.
 
     Args:
         id (str):
@@ -143,8 +143,8 @@ async def asyncio_detailed(
     tokens, and the mean of each custom metric, read from the sessions the
     runs recorded. A run succeeds when it completed and its session did
     not fail. `winner` is the variant with the best success rate (ties:
-    lower mean cost, then shorter mean duration), null before any run
-    finished.
+    lower mean cost, then shorter mean duration), null without evidence:
+    before any run finished, or when no run succeeded.
 
     Args:
         id (str):
@@ -177,8 +177,8 @@ async def asyncio(
     tokens, and the mean of each custom metric, read from the sessions the
     runs recorded. A run succeeds when it completed and its session did
     not fail. `winner` is the variant with the best success rate (ties:
-    lower mean cost, then shorter mean duration), null before any run
-    finished.
+    lower mean cost, then shorter mean duration), null without evidence:
+    before any run finished, or when no run succeeded.
 
     Args:
         id (str):
