@@ -23,15 +23,12 @@ def _check_key(url: str, key: str) -> None:
     """Ask the server whether it takes ``key``; CLIError naming why not."""
     import httpx
 
+    from sentrial._cli_doctor import probe_key
     from sentrial._cli_hints import answer_error, connection_error
 
     try:
-        answer = httpx.get(
-            url.rstrip("/") + "/api/sdk/sessions",
-            params={"limit": 1},
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=10.0,
-        )
+        with httpx.Client(timeout=httpx.Timeout(10.0)) as http:
+            answer = probe_key(http, url, key)
     except httpx.HTTPError as exc:
         raise Unreachable(connection_error(url, exc) + "\nnothing was saved") from None
     if answer.status_code in (401, 403):

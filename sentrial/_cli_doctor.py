@@ -49,6 +49,16 @@ def _connectivity(http: Any, url: str) -> dict[str, Any]:
     return {"ok": False, "reachable": True, "detail": detail}
 
 
+def probe_key(http: Any, url: str, key: str) -> Any:
+    """The server's answer to the smallest authenticated read with ``key``
+    (200: taken; 401/403: refused); raises httpx.HTTPError when unreachable."""
+    return http.get(
+        url.rstrip("/") + "/api/sdk/sessions",
+        params={"limit": 1},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+
+
 def _auth(http: Any, url: str, key: str | None, reachable: bool) -> dict[str, Any]:
     import httpx
 
@@ -57,11 +67,7 @@ def _auth(http: Any, url: str, key: str | None, reachable: bool) -> dict[str, An
     if not reachable:
         return {"ok": None, "detail": "not checked (server unreachable)"}
     try:
-        answer = http.get(
-            url.rstrip("/") + "/api/sdk/sessions",
-            params={"limit": 1},
-            headers={"Authorization": f"Bearer {key}"},
-        )
+        answer = probe_key(http, url, key)
     except httpx.HTTPError as exc:
         return {"ok": False, "detail": connection_error(url, exc)}
     if answer.status_code == 200:

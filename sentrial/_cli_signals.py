@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sentrial._cli import EXIT_OK, EXIT_USAGE, NO_KEY, CLIError, Unreachable
+from sentrial._cli import EXIT_OK, EXIT_USAGE, CLIError, Unreachable
 
 EXIT_UNSUPPORTED = 4
 SIGNALS_PATH = "/api/sdk/signals"
@@ -27,21 +27,16 @@ def _get(args: argparse.Namespace, path: str, params: dict[str, Any]) -> tuple[i
     """GET ``path`` on the configured API: (status, JSON body or None)."""
     import httpx
 
-    from sentrial._cli import _config
+    from sentrial._cli import _api
     from sentrial._cli_hints import connection_error
 
-    config = _config(args)
-    if not config.api_key:
-        raise CLIError(NO_KEY, EXIT_USAGE)
-    try:
-        answer = httpx.get(
-            config.api_url + path,
-            params={k: v for k, v in params.items() if v is not None},
-            headers={"Authorization": f"Bearer {config.api_key}"},
-            timeout=10.0,
-        )
-    except httpx.HTTPError as exc:
-        raise Unreachable(connection_error(config.api_url, exc)) from None
+    with _api(args) as api:  # the configured URL and key (or a usage error without one)
+        try:
+            answer = api.get_httpx_client().get(
+                path, params={k: v for k, v in params.items() if v is not None}
+            )
+        except httpx.HTTPError as exc:
+            raise Unreachable(connection_error(str(api._base_url), exc)) from None
     try:
         body = answer.json()
     except ValueError:
@@ -102,9 +97,12 @@ def _signals(args: argparse.Namespace) -> int:
 
 
 def _diagnose(args: argparse.Namespace) -> int:
-    status, body = _get(args, DIAGNOSIS_PATH.format(id=args.session_id), {})
+    from urllib.parse import quote
+
+    session = quote(args.session_id, safe="")
+    status, body = _get(args, DIAGNOSIS_PATH.format(id=session), {})
     if status == 404:
-        found, _ = _get(args, f"/api/sdk/sessions/{args.session_id}", {})
+        found, _ = _get(args, f"/api/sdk/sessions/{session}", {})
         if found == 404:
             raise CLIError(f"no session {args.session_id!r}", EXIT_USAGE)
         raise _lacks("diagnosis")
