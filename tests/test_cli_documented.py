@@ -29,7 +29,7 @@ import yaml
 
 import sentrial
 from sentrial import SentrialClient, _cli_hints
-from sentrial._cli import build_parser
+from sentrial._cli import build_parser, main
 from sentrial._cli_examples import EXAMPLES, commands
 from sentrial._config import DEFAULT_API_URL, resolve
 from sentrial._server import LocalServer
@@ -786,3 +786,35 @@ def test_with_the_hosted_url_and_a_local_server_running_says_how_to_point_at_it(
     assert "hint" not in _cli_hints.answer_error(sentrial_server.url, 401, "invalid API key")
     monkeypatch.setattr(_cli_hints, "LOCAL_URL", "http://127.0.0.1:9")
     assert "hint" not in _cli_hints.answer_error(DEFAULT_API_URL, 401, "invalid API key")
+
+
+@pytest.mark.parametrize("path", sorted(set(EXAMPLES) - {"", "serve"}))
+def test_every_example_against_an_unreachable_server_is_one_clear_line(
+    path: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Each command's own example, pointed at nothing: an exit code and a
+    message, never an exception; and an unknown option is a usage error."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SENTRIAL_API_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("SENTRIAL_API_KEY", "sentrial_live_test")
+    words = shlex.split(EXAMPLES[path])[1:]
+    if "--api-url" in words:
+        words[words.index("--api-url") + 1] = "http://127.0.0.1:9"
+    try:
+        code = main(words)
+    except SystemExit as stop:  # argparse: a group without its subcommand
+        code = int(stop.code or 0)
+    out, err = capsys.readouterr()
+    assert code in (0, 1, 2, 3, 4), (words, err)
+    if code and path != "doctor":  # doctor prints its report, with the failed checks
+        assert err.startswith(f"sentrial {words[0]}: "), err
+    elif code:
+        assert "FAILED (cannot reach http://127.0.0.1:9" in out
+    with pytest.raises(SystemExit) as bad:
+        main([*words, "--no-such-option"])
+    assert bad.value.code == 2
+    assert "--no-such-option" in capsys.readouterr().err
