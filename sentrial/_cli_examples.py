@@ -24,7 +24,7 @@ EXAMPLES = {
     "flush-spool": "sentrial flush-spool --dead-letter",
     "experiment": "sentrial experiment run exp_123 --agent my_agent.py",
     "experiment run": "sentrial experiment run exp_123 --agent my_agent.py --parallel",
-    "experiment info": "sentrial experiment info exp_123",
+    "experiment info": "sentrial experiment info exp_123 --batch all",
     "experiment list": "sentrial experiment list --json",
     "experiment create": (
         "sentrial experiment create --name tone --variant short=short.txt"

@@ -69,6 +69,11 @@ def add_experiment_command(
     info = sub.add_parser("info", help="an experiment's variants, test cases and results")
     api_options(info)
     info.add_argument("experiment_id")
+    info.add_argument(
+        "--batch",
+        metavar="ID",
+        help="the results of this batch (one `experiment run`), or `all`; default: the latest",
+    )
     info.add_argument("--json", action="store_true", help="print the results as JSON")
     info.set_defaults(func=_info)
 
@@ -321,6 +326,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(comparison, indent=2))
     else:
+        print(f"batch {experiment.batch_id}:", file=out)
         print(results_table(comparison) if comparison else "results could not be read", file=out)
     if unrecorded or not comparison:
         print(
@@ -368,9 +374,32 @@ def _list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _results(args: argparse.Namespace, experiment: Experiment) -> dict[str, Any]:
+    """The comparison of the batch asked for (``--batch``), else of the latest."""
+    batch = getattr(args, "batch", None)
+    if batch is None:
+        return experiment.get_results()
+    from sentrial_api.api.default import get_experiment_results
+
+    from sentrial._cli import _api, _call
+
+    with _api(args) as api:
+        answer = _call(
+            get_experiment_results.sync_detailed, args.experiment_id, client=api, batch=batch
+        )
+    found: dict[str, Any] = answer.to_dict()
+    return found
+
+
+def _batch_line(comparison: dict[str, Any]) -> str:
+    batches = comparison.get("batches") or []
+    shown = comparison.get("batchId") or "runs without a batch"
+    return f"batch {shown} ({len(batches)} batch(es): --batch ID, or --batch all)"
+
+
 def _info(args: argparse.Namespace) -> int:
     with _open(args) as experiment:
-        comparison = experiment.get_results()
+        comparison = _results(args, experiment)
         if args.json:
             print(json.dumps(comparison, indent=2))
             return EXIT_OK if comparison else EXIT_API
@@ -383,7 +412,7 @@ def _info(args: argparse.Namespace) -> int:
             print(f"  {variant.name}: {shown}")
         runs = comparison.get("runs") or []
         if runs:
-            print(f"\nresults of {len(runs)} run(s):")
+            print(f"\nresults of {len(runs)} run(s), {_batch_line(comparison)}:")
             print(results_table(comparison))
         else:
             print(f"\nno runs yet: sentrial experiment run {experiment.experiment_id} --agent PATH")

@@ -818,3 +818,41 @@ def test_every_example_against_an_unreachable_server_is_one_clear_line(
         main([*words, "--no-such-option"])
     assert bad.value.code == 2
     assert "--no-such-option" in capsys.readouterr().err
+
+
+def test_each_experiment_run_is_kept_apart(
+    sentrial_server: LocalServer, local: dict[str, str], tmp_path: Path
+) -> None:
+    experiment = _experiment(sentrial_server, {"a": [], "b": []})
+    broken, fixed = tmp_path / "broken.py", tmp_path / "fixed.py"
+    broken.write_text("def run_agent(message: str) -> str:\n    raise RuntimeError('down')\n")
+    fixed.write_text("def run_agent(message: str) -> str:\n    return 'ok'\n")
+    first = cli("experiment", "run", experiment, "--agent", str(broken), env=local)
+    assert first.returncode == 1
+    second = cli("experiment", "run", experiment, "--agent", str(fixed), "--json", env=local)
+    assert second.returncode == 0, second.stderr
+    latest = json.loads(second.stdout)
+    validator(api_ref("ExperimentResults")).validate(latest)
+    # The second run alone: 4/4 per variant, not 4/8 mixing in the first.
+    assert [(v["name"], v["finished"], v["succeeded"]) for v in latest["variants"]] == [
+        ("a", 4, 4),
+        ("b", 4, 4),
+    ]
+    assert [b["runs"] for b in latest["batches"]] == [8, 8]
+    first_batch, second_batch = (b["batchId"] for b in latest["batches"])
+    assert latest["batchId"] == second_batch and {r["batchId"] for r in latest["runs"]} == {
+        second_batch
+    }
+    info = json.loads(cli("experiment", "info", experiment, "--json", env=local).stdout)
+    assert info["batchId"] == second_batch and len(info["runs"]) == 8
+    text = cli("experiment", "info", experiment, env=local).stdout
+    assert f"batch {second_batch} (2 batch(es)" in text
+    older = cli("experiment", "info", experiment, "--batch", first_batch, "--json", env=local)
+    assert [v["succeeded"] for v in json.loads(older.stdout)["variants"]] == [0, 0]
+    every = cli("experiment", "info", experiment, "--batch", "all", "--json", env=local)
+    assert [v["finished"] for v in json.loads(every.stdout)["variants"]] == [8, 8]
+    unknown = cli("experiment", "info", experiment, "--batch", "batch_nope", env=local)
+    assert unknown.returncode == 2 and "batch_nope" in unknown.stderr
+    # The gate judges the latest run.
+    gate = cli("evaluate", experiment, "--min-score", "100", env=local)
+    assert gate.returncode == 0, gate.stdout + gate.stderr

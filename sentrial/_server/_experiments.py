@@ -99,6 +99,9 @@ class ExperimentStore:
         with storage.transaction():
             for statement in _TABLES:
                 storage._db.execute(statement)
+            columns = {row[1] for row in storage._db.execute("PRAGMA table_info(experiment_runs)")}
+            if "batch_id" not in columns:  # a database made before batches
+                storage._db.execute("ALTER TABLE experiment_runs ADD COLUMN batch_id TEXT")
 
     # -- experiments --------------------------------------------------------
 
@@ -250,8 +253,9 @@ class ExperimentStore:
         with self.storage.transaction():
             inserted = self.storage._db.execute(
                 "INSERT OR IGNORE INTO experiment_runs (id, experiment_id, variant_name,"
-                " base_session_id, status, created_us) VALUES (?, ?, ?, ?, 'running', ?)",
-                (run_id, *asked, _now_us()),
+                " base_session_id, status, created_us, batch_id)"
+                " VALUES (?, ?, ?, ?, 'running', ?, ?)",
+                (run_id, *asked, _now_us(), body.get("batchId")),
             )
             run = self._run(run_id)
         if inserted.rowcount == 0:  # a repeated id: a retry, or a mistake
@@ -370,8 +374,23 @@ class ExperimentStore:
 
     # -- results ----------------------------------------------------------------
 
-    def results(self, experiment_id: str) -> dict[str, Any]:
-        definition, created, runs = self._row(experiment_id)
+    def results(self, experiment_id: str, batch: str | None = None) -> dict[str, Any]:
+        """The variants compared on the runs of one batch: ``batch``, else the
+        latest (the newest run's); ``all`` for every run."""
+        definition, created, every_run = self._row(experiment_id)
+        batches = _batches(every_run)
+        if batch is None:
+            batch_id = every_run[-1]["batchId"] if every_run else None
+        elif batch == "all":
+            batch_id = None
+        elif batch in {b["batchId"] for b in batches}:
+            batch_id = batch
+        else:
+            known = ", ".join(str(b["batchId"]) for b in batches) or "none"
+            raise NotFound(f"batch: no batch {batch!r} in experiment {experiment_id} ({known})")
+        runs = every_run
+        if batch != "all":
+            runs = [r for r in every_run if r["batchId"] == batch_id]
         sessions: dict[str, dict[str, Any]] = {}
         for run in runs:
             sid = run["resultSessionId"]
@@ -385,11 +404,24 @@ class ExperimentStore:
             for v in definition["variants"]
         ]
         return {
-            "experiment": _experiment_record(experiment_id, definition, created, runs),
+            "experiment": _experiment_record(experiment_id, definition, created, every_run),
             "variants": variants,
             "runs": outcomes,
             "winner": _winner(variants),
+            "batchId": batch_id,
+            "batches": batches,
         }
+
+
+def _batches(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each batch of ``runs`` (oldest first), with its run count and first run's time."""
+    found: dict[str | None, dict[str, Any]] = {}
+    for run in runs:
+        batch = found.setdefault(
+            run["batchId"], {"batchId": run["batchId"], "runs": 0, "createdAt": run["createdAt"]}
+        )
+        batch["runs"] += 1
+    return list(found.values())
 
 
 def _run_record(row: Any) -> dict[str, Any]:
@@ -401,6 +433,7 @@ def _run_record(row: Any) -> dict[str, Any]:
         "status": row["status"],
         "resultSessionId": row["result_session_id"],
         "errorMessage": row["error_message"],
+        "batchId": row["batch_id"],
         "createdAt": iso(row["created_us"]),
         "completedAt": iso(row["completed_us"]),
     }
@@ -465,6 +498,7 @@ def _outcome(run: dict[str, Any], session: dict[str, Any] | None) -> dict[str, A
         "estimatedCost": _number(session.get("estimatedCost")),
         "totalTokens": tokens,
         "customMetrics": metrics if isinstance(metrics, dict) else {},
+        "batchId": run["batchId"],
         "createdAt": run["createdAt"],
         "completedAt": run["completedAt"],
     }
@@ -581,7 +615,9 @@ def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) ->
         return json_response({"run": run})
 
     async def results(request: Request) -> Response:
-        return json_response(await run_in_threadpool(store.results, request.path_params["id"]))
+        batch = _query(request, "getExperimentResults").get("batch")
+        found = await run_in_threadpool(store.results, request.path_params["id"], batch)
+        return json_response(found)
 
     async def add_evaluation(request: Request) -> Response:
         body = await checked_body(request, "EvaluationCreate")

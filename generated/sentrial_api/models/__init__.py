@@ -16,6 +16,7 @@ from .event_create import EventCreate
 from .event_page import EventPage
 from .event_type import EventType
 from .experiment import Experiment
+from .experiment_batch import ExperimentBatch
 from .experiment_config import ExperimentConfig
 from .experiment_create import ExperimentCreate
 from .experiment_list import ExperimentList
@@ -67,6 +68,7 @@ __all__ = (
     "EventPage",
     "EventType",
     "Experiment",
+    "ExperimentBatch",
     "ExperimentConfig",
     "ExperimentCreate",
     "ExperimentList",

@@ -252,7 +252,11 @@ export interface paths {
          * @description Per variant: runs, success rate, mean and p95 duration, total cost and
          *     tokens, and the mean of each custom metric, read from the sessions the
          *     runs recorded. A run succeeds when it completed and its session did
-         *     not fail. `winner` is the variant with the best success rate (ties:
+         *     not fail. Only the runs of one batch (one `sentrial experiment run`,
+         *     or one `Experiment.run` call) are compared: the latest batch unless
+         *     `batch` names another, or is `all`. `batches` lists every batch,
+         *     oldest first; runs recorded without a batch form one batch, `null`.
+         *     `winner` is the variant with the best success rate (ties:
          *     lower mean cost, then shorter mean duration), null without evidence:
          *     before any run finished, or when no run succeeded.
          */
@@ -650,6 +654,7 @@ export interface components {
             status?: string;
             resultSessionId?: string | null;
             errorMessage?: string | null;
+            batchId?: string | null;
             /** Format: date-time */
             createdAt?: string;
             /** Format: date-time */
@@ -666,6 +671,16 @@ export interface components {
             id?: components["schemas"]["ExperimentRunId"] | null;
             variantName: string;
             baseSessionId: string;
+            /** @description The batch (one run of the whole experiment) this run belongs to (extension). */
+            batchId?: components["schemas"]["ExperimentBatchId"] | null;
+        };
+        /** @description Client-chosen batch id (extension), `batch_` then 1-64 URL-safe characters. */
+        ExperimentBatchId: string;
+        ExperimentBatch: {
+            batchId: string | null;
+            runs: number;
+            /** Format: date-time */
+            createdAt?: string;
         };
         ExperimentRunResponse: {
             run: components["schemas"]["ExperimentRun"];
@@ -712,6 +727,7 @@ export interface components {
             estimatedCost?: number | null;
             totalTokens?: number | null;
             customMetrics?: components["schemas"]["JsonObject"];
+            batchId?: string | null;
             /** Format: date-time */
             createdAt?: string;
             /** Format: date-time */
@@ -757,6 +773,9 @@ export interface components {
             variants?: components["schemas"]["ExperimentVariantResult"][];
             runs?: components["schemas"]["ExperimentRunOutcome"][];
             winner?: string | null;
+            /** @description The batch compared (`null`: the runs without a batch, or `all`). */
+            batchId?: string | null;
+            batches?: components["schemas"]["ExperimentBatch"][];
         };
     };
     responses: {
@@ -1285,7 +1304,10 @@ export interface operations {
     };
     getExperimentResults: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A batch id, or `all` (default: the latest batch). */
+                batch?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1303,6 +1325,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentResults"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
