@@ -521,32 +521,61 @@ def test_init_python_runs_as_written(local: dict[str, str], tmp_path: Path) -> N
     assert cli("init", "--language", "rust", env=local).returncode == 2
 
 
-def test_init_typescript_type_checks(local: dict[str, str], tmp_path: Path) -> None:
+def test_init_typescript_compiles_and_runs_as_written(
+    local: dict[str, str], tmp_path: Path
+) -> None:
+    """The TypeScript example in an npm project that installed @sentrial/sdk
+    (here: this repository's SDK, built into the project's node_modules),
+    compiled with strict tsc and run with node against the server."""
     where = tmp_path / "ts"
     assert cli("init", "--language", "typescript", "--dir", str(where), env=local).returncode == 0
     ts = ROOT / "typescript"
-    (where / "package.json").write_text('{"type": "module"}')  # the SDK is ESM, as its users
-    (where / "tsconfig.json").write_text(
-        json.dumps(
-            {
-                "extends": str(ts / "tsconfig.json"),
-                "compilerOptions": {
-                    "noEmit": True,
-                    "rootDir": "/",
-                    "paths": {"@sentrial/sdk": [str(ts / "src" / "index.ts")]},
-                    "typeRoots": [str(ts / "node_modules" / "@types")],
-                },
-                "include": [str(where / "sentrial-example.ts")],
-            }
-        )
-    )
-    checked = subprocess.run(
-        [str(ts / "node_modules" / ".bin" / "tsc"), "-p", str(where / "tsconfig.json")],
+    tsc = str(ts / "node_modules" / ".bin" / "tsc")
+    sdk = where / "node_modules" / "@sentrial" / "sdk"
+    sdk.mkdir(parents=True)
+    (sdk / "package.json").write_text((ts / "package.json").read_text())
+    (where / "node_modules" / "openapi-fetch").symlink_to(ts / "node_modules" / "openapi-fetch")
+    built = subprocess.run(
+        [tsc, "-p", str(ts / "tsconfig.json"), "--outDir", str(sdk / "dist")],
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert built.returncode == 0, built.stdout + built.stderr
+    (where / "package.json").write_text('{"type": "module"}')  # the SDK is ESM, as its users
+    (where / "tsconfig.json").write_text(
+        json.dumps(
+            {
+                "compilerOptions": {
+                    "target": "ES2022",
+                    "module": "NodeNext",
+                    "moduleResolution": "NodeNext",
+                    "strict": True,
+                    "outDir": "out",
+                    "types": ["node"],
+                    "typeRoots": [str(ts / "node_modules" / "@types")],
+                },
+                "files": ["sentrial-example.ts"],
+            }
+        )
+    )
+    compiled = subprocess.run([tsc, "-p", "."], cwd=where, capture_output=True, text=True)
+    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
+    ran = subprocess.run(
+        ["node", "out/sentrial-example.js"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.environ["PATH"], **local},
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    session_id = re.search(r"session (\S+):", ran.stdout)
+    assert session_id, ran.stdout
+    answer = json.loads(cli("sessions", "get", session_id[1], "--json", env=local).stdout)
+    assert answer["session"]["agentName"] == "example-agent"
+    assert answer["session"]["status"] == "completed"
+    assert [e["toolName"] for e in answer["events"]] == ["lookup_order"]
 
 
 def test_install_dry_run_touches_nothing(local: dict[str, str], tmp_path: Path) -> None:
