@@ -114,13 +114,18 @@ def _open(args: argparse.Namespace) -> Experiment:
         experiment.variants  # noqa: B018 - read the configuration now, to report errors early
     except ExperimentError as exc:
         experiment.close()
-        raise _cli_error(exc) from None
+        raise _cli_error(exc, config.api_url) from None
     return experiment
 
 
-def _cli_error(exc: Any) -> CLIError:
-    code = EXIT_USAGE if getattr(exc, "status_code", None) in (400, 404, 422) else EXIT_API
-    return CLIError(str(exc), code)
+def _cli_error(exc: Any, url: str) -> CLIError:
+    from sentrial._cli_hints import answer_hints, connection_hints, with_hints
+
+    status = getattr(exc, "status_code", None)
+    code = EXIT_USAGE if status in (400, 404, 422) else EXIT_API
+    # The hints every command gives, for an API not reached or an HTTP error.
+    hints = connection_hints(url, exc) if status is None else answer_hints(url, status)
+    return CLIError(with_hints(str(exc), hints), code)
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -450,7 +455,7 @@ def _create(args: argparse.Namespace) -> int:
             api_url=config.api_url,
         )
     except ExperimentError as exc:
-        raise _cli_error(exc) from None
+        raise _cli_error(exc, config.api_url) from None
     with experiment:
         if args.json:
             print(json.dumps(experiment._fetch_config(), indent=2))

@@ -100,19 +100,26 @@ def with_hints(message: str, hints: list[str | None]) -> str:
     return "\n".join([message, *(f"  hint: {hint}" for hint in found)])
 
 
+def connection_hints(url: str, exc: Exception) -> list[str | None]:
+    """The hints for ``url`` not reached (``exc``): TLS, proxy, local server."""
+    return [_tls_hint(url, exc), _proxy_hint(url), local_hint(url)]
+
+
 def connection_error(url: str, exc: Exception) -> str:
     """Why ``url`` could not be reached, with every hint that applies."""
-    return with_hints(
-        unreachable(url, exc), [_tls_hint(url, exc), _proxy_hint(url), local_hint(url)]
-    )
+    return with_hints(unreachable(url, exc), connection_hints(url, exc))
 
 
 def answer_error(url: str, status: int, message: str) -> str:
     """An HTTP error from ``url``, with the hints that explain a 404 (a path in
     the URL) or a refused key (the hosted API while a local server runs)."""
-    hints: list[str | None] = []
+    return with_hints(f"HTTP {status}: {message}", answer_hints(url, status))
+
+
+def answer_hints(url: str, status: int) -> list[str | None]:
+    """The hints for an HTTP error ``status`` from ``url``."""
     if status in (404, 405):
-        hints.append(path_hint(url))
+        return [path_hint(url)]
     if status in (401, 403):
-        hints.append(local_hint(url))
-    return with_hints(f"HTTP {status}: {message}", hints)
+        return [local_hint(url)]
+    return []

@@ -885,3 +885,15 @@ def test_each_experiment_run_is_kept_apart(
     # The gate judges the latest run.
     gate = cli("evaluate", experiment, "--min-score", "100", env=local)
     assert gate.returncode == 0, gate.stdout + gate.stderr
+
+
+def test_experiment_commands_give_the_same_hints(
+    sentrial_server: LocalServer, local: dict[str, str]
+) -> None:
+    with_api = {**local, "SENTRIAL_API_URL": sentrial_server.url + "/api"}
+    info = cli("experiment", "info", "exp_x", env=with_api)
+    assert info.returncode == 2
+    assert f"the API is at the server's root: try {sentrial_server.url}" in info.stderr
+    proxied = {**local, "HTTP_PROXY": "http://127.0.0.1:9"}
+    down = cli("experiment", "info", "exp_x", env=proxied)
+    assert down.returncode == 1 and "proxy http://127.0.0.1:9" in down.stderr
