@@ -32,6 +32,7 @@ from sentrial import SentrialClient, _cli_hints
 from sentrial._cli import build_parser, main
 from sentrial._cli_examples import EXAMPLES, commands
 from sentrial._config import DEFAULT_API_URL, resolve
+from sentrial._errors import ConfigurationError
 from sentrial._server import LocalServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -897,3 +898,29 @@ def test_experiment_commands_give_the_same_hints(
     proxied = {**local, "HTTP_PROXY": "http://127.0.0.1:9"}
     down = cli("experiment", "info", "exp_x", env=proxied)
     assert down.returncode == 1 and "proxy http://127.0.0.1:9" in down.stderr
+
+
+def test_the_sdk_reads_the_login_file_only_without_a_key_and_never_raises_on_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    saved = tmp_path / ".sentrial" / "config.json"
+    saved.parent.mkdir()
+    env = {"HOME": str(tmp_path)}
+    saved.write_text(json.dumps({"apiKey": "sentrial_live_saved_0000", "apiUrl": "http://h:1"}))
+    config = resolve({}, env=env)
+    assert (config.api_key, config.api_url) == ("sentrial_live_saved_0000", "http://h:1")
+    given = resolve({"api_key": "sentrial_live_given_0000"}, env=env)
+    assert (given.api_key, given.api_url) == ("sentrial_live_given_0000", DEFAULT_API_URL)
+    # The URL given wins over the saved one, with the saved key.
+    assert resolve({"api_url": "http://other:2"}, env=env).api_url == "http://other:2"
+
+    saved.write_text('{"apiKey": "sentrial_live_half')  # cut short
+    with caplog.at_level("WARNING", logger="sentrial"):
+        broken = resolve({}, env=env)
+    assert broken.api_key is None and not broken.sends
+    assert str(saved) in caplog.text and "sentrial_live_half" not in caplog.text
+    with pytest.raises(ConfigurationError, match="run `sentrial login`"):
+        resolve({"fail_silently": False}, env=env)
+    saved.write_text("[]")
+    with pytest.raises(ConfigurationError, match="no apiKey"):
+        resolve({"fail_silently": False}, env=env)
