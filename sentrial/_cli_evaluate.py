@@ -109,14 +109,21 @@ def _baseline(
             )
         base = scores[args.baseline]
         return {name: base for name in scores}, args.baseline, f"variant {args.baseline}"
-    page = _api_call(
-        list_experiment_evaluations.sync_detailed,
-        args.experiment_id,
-        client=api,
-        passed=True,
-        metric=args.metric,
-        limit=1,
-    ).to_dict()
+    try:
+        page = _api_call(
+            list_experiment_evaluations.sync_detailed,
+            args.experiment_id,
+            client=api,
+            passed=True,
+            metric=args.metric,
+            limit=1,
+        ).to_dict()
+    except CLIError as exc:
+        # The experiment was just read: a 404 here is a server that keeps no
+        # evaluations (the hosted API, an older `sentrial serve`).
+        if not str(exc).startswith(("HTTP 404", "HTTP 405")):
+            raise
+        return {}, None, "none: this server keeps no evaluations (name a --baseline variant)"
     if not page["data"]:
         return {}, None, "none yet (no passing evaluation of this metric): regression not checked"
     last = page["data"][0]

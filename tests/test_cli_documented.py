@@ -35,6 +35,8 @@ from sentrial._config import DEFAULT_API_URL, resolve
 from sentrial._errors import ConfigurationError
 from sentrial._server import LocalServer
 
+from ._faults import FaultProxy
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = yaml.safe_load((ROOT / "openapi" / "sentrial.yaml").read_text())
 
@@ -924,3 +926,32 @@ def test_the_sdk_reads_the_login_file_only_without_a_key_and_never_raises_on_it(
     saved.write_text("[]")
     with pytest.raises(ConfigurationError, match="no apiKey"):
         resolve({"fail_silently": False}, env=env)
+
+
+def test_evaluate_on_a_server_that_keeps_no_evaluations(
+    sentrial_server: LocalServer, local: dict[str, str]
+) -> None:
+    experiment = _experiment(sentrial_server, {"only": ["completed", "completed"]})
+    path = f"/api/experiments/{experiment}/evaluations"
+    once = {("GET", f"{path}?passed=true&metric=success&limit=1"): 404, ("POST", path): 404}
+    proxy = FaultProxy(sentrial_server.url, once=once).start()
+    try:
+        done = cli(
+            "evaluate",
+            experiment,
+            "--min-score",
+            "90",
+            "--max-regression",
+            "5",
+            "--json",
+            "--api-url",
+            proxy.url,
+            env=local,
+        )
+    finally:
+        proxy.stop()
+    assert not proxy.once  # both answered 404
+    assert done.returncode == 0, done.stderr
+    report = _report(done)
+    assert report["baseline"] is None and report["evaluationId"] is None
+    assert "the evaluation was not recorded: HTTP 404" in done.stderr
