@@ -113,13 +113,15 @@ def _spooled(files: Iterable[Path]) -> int:
     return sum(len(f.read_bytes().splitlines()) for f in files)
 
 
-def _list_other_directories(directory: Path, api_url: str) -> None:
+def _list_other_directories(directory: Path, config: Any) -> None:
     """Print the spool directories beside ours that hold operations, each
     with the exact command that sends them with the key in effect now.
 
     Nothing in them is sent unasked: a directory belongs to one API URL and
-    key (see ``spool_directory``) and its name does not say which, so only
-    the user can tell whether they were meant for ``api_url``."""
+    key (see ``spool_directory``) and its name does not say which: each is
+    named by the URL it was made for when a URL and key known here match it
+    (``spool_owner``); else only the user can tell whether they were meant
+    for the URL in effect."""
     try:
         beside = sorted(directory.parent.iterdir())
     except OSError:
@@ -138,14 +140,17 @@ def _list_other_directories(directory: Path, api_url: str) -> None:
             found.append((other, spooled, dead))
     if not found:
         return
+    from sentrial._cli_spool_owner import spool_owner
+
     print("waiting in other spool directories (made with another API key or URL):")
     for other, spooled, dead in found:
         parts = [f"{spooled:,} spooled"] if spooled else []
         parts += [f"{count:,} {reason}" for reason, count in sorted(dead.items())]
         option = " --dead-letter" if dead else ""
-        print(f"  {other}: {', '.join(parts)}")
+        print(f"  {other}: {', '.join(parts)}  ({spool_owner(other, config)})")
         print(
-            f"    if they were meant for {api_url}, send them there with the key in effect now:"
+            f"    if they were meant for {config.api_url}, send them there with the key in effect"
+            " now:"
             f" sentrial flush-spool{option} --from-dir {shlex.quote(str(other))}"
         )
 
@@ -196,7 +201,7 @@ def _flush_spool(args: argparse.Namespace) -> int:
     if not files and not retry:
         print(f"nothing to flush in {source}")
     if not args.from_dir:
-        _list_other_directories(directory, config.api_url)
+        _list_other_directories(directory, config)
     if not files and not retry:
         return EXIT_OK
     total = _spooled(files) + len(retry)

@@ -32,6 +32,7 @@ from sentrial import SentrialClient, _cli_hints
 from sentrial._cli import build_parser, main
 from sentrial._cli_examples import EXAMPLES, commands
 from sentrial._config import DEFAULT_API_URL, resolve
+from sentrial._delivery._spool import spool_directory
 from sentrial._errors import ConfigurationError
 from sentrial._server import LocalServer
 
@@ -955,3 +956,34 @@ def test_evaluate_on_a_server_that_keeps_no_evaluations(
     report = _report(done)
     assert report["baseline"] is None and report["evaluationId"] is None
     assert "the evaluation was not recorded: HTTP 404" in done.stderr
+
+
+def test_flush_spool_says_which_url_each_other_spool_directory_is_for(
+    sentrial_server: LocalServer, local: dict[str, str], home: Path
+) -> None:
+    # Operations spooled for a server that was down, with the key saved by login.
+    down, saved_key = "http://127.0.0.1:9", "sentrial_live_saved_key_0000"
+    client = SentrialClient(api_key=saved_key, api_url=down, spool_dir=local["SENTRIAL_SPOOL_DIR"])
+    client.create_session("spooled", "agent", "u")
+    client.shutdown(0.5)
+    typo = SentrialClient(
+        api_key="sentrial_live_TYPO_0000", api_url=down, spool_dir=local["SENTRIAL_SPOOL_DIR"]
+    )
+    typo.create_session("spooled", "agent", "u")
+    typo.shutdown(0.5)
+    (home / ".sentrial").mkdir()
+    (home / ".sentrial" / "config.json").write_text(
+        json.dumps({"apiKey": saved_key, "apiUrl": down})
+    )
+    listed = cli("flush-spool", "--timeout", "1", env=local)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    saved = spool_directory(client.config)
+    other = spool_directory(typo.config)
+    lines = listed.stdout.splitlines()
+    line = next(x for x in lines if x.startswith(f"  {saved}:"))
+    assert line.endswith(f"(for {down}, with the key `sentrial login` saved)")
+    line = next(x for x in lines if x.startswith(f"  {other}:"))
+    assert line.endswith(
+        "(for an API URL and key not configured here (the name is a hash of both))"
+    )
+    assert saved_key not in listed.stdout
