@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from typing import Any
@@ -59,7 +60,8 @@ def save_login(path: str, saved: dict[str, str]) -> None:
 def _login(args: argparse.Namespace) -> int:
     from sentrial._config import DEFAULT_API_URL, _api_url, login_file
 
-    key = args.api_key.strip()
+    # `-`: the key from stdin, out of the shell's history and the process list.
+    key = (sys.stdin.readline() if args.api_key == "-" else args.api_key).strip()
     if not key or any(c.isspace() or not c.isprintable() for c in key):
         raise CLIError("--api-key: empty, or has spaces or control characters", EXIT_USAGE)
     url = args.api_url or os.environ.get("SENTRIAL_API_URL") or DEFAULT_API_URL
@@ -103,7 +105,7 @@ def add_auth_commands(
     login = commands.add_parser(
         "login", help="check an API key against the server and save it in ~/.sentrial"
     )
-    login.add_argument("--api-key", required=True, help="the key to save")
+    login.add_argument("--api-key", required=True, help="the key to save; - reads it from stdin")
     login.add_argument(
         "--api-url", help="the server to check it against and save with it (self-hosted, local)"
     )

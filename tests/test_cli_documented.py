@@ -270,6 +270,15 @@ def test_login_logout_and_key_resolution(
 
     done = cli("login", "--api-key", key, "--api-url", url, env=bare)
     assert done.returncode == 0, done.stderr
+    piped = subprocess.run(
+        [sys.executable, "-m", "sentrial", "login", "--api-key", "-", "--api-url", url],
+        input=key + "\n",
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], **bare},
+        timeout=60,
+    )
+    assert piped.returncode == 0, piped.stderr
     assert key not in done.stdout + done.stderr  # the key is never printed
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o700
