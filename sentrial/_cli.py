@@ -1,4 +1,6 @@
-"""The ``sentrial`` command line: serve, sessions, show, tail, export, doctor, flush-spool.
+"""The ``sentrial`` command line: serve, sessions, show, tail, export, doctor,
+flush-spool, experiment; and the commands Sentrial documents (login, logout,
+sessions list|get, events list, evaluate, init, install, signals, diagnose).
 
 Reads go through the generated client, with the configuration the SDK itself
 would use (``--api-url``/``--api-key``, else ``SENTRIAL_API_URL``/``SENTRIAL_API_KEY``).
@@ -309,9 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_documented_commands(commands: Any) -> None:
-    """The commands Sentrial documents beyond ours: login/logout, evaluate,
-    init/install, signals/diagnose (``sessions list|get`` and ``events list``
-    are added with ``sessions``); and an example in every command's help."""
+    """The commands Sentrial documents beyond ours, each group in a module of
+    its own: login/logout, evaluate, init/install, signals/diagnose
+    (``sessions list|get`` and ``events list`` are added with ``sessions``)."""
     from sentrial._cli_auth import add_auth_commands
     from sentrial._cli_evaluate import add_evaluate_command
     from sentrial._cli_scaffold import add_scaffold_commands

@@ -229,6 +229,16 @@ def _evaluate(args: argparse.Namespace) -> int:
         directory = os.path.dirname(os.path.abspath(args.junit))
         if not os.path.isdir(directory) or not os.access(directory, os.W_OK):
             raise CLIError(f"--junit: cannot write {args.junit} (no such directory)", EXIT_USAGE)
+    if args.metric == SUCCESS and args.min_score > 100:
+        raise CLIError(
+            f"--min-score: {args.min_score:g} is above 100 (success is 0-100)", EXIT_USAGE
+        )
+    if args.metric == SUCCESS and 0 < args.min_score <= 1:
+        print(
+            f"sentrial evaluate: --min-score {args.min_score:g} is out of 100, not 1"
+            f" (did you mean {args.min_score * 100:g}?)",
+            file=sys.stderr,
+        )
     with _api(args) as api:
         results = _api_call(get_experiment_results.sync_detailed, args.experiment_id, client=api)
         answer = results.to_dict()

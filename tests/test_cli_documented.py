@@ -461,6 +461,8 @@ def test_evaluate_custom_metric(
         (["--min-score", "abc"], 2, "--min-score"),
         (["--min-score", "-1"], 2, "--min-score"),
         (["--min-score", "nan"], 2, "--min-score"),
+        (["--min-score", "101"], 2, "above 100"),
+        (["--min-score", "0.8"], 0, "did you mean 80?"),
         ([], 2, "--min-score"),
         (["--min-score", "80", "--baseline", "nope"], 2, "--baseline"),
         (["--min-score", "80", "--junit", "/nonexistent/dir/r.xml"], 2, "--junit"),
