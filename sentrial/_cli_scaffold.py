@@ -54,9 +54,12 @@ def handle_request(question: str, user_id: str) -> str:
 
 
 if __name__ == "__main__":
-    sentrial.configure()  # SENTRIAL_API_KEY / SENTRIAL_API_URL, else `sentrial login`
+    client = sentrial.configure()  # SENTRIAL_API_KEY / SENTRIAL_API_URL, else `sentrial login`
+    if not client.config.api_key:
+        raise SystemExit("no API key: set SENTRIAL_API_KEY, or run `sentrial login --api-key KEY`")
     handle_request("Where is my order 42?", user_id="example-user")
-    sentrial.flush(10)
+    if not sentrial.flush(10):
+        raise SystemExit(f"not delivered to {client.config.api_url}: `sentrial doctor` says why")
 '''
 
 TYPESCRIPT_EXAMPLE = """\

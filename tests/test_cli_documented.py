@@ -530,6 +530,18 @@ def test_init_python_runs_as_written(local: dict[str, str], tmp_path: Path) -> N
     assert answer["session"]["status"] == "completed"
     assert answer["session"]["userInput"] == "Where is my order 42?"
     assert [e["toolName"] for e in answer["events"]] == ["lookup_order"]
+    # Without a key, or with the server down, it says so (and exits 1), not "session ...".
+    for broken in ({"HOME": local["HOME"]}, {**local, "SENTRIAL_API_URL": "http://127.0.0.1:9"}):
+        failed = subprocess.run(
+            [sys.executable, script.name],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": os.environ["PATH"], **broken},
+        )
+        assert failed.returncode == 1
+        assert "no API key" in failed.stderr or "not delivered to" in failed.stderr
     again = cli("init", "--dir", str(where), env=local)
     assert again.returncode == 2 and "--force" in again.stderr
     assert cli("init", "--dir", str(where), "--force", env=local).returncode == 0
