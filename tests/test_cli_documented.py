@@ -630,6 +630,33 @@ def test_install_dry_run_touches_nothing(local: dict[str, str], tmp_path: Path) 
     assert list(empty.iterdir()) == []
 
 
+def test_install_installs_into_the_projects_own_venv(local: dict[str, str], tmp_path: Path) -> None:
+    """A real install: pip of the project's .venv, offline, from a wheel of this
+    checkout standing in for the index (PIP_* options, as pip reads them)."""
+    wheels = tmp_path / "wheels"
+    build = ["wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT), "-w", str(wheels)]
+    subprocess.run(
+        [sys.executable, "-m", "pip", *build],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "requirements.txt").write_text("")
+    subprocess.run([sys.executable, "-m", "venv", str(project / ".venv")], check=True, timeout=300)
+    offline = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheels), "PIP_NO_DEPS": "1"}
+    done = cli("install", "--dir", str(project), env={**local, **offline})
+    assert done.returncode == 0, done.stdout + done.stderr
+    python = project / ".venv" / "bin" / "python"
+    assert f"running: {python} -m pip install sentrial" in done.stdout
+    shown = subprocess.run(
+        [str(python), "-m", "pip", "show", "sentrial"], capture_output=True, text=True, timeout=120
+    )
+    assert f"Version: {sentrial.__version__}" in shown.stdout
+    assert (project / "sentrial_example.py").is_file()
+
+
 # -- found by trying -------------------------------------------------------------------------
 
 
