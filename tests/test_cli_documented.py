@@ -513,15 +513,19 @@ def test_init_python_runs_as_written(local: dict[str, str], tmp_path: Path) -> N
     where = tmp_path / "project"
     done = cli("init", "--language", "python", "--dir", str(where), env=local)
     assert done.returncode == 0, done.stderr
-    script = where / "sentrial_example.py"
-    ran = subprocess.run(
-        [sys.executable, script.name],
-        cwd=where,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={"PATH": os.environ["PATH"], **local},
-    )
+
+    def run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        """The example, run as its docstring says: `python sentrial_example.py`."""
+        return subprocess.run(
+            [sys.executable, "sentrial_example.py"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": os.environ["PATH"], **env},
+        )
+
+    ran = run(local)
     assert ran.returncode == 0, ran.stderr
     session_id = re.search(r"session (\S+):", ran.stdout)
     assert session_id, ran.stdout
@@ -532,14 +536,7 @@ def test_init_python_runs_as_written(local: dict[str, str], tmp_path: Path) -> N
     assert [e["toolName"] for e in answer["events"]] == ["lookup_order"]
     # Without a key, or with the server down, it says so (and exits 1), not "session ...".
     for broken in ({"HOME": local["HOME"]}, {**local, "SENTRIAL_API_URL": "http://127.0.0.1:9"}):
-        failed = subprocess.run(
-            [sys.executable, script.name],
-            cwd=where,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={"PATH": os.environ["PATH"], **broken},
-        )
+        failed = run(broken)
         assert failed.returncode == 1
         assert "no API key" in failed.stderr or "not delivered to" in failed.stderr
     again = cli("init", "--dir", str(where), env=local)
