@@ -6,13 +6,20 @@ from .batch_response import BatchResponse
 from .create_event_operation import CreateEventOperation
 from .create_session_operation import CreateSessionOperation
 from .error import Error
+from .evaluation import Evaluation
+from .evaluation_create import EvaluationCreate
+from .evaluation_list import EvaluationList
+from .evaluation_response import EvaluationResponse
+from .evaluation_scores import EvaluationScores
 from .event import Event
 from .event_create import EventCreate
 from .event_page import EventPage
 from .event_type import EventType
 from .experiment import Experiment
+from .experiment_batch import ExperimentBatch
 from .experiment_config import ExperimentConfig
 from .experiment_create import ExperimentCreate
+from .experiment_list import ExperimentList
 from .experiment_reset import ExperimentReset
 from .experiment_response import ExperimentResponse
 from .experiment_results import ExperimentResults
@@ -57,13 +64,20 @@ __all__ = (
     "CreateEventOperation",
     "CreateSessionOperation",
     "Error",
+    "Evaluation",
+    "EvaluationCreate",
+    "EvaluationList",
+    "EvaluationResponse",
+    "EvaluationScores",
     "Event",
     "EventCreate",
     "EventPage",
     "EventType",
     "Experiment",
+    "ExperimentBatch",
     "ExperimentConfig",
     "ExperimentCreate",
+    "ExperimentList",
     "ExperimentReset",
     "ExperimentResponse",
     "ExperimentResults",
