@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import statistics
 import subprocess
@@ -27,13 +28,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(db: str = ":memory:", port: int | None = None) -> Iterator[str]:
-    """``sentrial serve`` in its own process (its own GIL and core); yields the URL."""
+def server_process(
+    db: str = ":memory:", port: int | None = None, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``sentrial serve`` in its own process (its own GIL and core), with ``env``
+    added to this one's; yields the URL."""
     port = port or free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sentrial", "serve", "--port", str(port), "--db", db],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     wait_until_up(proc, url + "/api/sdk/health")

@@ -43,6 +43,11 @@ def main() -> int:
     _step("ts_hot_path", ts_hot_path.run, results)
     _step("ts_vercel_overhead", ts_vercel_overhead.run, results)
     _step("server_ingest", lambda: {"server_ingest_eps": server_ingest.run()}, results)
+    _step(
+        "server_ingest_signals",
+        lambda: {"server_ingest_eps_signals": server_ingest.run_signals()},
+        results,
+    )
     _step("otel_ingest", lambda: {"otel_ingest_spans_per_s": otel_ingest.run()}, results)
     _step("viewer_ms", lambda: {"viewer_ms": viewer.run()}, results)
     _step("throughput", lambda: {"throughput_eps": throughput.run()}, results)
@@ -90,6 +95,13 @@ def main() -> int:
             f"{ingest['sentrial']:,} events/s",
             ">= 60,000",
             ingest["sentrial"] >= 60_000,
+        ),
+        (
+            "server_ingest_eps_signals",
+            f"{results['server_ingest_eps_signals']['sentrial']:,} events/s"
+            f" (off: {results['server_ingest_eps_signals']['signals_off']:,})",
+            "drop <= 5%",
+            results["server_ingest_eps_signals"]["drop_pct"] <= 5,
         ),
         (
             "otel_ingest_spans_per_s",

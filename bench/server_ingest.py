@@ -17,7 +17,9 @@ import orjson
 from bench._common import API_KEY, OUTPUT_1KB, PAYLOAD_1KB, median_run, server_process
 
 
-def _batches(count: int, size: int) -> list[bytes]:
+def _batches(count: int, size: int, finish: bool = False) -> list[bytes]:
+    """``count`` batches of one session and ``size - 1`` events; with ``finish``,
+    each batch ends by completing its session (which the server then classifies)."""
     out = []
     for b in range(count):
         ops: list[dict[str, Any]] = [
@@ -46,6 +48,12 @@ def _batches(count: int, size: int) -> list[bytes]:
             }
             for i in range(size - 1)
         ]
+        if finish:
+            ops[-1] = {
+                "op": "updateSession",
+                "sessionId": f"sess_bench{b}",
+                "body": {"status": "completed", "durationMs": 1000 + b, "estimatedCost": 0.01},
+            }
         out.append(orjson.dumps({"operations": ops}))
     return out
 
@@ -55,9 +63,34 @@ def run(batches: int = 120, size: int = 300, repeats: int = 3) -> dict[str, Any]
     return median_run(lambda: _run_once(batches, size), repeats, "events_per_s")
 
 
-def _run_once(batches: int, size: int) -> dict[str, Any]:
-    bodies = _batches(batches, size)
-    with tempfile.TemporaryDirectory() as tmp, server_process(str(Path(tmp) / "b.db")) as url:
+def run_signals(batches: int = 120, size: int = 300, repeats: int = 3) -> dict[str, Any]:
+    """``server_ingest_eps_signals``: the same ingest with every session completed
+    (so classified), with classification off and on, alternating in one run.
+    ``drop_pct`` compares the medians (the issue's bound: at most 5)."""
+    runs: dict[str, list[dict[str, Any]]] = {"off": [], "on": []}
+    for _ in range(repeats):
+        for mode in runs:
+            runs[mode].append(_run_once(batches, size, finish=True, signals=mode))
+    medians = {
+        mode: sorted(r["events_per_s"] for r in found)[len(found) // 2]
+        for mode, found in runs.items()
+    }
+    drop = 100 * (medians["off"] - medians["on"]) / medians["off"]
+    return {
+        "sentrial": medians["on"],
+        "signals_off": medians["off"],
+        "drop_pct": round(drop, 1),
+        "runs": {mode: [r["events_per_s"] for r in found] for mode, found in runs.items()},
+    }
+
+
+def _run_once(batches: int, size: int, finish: bool = False, signals: str = "on") -> dict[str, Any]:
+    bodies = _batches(batches, size, finish)
+    env = {"SENTRIAL_SIGNALS": signals}
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        server_process(str(Path(tmp) / "b.db"), env=env) as url,
+    ):
         headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
         with httpx.Client(base_url=url, headers=headers) as http:
             http.post("/api/sdk/batch", content=bodies[0]).raise_for_status()  # warm up

@@ -85,6 +85,7 @@ if TYPE_CHECKING:
         get_react_agent,
     )
     from .otel import SentrialSpanProcessor, setup_otel_tracing
+    from .variants import get_variant, variant_stats
     from .wrappers import wrap_google, wrap_llm
 
 __version__ = "0.7.0"
@@ -142,6 +143,7 @@ __all__ = [
     "get_session_context",
     "get_session_entry_points",
     "get_system_prompt",
+    "get_variant",
     "get_variant_name",
     "is_experiment_mode",
     "session",
@@ -149,6 +151,7 @@ __all__ = [
     "setup_otel_tracing",
     "tool",
     "track_crew",
+    "variant_stats",
     "wrap_anthropic",
     "wrap_claude_agent",
     "wrap_claude_client",
@@ -196,6 +199,8 @@ _LAZY = {
     "ExperimentRunTracker": "sentrial.experiment",
     "ExperimentTestCase": "sentrial.experiment",
     "ExperimentVariant": "sentrial.experiment",
+    "get_variant": "sentrial.variants",
+    "variant_stats": "sentrial.variants",
 }
 
 

@@ -25,7 +25,21 @@ OTEL = "otel"
 # Experiment runs recorded by their sessions (metadata experimentId,
 # experimentRunId, ...), so they travel the SDK's durable delivery.
 EXPERIMENT_SESSIONS = "experiment_sessions"
-ALL = frozenset({BATCH, CLIENT_IDS, CLIENT_TIMESTAMPS, LLM_CALL, READS, OTEL, EXPERIMENT_SESSIONS})
+SIGNALS = "signals"  # GET /api/signals, GET /api/sessions/{id}/diagnosis
+VARIANTS = "variants"  # production assignments of users to experiment variants
+ALL = frozenset(
+    {
+        BATCH,
+        CLIENT_IDS,
+        CLIENT_TIMESTAMPS,
+        LLM_CALL,
+        READS,
+        OTEL,
+        EXPERIMENT_SESSIONS,
+        SIGNALS,
+        VARIANTS,
+    }
+)
 
 CAPABILITY_TTL = 300.0
 
@@ -33,7 +47,11 @@ CAPABILITY_TTL = 300.0
 # spec marks the same properties with ``x-sentrial-capability`` (a test keeps
 # the two equal); everything else in a request is the documented API.
 EXTENSION_FIELDS: dict[str, dict[str, str]] = {
-    "create_session": {"id": CLIENT_IDS, "startedAt": CLIENT_TIMESTAMPS},
+    "create_session": {
+        "id": CLIENT_IDS,
+        "startedAt": CLIENT_TIMESTAMPS,
+        "experimentAssignmentId": VARIANTS,
+    },
     "create_event": {
         "id": CLIENT_IDS,
         "timestamp": CLIENT_TIMESTAMPS,

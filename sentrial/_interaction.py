@@ -133,12 +133,19 @@ def begin(
     metadata: Mapping[str, Any] | None = None,
     *,
     client: SentrialClient | None = None,
+    experiment_assignment_id: str | None = None,
 ) -> Interaction:
-    """Start tracking one interaction (a session whose agent name is ``event``)."""
+    """Start tracking one interaction (a session whose agent name is ``event``);
+    ``experiment_assignment_id`` (ours): see :func:`sentrial.get_variant`."""
     client = client or get_client()
     name, event_id, full = _session_args(event, input, event_id, convo_id, metadata)
     session_id = client.create_session(
-        name=name, agent_name=str(event), user_id=user_id, convo_id=convo_id, metadata=full
+        name=name,
+        agent_name=str(event),
+        user_id=user_id,
+        convo_id=convo_id,
+        metadata=full,
+        experiment_assignment_id=experiment_assignment_id,
     )
     if input is not None:
         client.current_state["input"] = input  # this thread's or task's state (see _context)
@@ -432,12 +439,18 @@ async def begin_async(
     metadata: Mapping[str, Any] | None = None,
     *,
     client: AsyncSentrialClient | None = None,
+    experiment_assignment_id: str | None = None,
 ) -> AsyncInteraction:
     """``begin`` for asyncio code: the interaction's methods are coroutines."""
     client = client or get_async_client()
     name, event_id, full = _session_args(event, input, event_id, convo_id, metadata)
     session_id = await client.create_session(
-        name=name, agent_name=str(event), user_id=user_id, convo_id=convo_id, metadata=full
+        name=name,
+        agent_name=str(event),
+        user_id=user_id,
+        convo_id=convo_id,
+        metadata=full,
+        experiment_assignment_id=experiment_assignment_id,
     )
     if input is not None:
         client.current_state["input"] = input  # this task's state (see _context)

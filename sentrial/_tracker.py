@@ -227,10 +227,15 @@ class Tracker:
         metadata: Mapping[str, Any] | None = None,
         *,
         session_id: str | None = None,
+        experiment_assignment_id: str | None = None,
     ) -> str:
         """Start a session; returns its id at once (made on the client).
 
         As published, the calling thread's state starts empty again.
+        ``experiment_assignment_id`` (ours): the ``assignment_id`` of
+        :func:`sentrial.get_variant`, so the variant's production results
+        count the session (a server without the ``variants`` capability never
+        receives it).
         """
         if _context.peek_state(self._state_key):
             _context.set_state(self._state_key, {})
@@ -249,6 +254,8 @@ class Tracker:
             fields["convo_id"] = self._text(str(convo_id))
         if metadata is not None:
             fields["metadata"] = self._json(metadata, as_object=True)
+        if experiment_assignment_id is not None:
+            fields["experiment_assignment_id"] = _payload.clean_text(str(experiment_assignment_id))
         self._emit("create_session", sid, fields)
         if logger.isEnabledFor(logging.DEBUG):
             shown = hide_key(self.session_url(sid), self.config.api_key)

@@ -140,6 +140,7 @@ def test_the_fields_each_body_may_set() -> None:
     assert _properties("SessionCreate") == {
         "agentName",
         "convoId",
+        "experimentAssignmentId",
         "id",
         "metadata",
         "name",

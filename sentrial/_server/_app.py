@@ -335,6 +335,10 @@ def create_app(
 
     otlp_in_flight = InFlight()
     routes += otlp_routes(storage, check_key, otlp_in_flight)
+    from ._signals_api import signal_routes
+
+    insight_routes, classifier = signal_routes(storage, check_key)
+    routes += insight_routes
     if viewer:
         from ._experiment_page import experiment_page_routes
         from ._viewer import viewer_routes
@@ -352,6 +356,7 @@ def create_app(
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_exception})
     app.state.storage = storage
     app.state.otlp_in_flight = otlp_in_flight
+    app.state.classifier = classifier
     if viewer or (host is not None and is_loopback(host)):
         from ._viewer import OnlyThisMachine
 

@@ -60,6 +60,8 @@ def list_page(store: ExperimentStore) -> Response:
 def comparison_page(store: ExperimentStore, experiment_id: str) -> Response:
     """Variants side by side (success rate, durations, cost, tokens, custom
     metrics), then every run linked to the session it recorded."""
+    from ._viewer_signals import production_table
+
     try:
         results = store.results(experiment_id)
     except StorageError as exc:
@@ -120,7 +122,8 @@ def comparison_page(store: ExperimentStore, experiment_id: str) -> Response:
         + "<h2>Variants</h2><table id='variants'><tr><th>variant</th><th>runs</th>"
         "<th>success rate</th><th>mean duration</th><th>p95 duration</th><th>cost</th>"
         f"<th>tokens</th><th>custom metrics</th></tr>{variant_rows}</table>"
-        f"<h2>Runs</h2><table id='runs'><tr><th>variant</th><th>test case</th><th>status</th>"
+        + production_table(store.storage, experiment_id, list(prompts))
+        + f"<h2>Runs</h2><table id='runs'><tr><th>variant</th><th>test case</th><th>status</th>"
         "<th>session</th><th>duration</th><th>cost</th><th>tokens</th><th>error</th></tr>"
         f"{run_rows}</table>"
         f"<h2>Prompts</h2><table id='prompts'><tr><th>variant</th><th>system prompt</th></tr>"

@@ -152,6 +152,7 @@ class ExperimentStore:
                     "name": v["name"],
                     "systemPrompt": v["systemPrompt"],
                     "description": v.get("description"),
+                    **({"weight": v["weight"]} if "weight" in v else {}),
                 }
                 for v in variants
             ],
@@ -622,44 +623,44 @@ def _winner(variants: list[dict[str, Any]]) -> str | None:
 # -- HTTP ----------------------------------------------------------------------------
 
 
+Handler = Callable[[Request], Any]
+
+
+def keyed(check_key: Callable[[Request], None], handler: Handler) -> Handler:
+    """``handler`` behind the API's key check, answering every failure with the
+    API's error body (``{"error", "message"}``, 400 naming the field)."""
+    from ._app import HTTPError, error_response, storage_error_response
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            check_key(request)
+            result: Response = await handler(request)
+            return result
+        except HTTPError as exc:
+            return error_response(exc.status, exc.title, exc.message)
+        except _spec.SpecValidationError as exc:
+            return error_response(400, "Bad Request", str(exc))
+        except StorageError as exc:
+            return storage_error_response(exc)
+        except _json.TooDeep as exc:
+            return error_response(400, "Bad Request", str(exc))
+        except Exception:
+            logger.exception("unexpected error on %s %s", request.method, request.url.path)
+            return error_response(500, "Internal Server Error", "unexpected server error; retry")
+
+    return wrapped
+
+
 def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) -> list[Route]:
     """The ``/api/experiments`` routes over ``storage``, with the API's bearer-key
     check and its error bodies (``{"error", "message"}``, 400 naming the field)."""
-    from ._app import (
-        HTTPError,
-        _query,
-        _read_json,
-        error_response,
-        json_response,
-        resource,
-        storage_error_response,
-    )
+    from ._app import _query, _read_json, json_response, resource
 
     store = ExperimentStore(storage)
     body_limit = _spec.request_limit("maxBodyBytes")
-    Handler = Callable[[Request], Any]
 
     def endpoint(handler: Handler) -> Handler:
-        async def wrapped(request: Request) -> Response:
-            try:
-                check_key(request)
-                result: Response = await handler(request)
-                return result
-            except HTTPError as exc:
-                return error_response(exc.status, exc.title, exc.message)
-            except _spec.SpecValidationError as exc:
-                return error_response(400, "Bad Request", str(exc))
-            except StorageError as exc:
-                return storage_error_response(exc)
-            except _json.TooDeep as exc:
-                return error_response(400, "Bad Request", str(exc))
-            except Exception:
-                logger.exception("unexpected error on %s %s", request.method, request.url.path)
-                return error_response(
-                    500, "Internal Server Error", "unexpected server error; retry"
-                )
-
-        return wrapped
+        return keyed(check_key, handler)
 
     async def checked_body(request: Request, schema: str) -> dict[str, Any]:
         body = await _read_json(request, body_limit)
@@ -689,9 +690,18 @@ def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) ->
         run = await run_in_threadpool(store.update_run, params["id"], params["runId"], body)
         return json_response({"run": run})
 
+    from ._variants import variant_routes
+
+    assignments, production = variant_routes(storage, store.get, endpoint)
+
+    def results_with_production(experiment_id: str, batch: str | None) -> dict[str, Any]:
+        found = store.results(experiment_id, batch)
+        names = [v["name"] for v in found["experiment"]["variants"]]
+        return {**found, "production": production.production(experiment_id, names)}
+
     async def results(request: Request) -> Response:
         batch = _query(request, "getExperimentResults").get("batch")
-        found = await run_in_threadpool(store.results, request.path_params["id"], batch)
+        found = await run_in_threadpool(results_with_production, request.path_params["id"], batch)
         return json_response(found)
 
     async def add_evaluation(request: Request) -> Response:
@@ -719,6 +729,7 @@ def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) ->
         return json_response({"data": found})
 
     return [
+        *assignments,
         resource("/api/experiments", get=endpoint(listing), post=endpoint(create)),
         resource(
             "/api/experiments/{id}/evaluations",

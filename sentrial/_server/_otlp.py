@@ -166,6 +166,8 @@ def _trace_write(trace_id: str, spans: list[mapping.SpanData]) -> TraceWrite:
         "startedAt": iso(min(s.start_ns for s in spans) // 1000),
         "metadata": metadata,
     }
+    if found.assignment_id is not None:  # the variant's production results count it
+        session["experimentAssignmentId"] = found.assignment_id
     roots = [s for s in spans if s.parent_span_id is None]
     completion = None
     if roots:

@@ -24,10 +24,10 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from .._private import create_private
 from . import _json, _spec
@@ -235,11 +235,15 @@ def _canonical(body: dict[str, Any]) -> str:
 
 
 def _session_filters(
-    equal: dict[str, str | None], since: str | None, until: str | None, cursor: str | None
+    equal: dict[str, str | None],
+    since: str | None,
+    until: str | None,
+    cursor: str | None,
+    time_column: str = "started_us",
 ) -> tuple[list[str], list[Any]]:
     """The WHERE terms (and their arguments) of a sessions list, newest first:
     columns equal to the given values, startedAt in [since, until), and past
-    ``cursor``."""
+    ``cursor`` (another list ordered by ``(time_column, seq)``: its time)."""
     where: list[str] = []
     args: list[Any] = []
     for column, value in equal.items():
@@ -247,15 +251,15 @@ def _session_filters(
             where.append(f"{column} = ?")
             args.append(value)
     if since is not None:
-        where.append("started_us >= ?")
+        where.append(f"{time_column} >= ?")
         args.append(_to_us(since, "since"))
     if until is not None:
-        where.append("started_us < ?")
+        where.append(f"{time_column} < ?")
         args.append(_to_us(until, "until"))
     if cursor is not None:
         started, seq = _decode_cursor(cursor, 2)
         # A row value: the index seeks to the cursor instead of filtering up to it.
-        where.append("(started_us, seq) < (?, ?)")
+        where.append(f"({time_column}, seq) < (?, ?)")
         args.extend([started, seq])
     return where, args
 
@@ -336,6 +340,19 @@ def _connect(path: str) -> sqlite3.Connection:
     return db
 
 
+TERMINAL = ("completed", "failed")
+_Part = TypeVar("_Part")
+
+
+class Watcher(Protocol):
+    """Told, after each commit, which sessions it left in a terminal status
+    (finished now, or written to again after they finished): the classifier."""
+
+    def touched(self, session_ids: set[str]) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class StorageOpenError(ValueError):
     """The database cannot be opened or used; the message is one line naming the file."""
 
@@ -356,6 +373,9 @@ class Storage:
         self._closed = False
         self._trouble: tuple[str, float] | None = None  # see health()
         create_private(path)  # 0600: SQLite would make it readable by every user
+        self._watchers: list[Watcher] = []
+        self._touched: set[str] = set()  # this transaction's finished sessions (for watchers)
+        self._parts: dict[Any, Any] = {}  # see part()
         try:
             self._db = _connect(path)
         except sqlite3.Error as exc:
@@ -440,7 +460,22 @@ class Storage:
             (sessions, *parts, agent),
         )
 
+    def part(self, kind: Callable[[Storage], _Part]) -> _Part:
+        """The one ``kind(self)`` of this store: a helper owning tables beside
+        the sessions (signals, assignments), made once."""
+        with self._lock:
+            found = self._parts.get(kind)
+            if found is None:
+                found = self._parts[kind] = kind(self)
+            return found
+
+    def watch(self, watcher: Watcher) -> None:
+        """Tell ``watcher`` about finished sessions from now on; closed with the store."""
+        self._watchers.append(watcher)
+
     def close(self) -> None:
+        for watcher in self._watchers:
+            watcher.close()
         if self._checkpointer is not None:
             self._checkpointer.close()
         with self._lock:
@@ -495,12 +530,17 @@ class Storage:
             try:
                 yield
             except BaseException:
+                self._touched.clear()
                 # SQLite has already rolled back after some errors (a full disk).
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
             self._trouble = None
+            touched, self._touched = self._touched, set()
+        if touched:
+            for watcher in self._watchers:
+                watcher.touched(touched)
         if self._checkpointer is not None:
             self._checkpointer.committed()
 
@@ -595,6 +635,8 @@ class Storage:
             f" change_seq = {_NEXT_CHANGE} WHERE id = ?",
             (status, completed_us, _canonical(outcome), _duration(outcome), session_id),
         )
+        if status in TERMINAL and self._watchers:
+            self._touched.add(session_id)
         after = _contribution(status, outcome)
         if after != before:
             finished, succeeded, durations, cost, tokens = before
@@ -842,10 +884,7 @@ class Storage:
         body = _present(body)
         session_id = body["sessionId"]
         if session_id not in known_sessions:
-            exists = self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,))
-            if exists.fetchone() is None:
-                raise NotFound(f"sessionId: no session {session_id!r}")
-            known_sessions.add(session_id)
+            self._known_session(session_id, known_sessions)
         event_id: str = body.get("id") or _new_id("evt_")
         canonical = _canonical(body)
         now = _now_us()
@@ -868,6 +907,17 @@ class Storage:
                 (session_id,),
             )
         return event_id
+
+    def _known_session(self, session_id: str, known_sessions: set[str]) -> None:
+        """Check an event's session exists (NotFound otherwise) and remember it; a
+        late event of a finished session is news for the watchers."""
+        found = self._db.execute("SELECT status FROM sessions WHERE id = ?", (session_id,))
+        row = found.fetchone()
+        if row is None:
+            raise NotFound(f"sessionId: no session {session_id!r}")
+        known_sessions.add(session_id)
+        if row[0] in TERMINAL and self._watchers:
+            self._touched.add(session_id)
 
     def list_events(
         self, session_id: str, *, limit: int = 500, cursor: str | None = None
@@ -950,10 +1000,7 @@ class Storage:
                 body = _present(body)
                 session_id = body["sessionId"]
                 if session_id not in known_sessions:
-                    exists = self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,))
-                    if exists.fetchone() is None:
-                        raise NotFound(f"sessionId: no session {session_id!r}")
-                    known_sessions.add(session_id)
+                    self._known_session(session_id, known_sessions)
                 event_id: str = body.get("id") or _new_id("evt_")
                 ts = _to_us(body["timestamp"], "timestamp") if "timestamp" in body else now
                 rows.append((position, event_id, session_id, ts, now, _canonical(body)))

@@ -137,6 +137,10 @@ def _session_row(s: dict[str, Any]) -> str:
 
 
 def sessions_page(storage: Storage, request: Request) -> Response:
+    from ._viewer_signals import signal_filter, signal_sessions_page
+
+    if request.query_params.get("signal"):
+        return signal_sessions_page(storage, request)
     filters = _filters(request)
     cursor = request.query_params.get("cursor") or None
     query = {
@@ -191,6 +195,7 @@ def sessions_page(storage: Storage, request: Request) -> Response:
         + agents_table(storage)
         + "<h2>Sessions</h2>"
         + _form(filters)
+        + signal_filter(request)
         # Only the newest page follows new sessions: older pages stay as read.
         + (_live(listing + pager) if cursor is None else listing + pager)
     )
@@ -198,6 +203,8 @@ def sessions_page(storage: Storage, request: Request) -> Response:
 
 
 def overview_page(storage: Storage, request: Request) -> Response:
+    from ._viewer_signals import negatives_chart
+
     agents = storage.agent_stats()
     charts = "".join(
         agent_charts(_text(a["agentName"]), storage.agent_history(_text(a["agentName"])))
@@ -208,6 +215,7 @@ def overview_page(storage: Storage, request: Request) -> Response:
         nav("/overview")
         + "<h1>Overview</h1>"
         + agents_table(storage)
+        + negatives_chart(storage)
         + (charts or "<p class='muted'>No sessions yet.</p>")
     )
     return _page("Sentrial overview", _live(body, 5000))

@@ -397,6 +397,8 @@ def event_json(storage: Storage, request: Request) -> Response:
 
 
 def session_page(storage: Storage, request: Request) -> Response:
+    from ._viewer_signals import session_panel
+
     try:
         session = storage.get_session(request.path_params["id"])
     except NotFound as exc:
@@ -410,7 +412,8 @@ def session_page(storage: Storage, request: Request) -> Response:
     events_path = f"/sessions/{quote(_text(session['id']), safe='')}/events/"
     failure = session.get("failureReason")
     body = (
-        _summary(session)
+        session_panel(storage, session)  # signals and diagnosis (_viewer_signals)
+        + _summary(session)
         + (f"<p class='failed' id='failure'>{_e(failure)}</p>" if failure not in (None, "") else "")
         + _io(session)
         + waterfall(storage, session, events)

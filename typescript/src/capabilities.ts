@@ -18,7 +18,18 @@ export const CLIENT_TIMESTAMPS = "client_timestamps";
 export const LLM_CALL = "llm_call";
 export const READS = "reads";
 export const OTEL = "otel";
-export const ALL: ReadonlySet<string> = new Set([BATCH, CLIENT_IDS, CLIENT_TIMESTAMPS, LLM_CALL, READS, OTEL]);
+export const SIGNALS = "signals";
+export const VARIANTS = "variants";
+export const ALL: ReadonlySet<string> = new Set([
+  BATCH,
+  CLIENT_IDS,
+  CLIENT_TIMESTAMPS,
+  LLM_CALL,
+  READS,
+  OTEL,
+  SIGNALS,
+  VARIANTS,
+]);
 
 export const CAPABILITY_TTL_MS = 300_000;
 
@@ -28,7 +39,7 @@ export const CAPABILITY_TTL_MS = 300_000;
  * the two equal). Keys are checked against the generated request types.
  */
 export const EXTENSION_FIELDS = {
-  create_session: { id: CLIENT_IDS, startedAt: CLIENT_TIMESTAMPS },
+  create_session: { id: CLIENT_IDS, startedAt: CLIENT_TIMESTAMPS, experimentAssignmentId: VARIANTS },
   create_event: {
     id: CLIENT_IDS,
     timestamp: CLIENT_TIMESTAMPS,

@@ -5,6 +5,9 @@ from .batch_request import BatchRequest
 from .batch_response import BatchResponse
 from .create_event_operation import CreateEventOperation
 from .create_session_operation import CreateSessionOperation
+from .diagnosis_comparison import DiagnosisComparison
+from .diagnosis_comparison_steps_item import DiagnosisComparisonStepsItem
+from .diagnosis_step import DiagnosisStep
 from .error import Error
 from .evaluation import Evaluation
 from .evaluation_create import EvaluationCreate
@@ -16,10 +19,14 @@ from .event_create import EventCreate
 from .event_page import EventPage
 from .event_type import EventType
 from .experiment import Experiment
+from .experiment_assignment import ExperimentAssignment
+from .experiment_assignment_create import ExperimentAssignmentCreate
+from .experiment_assignment_response import ExperimentAssignmentResponse
 from .experiment_batch import ExperimentBatch
 from .experiment_config import ExperimentConfig
 from .experiment_create import ExperimentCreate
 from .experiment_list import ExperimentList
+from .experiment_production_result import ExperimentProductionResult
 from .experiment_reset import ExperimentReset
 from .experiment_response import ExperimentResponse
 from .experiment_results import ExperimentResults
@@ -40,6 +47,7 @@ from .export_trace_service_response import ExportTraceServiceResponse
 from .export_trace_service_response_partial_success import (
     ExportTraceServiceResponsePartialSuccess,
 )
+from .get_session_diagnosis_format import GetSessionDiagnosisFormat
 from .health import Health
 from .json_object import JsonObject
 from .otlp_status import OtlpStatus
@@ -49,11 +57,15 @@ from .pii_config_response import PiiConfigResponse
 from .pii_custom_pattern import PiiCustomPattern
 from .session import Session
 from .session_create import SessionCreate
+from .session_diagnosis import SessionDiagnosis
 from .session_page import SessionPage
 from .session_status_filter import SessionStatusFilter
 from .session_status_update import SessionStatusUpdate
 from .session_update import SessionUpdate
 from .session_update_custom_metrics import SessionUpdateCustomMetrics
+from .signal import Signal
+from .signal_page import SignalPage
+from .signal_type import SignalType
 from .tool_error import ToolError
 from .update_session_operation import UpdateSessionOperation
 
@@ -63,6 +75,9 @@ __all__ = (
     "BatchResponse",
     "CreateEventOperation",
     "CreateSessionOperation",
+    "DiagnosisComparison",
+    "DiagnosisComparisonStepsItem",
+    "DiagnosisStep",
     "Error",
     "Evaluation",
     "EvaluationCreate",
@@ -74,10 +89,14 @@ __all__ = (
     "EventPage",
     "EventType",
     "Experiment",
+    "ExperimentAssignment",
+    "ExperimentAssignmentCreate",
+    "ExperimentAssignmentResponse",
     "ExperimentBatch",
     "ExperimentConfig",
     "ExperimentCreate",
     "ExperimentList",
+    "ExperimentProductionResult",
     "ExperimentReset",
     "ExperimentResponse",
     "ExperimentResults",
@@ -96,6 +115,7 @@ __all__ = (
     "ExportTraceServiceRequest",
     "ExportTraceServiceResponse",
     "ExportTraceServiceResponsePartialSuccess",
+    "GetSessionDiagnosisFormat",
     "Health",
     "JsonObject",
     "OtlpStatus",
@@ -105,11 +125,15 @@ __all__ = (
     "PiiCustomPattern",
     "Session",
     "SessionCreate",
+    "SessionDiagnosis",
     "SessionPage",
     "SessionStatusFilter",
     "SessionStatusUpdate",
     "SessionUpdate",
     "SessionUpdateCustomMetrics",
+    "Signal",
+    "SignalPage",
+    "SignalType",
     "ToolError",
     "UpdateSessionOperation",
 )

@@ -11,6 +11,7 @@ from ..types import UNSET, Unset
 if TYPE_CHECKING:
     from ..models.experiment import Experiment
     from ..models.experiment_batch import ExperimentBatch
+    from ..models.experiment_production_result import ExperimentProductionResult
     from ..models.experiment_run_outcome import ExperimentRunOutcome
     from ..models.experiment_variant_result import ExperimentVariantResult
 
@@ -28,6 +29,9 @@ class ExperimentResults:
         winner (None | str | Unset):
         batch_id (None | str | Unset): The batch compared (`null`: the runs without a batch, or `all`).
         batches (list[ExperimentBatch] | Unset):
+        production (list[ExperimentProductionResult] | Unset): Per variant, the production sessions of its assigned
+            users
+            (extension, variants).
     """
 
     experiment: Experiment
@@ -36,6 +40,7 @@ class ExperimentResults:
     winner: None | str | Unset = UNSET
     batch_id: None | str | Unset = UNSET
     batches: list[ExperimentBatch] | Unset = UNSET
+    production: list[ExperimentProductionResult] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -74,6 +79,13 @@ class ExperimentResults:
                 batches_item = batches_item_data.to_dict()
                 batches.append(batches_item)
 
+        production: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.production, Unset):
+            production = []
+            for production_item_data in self.production:
+                production_item = production_item_data.to_dict()
+                production.append(production_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -91,6 +103,8 @@ class ExperimentResults:
             field_dict["batchId"] = batch_id
         if batches is not UNSET:
             field_dict["batches"] = batches
+        if production is not UNSET:
+            field_dict["production"] = production
 
         return field_dict
 
@@ -98,6 +112,7 @@ class ExperimentResults:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.experiment import Experiment  # noqa: PLC0415
         from ..models.experiment_batch import ExperimentBatch  # noqa: PLC0415
+        from ..models.experiment_production_result import ExperimentProductionResult  # noqa: PLC0415
         from ..models.experiment_run_outcome import ExperimentRunOutcome  # noqa: PLC0415
         from ..models.experiment_variant_result import ExperimentVariantResult  # noqa: PLC0415
 
@@ -149,6 +164,17 @@ class ExperimentResults:
 
                 batches.append(batches_item)
 
+        _production = d.pop("production", UNSET)
+        production: list[ExperimentProductionResult] | Unset = UNSET
+        if _production is not UNSET:
+            production = []
+            for production_item_data in _production:
+                production_item = ExperimentProductionResult.from_dict(
+                    production_item_data
+                )
+
+                production.append(production_item)
+
         experiment_results = cls(
             experiment=experiment,
             variants=variants,
@@ -156,6 +182,7 @@ class ExperimentResults:
             winner=winner,
             batch_id=batch_id,
             batches=batches,
+            production=production,
         )
 
         experiment_results.additional_properties = d

@@ -18,11 +18,13 @@ class ExperimentVariant:
         name (str | Unset):
         system_prompt (str | Unset):
         description (None | str | Unset):
+        weight (float | Unset): Its share of production users (extension, variants); absent: 1.
     """
 
     name: str | Unset = UNSET
     system_prompt: str | Unset = UNSET
     description: None | str | Unset = UNSET
+    weight: float | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -36,6 +38,8 @@ class ExperimentVariant:
         else:
             description = self.description
 
+        weight = self.weight
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
@@ -45,6 +49,8 @@ class ExperimentVariant:
             field_dict["systemPrompt"] = system_prompt
         if description is not UNSET:
             field_dict["description"] = description
+        if weight is not UNSET:
+            field_dict["weight"] = weight
 
         return field_dict
 
@@ -64,10 +70,13 @@ class ExperimentVariant:
 
         description = _parse_description(d.pop("description", UNSET))
 
+        weight = d.pop("weight", UNSET)
+
         experiment_variant = cls(
             name=name,
             system_prompt=system_prompt,
             description=description,
+            weight=weight,
         )
 
         experiment_variant.additional_properties = d

@@ -18,11 +18,13 @@ class ExperimentVariantCreate:
         name (str):
         system_prompt (str):
         description (None | str | Unset):
+        weight (float | None | Unset): Share of production users assigned to it (extension; default 1).
     """
 
     name: str
     system_prompt: str
     description: None | str | Unset = UNSET
+    weight: float | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -36,6 +38,12 @@ class ExperimentVariantCreate:
         else:
             description = self.description
 
+        weight: float | None | Unset
+        if isinstance(self.weight, Unset):
+            weight = UNSET
+        else:
+            weight = self.weight
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -46,6 +54,8 @@ class ExperimentVariantCreate:
         )
         if description is not UNSET:
             field_dict["description"] = description
+        if weight is not UNSET:
+            field_dict["weight"] = weight
 
         return field_dict
 
@@ -65,10 +75,20 @@ class ExperimentVariantCreate:
 
         description = _parse_description(d.pop("description", UNSET))
 
+        def _parse_weight(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        weight = _parse_weight(d.pop("weight", UNSET))
+
         experiment_variant_create = cls(
             name=name,
             system_prompt=system_prompt,
             description=description,
+            weight=weight,
         )
 
         experiment_variant_create.additional_properties = d

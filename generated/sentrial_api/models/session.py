@@ -40,6 +40,7 @@ class Session:
             metadata (JsonObject | Unset):
             parent_session_id (None | str | Unset):
             convo_id (None | str | Unset):
+            experiment_assignment_id (None | str | Unset): Extension, variants.
             event_count (int | Unset):
             created_at (datetime.datetime | Unset):
             started_at (datetime.datetime | None | Unset):
@@ -64,6 +65,7 @@ class Session:
     metadata: JsonObject | Unset = UNSET
     parent_session_id: None | str | Unset = UNSET
     convo_id: None | str | Unset = UNSET
+    experiment_assignment_id: None | str | Unset = UNSET
     event_count: int | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
@@ -155,6 +157,12 @@ class Session:
         else:
             convo_id = self.convo_id
 
+        experiment_assignment_id: None | str | Unset
+        if isinstance(self.experiment_assignment_id, Unset):
+            experiment_assignment_id = UNSET
+        else:
+            experiment_assignment_id = self.experiment_assignment_id
+
         event_count = self.event_count
 
         created_at: str | Unset = UNSET
@@ -216,6 +224,8 @@ class Session:
             field_dict["parentSessionId"] = parent_session_id
         if convo_id is not UNSET:
             field_dict["convoId"] = convo_id
+        if experiment_assignment_id is not UNSET:
+            field_dict["experimentAssignmentId"] = experiment_assignment_id
         if event_count is not UNSET:
             field_dict["eventCount"] = event_count
         if created_at is not UNSET:
@@ -355,6 +365,17 @@ class Session:
 
         convo_id = _parse_convo_id(d.pop("convoId", UNSET))
 
+        def _parse_experiment_assignment_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        experiment_assignment_id = _parse_experiment_assignment_id(
+            d.pop("experimentAssignmentId", UNSET)
+        )
+
         event_count = d.pop("eventCount", UNSET)
 
         _created_at = d.pop("createdAt", UNSET)
@@ -417,6 +438,7 @@ class Session:
             metadata=metadata,
             parent_session_id=parent_session_id,
             convo_id=convo_id,
+            experiment_assignment_id=experiment_assignment_id,
             event_count=event_count,
             created_at=created_at,
             started_at=started_at,

@@ -30,6 +30,9 @@ class SessionCreate:
             parent_session_id (None | str | Unset):
             convo_id (None | str | Unset):
             started_at (datetime.datetime | None | Unset): When the session began on the client (extension).
+            experiment_assignment_id (None | str | Unset): The production assignment (`POST
+                /api/experiments/{id}/assignments`)
+                the session ran under (extension); its variant's results count it.
     """
 
     name: str
@@ -40,6 +43,7 @@ class SessionCreate:
     parent_session_id: None | str | Unset = UNSET
     convo_id: None | str | Unset = UNSET
     started_at: datetime.datetime | None | Unset = UNSET
+    experiment_assignment_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -85,6 +89,12 @@ class SessionCreate:
         else:
             started_at = self.started_at
 
+        experiment_assignment_id: None | str | Unset
+        if isinstance(self.experiment_assignment_id, Unset):
+            experiment_assignment_id = UNSET
+        else:
+            experiment_assignment_id = self.experiment_assignment_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -104,6 +114,8 @@ class SessionCreate:
             field_dict["convoId"] = convo_id
         if started_at is not UNSET:
             field_dict["startedAt"] = started_at
+        if experiment_assignment_id is not UNSET:
+            field_dict["experimentAssignmentId"] = experiment_assignment_id
 
         return field_dict
 
@@ -181,6 +193,17 @@ class SessionCreate:
 
         started_at = _parse_started_at(d.pop("startedAt", UNSET))
 
+        def _parse_experiment_assignment_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        experiment_assignment_id = _parse_experiment_assignment_id(
+            d.pop("experimentAssignmentId", UNSET)
+        )
+
         session_create = cls(
             name=name,
             agent_name=agent_name,
@@ -190,6 +213,7 @@ class SessionCreate:
             parent_session_id=parent_session_id,
             convo_id=convo_id,
             started_at=started_at,
+            experiment_assignment_id=experiment_assignment_id,
         )
 
         session_create.additional_properties = d

@@ -352,6 +352,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signals of classified sessions, newest first (extension).
+         * @description Sessions are classified by deterministic heuristics once they reach
+         *     `completed` or `failed` (again on every later write to them); a
+         *     session left `active` with no activity for 30 minutes gets the
+         *     `abandoned` signal. Reading first classifies whatever is pending.
+         *     The heuristics and their thresholds are listed in the README.
+         */
+        get: operations["listSignals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/diagnosis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * What went wrong in a session, and where it left a similar success (extension).
+         * @description Deterministic (no LLM): the first failing step with its input and
+         *     error, the last decision before it, loops and retries, time and cost
+         *     by step type, and the most similar completed session of the same
+         *     agent with both step sequences side by side (`divergesAt`: the first
+         *     index where they differ). `format=text` answers the same as plain
+         *     text for a person (the JSON's `text`).
+         */
+        get: operations["getSessionDiagnosis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/experiments/{id}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The user's sticky assignment to a variant, made on first request (extension).
+         * @description The variant is picked by a hash of (experiment id, user id) on the
+         *     variants' cumulative weights, and stored: the same user gets the same
+         *     variant and the same assignment id from any process, after restarts,
+         *     and after the weights change. The SDK's `sentrial.get_variant` calls it.
+         */
+        post: operations["createExperimentAssignment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -438,6 +514,11 @@ export interface components {
              * @description When the session began on the client (extension).
              */
             startedAt?: string | null;
+            /**
+             * @description The production assignment (`POST /api/experiments/{id}/assignments`)
+             *     the session ran under (extension); its variant's results count it.
+             */
+            experimentAssignmentId?: string | null;
         };
         /** @enum {string} */
         SessionStatusUpdate: "completed" | "failed";
@@ -494,6 +575,8 @@ export interface components {
             metadata?: components["schemas"]["JsonObject"];
             parentSessionId?: string | null;
             convoId?: string | null;
+            /** @description Extension, variants. */
+            experimentAssignmentId?: string | null;
             eventCount?: number;
             /** Format: date-time */
             createdAt?: string;
@@ -701,6 +784,8 @@ export interface components {
             name: string;
             systemPrompt: string;
             description?: string | null;
+            /** @description Share of production users assigned to it (extension; default 1). */
+            weight?: number | null;
         };
         ExperimentTestCaseCreate: {
             sessionId: string;
@@ -726,6 +811,8 @@ export interface components {
             name?: string;
             systemPrompt?: string;
             description?: string | null;
+            /** @description Its share of production users (extension, variants); absent: 1. */
+            weight?: number;
         };
         ExperimentTestCase: {
             sessionId?: string;
@@ -877,6 +964,100 @@ export interface components {
             /** @description The batch compared (`null`: the runs without a batch, or `all`). */
             batchId?: string | null;
             batches?: components["schemas"]["ExperimentBatch"][];
+            /**
+             * @description Per variant, the production sessions of its assigned users
+             *     (extension, variants).
+             */
+            production?: components["schemas"]["ExperimentProductionResult"][];
+        };
+        /** @enum {string} */
+        SignalType: "negative" | "positive" | "neutral";
+        Signal: {
+            id: string;
+            sessionId: string;
+            agentName: string;
+            type: components["schemas"]["SignalType"];
+            /** @description `heuristic` for the server's classification. */
+            source: string;
+            /**
+             * @description `failed_session`, `tool_error`, `error_event`, `loop`, `retry_storm`,
+             *     `duration_outlier`, `cost_outlier`, `tokens_outlier`, `empty_output`,
+             *     `low_confidence`, `abandoned`, `clean_success`; new names may appear.
+             */
+            name: string;
+            /** @description What was seen */
+            detail: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        SignalPage: {
+            data: components["schemas"]["Signal"][];
+            nextCursor?: string | null;
+        };
+        DiagnosisStep: {
+            index?: number;
+            eventId?: string;
+            /** @description `<eventType>:<toolName>`, `llm:<model>` or the event type. */
+            step?: string;
+            eventType?: string | null;
+            toolName?: string | null;
+            /** @description The step's input (any JSON). */
+            input?: unknown;
+            /** @description Its error (a ToolError object or a text). */
+            error?: unknown;
+            /** Format: date-time */
+            timestamp?: string | null;
+        };
+        DiagnosisComparison: {
+            sessionId?: string;
+            similarity?: number;
+            divergesAt?: number | null;
+            steps?: {
+                index?: number;
+                this?: string | null;
+                other?: string | null;
+                same?: boolean;
+            }[];
+        };
+        SessionDiagnosis: {
+            sessionId: string;
+            agentName?: string;
+            status?: string;
+            failureReason?: string | null;
+            steps?: number;
+            firstFailure?: components["schemas"]["DiagnosisStep"] | null;
+            lastDecision?: components["schemas"]["JsonObject"] | null;
+            loops?: components["schemas"]["JsonObject"][];
+            retries?: components["schemas"]["JsonObject"][];
+            byStepType?: components["schemas"]["JsonObject"][];
+            comparison?: components["schemas"]["DiagnosisComparison"] | null;
+            text: string;
+        };
+        ExperimentAssignmentCreate: {
+            userId: string;
+        };
+        ExperimentAssignment: {
+            /** @description `asg_...`: the same for the same experiment and user, everywhere. */
+            id: string;
+            experimentId: string;
+            userId: string;
+            variantName: string;
+            systemPrompt: string;
+            /** Format: date-time */
+            createdAt?: string;
+        };
+        ExperimentAssignmentResponse: {
+            assignment: components["schemas"]["ExperimentAssignment"];
+        };
+        ExperimentProductionResult: {
+            variantName?: string;
+            sessions?: number;
+            finished?: number;
+            successRate?: number | null;
+            totalCost?: number;
+            meanCost?: number | null;
+            meanDurationMs?: number | null;
+            negativeSignals?: number;
         };
     };
     responses: {
@@ -1605,6 +1786,103 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ServerError"];
+        };
+    };
+    listSignals: {
+        parameters: {
+            query?: {
+                /** @description Only signals created at or after this instant. */
+                since?: string;
+                /** @description Only signals created before this instant. */
+                until?: string;
+                type?: components["schemas"]["SignalType"];
+                source?: string;
+                agentName?: string;
+                sessionId?: string;
+                /** @description A signal's name, such as `loop`. */
+                name?: string;
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of signals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignalPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getSessionDiagnosis: {
+        parameters: {
+            query?: {
+                format?: "json" | "text";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The diagnosis. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDiagnosis"];
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createExperimentAssignment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExperimentAssignmentCreate"];
+            };
+        };
+        responses: {
+            /** @description The assignment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentAssignmentResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
 }
