@@ -251,13 +251,17 @@ class ExperimentRunTracker:
         return False
 
     def _metadata(self) -> dict[str, Any]:
-        """What names this run in the metadata of its session."""
-        return {
+        """What names this run in the metadata of its session (its batch too:
+        the server reads a run recorded by its session from these alone)."""
+        metadata = {
             "experimentId": self.experiment.experiment_id,
             "experimentRunId": self.run_id,
             "variantName": self.variant_name,
             "baseSessionId": self.base_session_id,
         }
+        if self._batch_id:
+            metadata["experimentBatchId"] = self._batch_id
+        return metadata
 
     def _record_in_session(self) -> None:
         """Finish the run's session (through the delivery, like every session):

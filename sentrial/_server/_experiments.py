@@ -11,7 +11,8 @@ counts, and nothing is summed twice.
 A run is also recorded by its session alone (capability
 ``experiment_sessions``): a session whose metadata names ``experimentId``,
 ``experimentRunId``, ``variantName`` and ``baseSessionId`` is that run,
-running while the session is active and finished as the session finished.
+running while the session is active and finished as the session finished;
+``experimentBatchId`` names its batch (one ``Experiment.run`` call).
 The SDK records runs so: they travel its durable delivery (retried, spooled to
 disk while the server is away, replayed), not requests of their own.
 """
@@ -414,7 +415,7 @@ class ExperimentStore:
         definition, created, every_run = self._row(experiment_id)
         batches = _batches(every_run)
         if batch is None:
-            batch_id = every_run[-1]["batchId"] if every_run else None
+            batch_id = _latest_batch(every_run)
         elif batch == "all":
             batch_id = None
         elif batch in {b["batchId"] for b in batches}:
@@ -463,6 +464,7 @@ def _run_of_session(experiment_id: str, session: dict[str, Any]) -> dict[str, An
         return None
     status = _RUN_STATUS.get(session["status"], "running")
     result = meta.get("resultSessionId")
+    batch = meta.get("experimentBatchId")
     failure = session.get("failureReason")
     return {
         "id": run_id,
@@ -474,6 +476,7 @@ def _run_of_session(experiment_id: str, session: dict[str, Any]) -> dict[str, An
         "error_message": failure if status == "failed" and isinstance(failure, str) else None,
         "created_us": _us(session["startedAt"]),
         "completed_us": _us(session["completedAt"]) if status != "running" else None,
+        "batch_id": batch if isinstance(batch, str) and batch else None,
     }
 
 
@@ -490,6 +493,16 @@ def _batches(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         )
         batch["runs"] += 1
     return list(found.values())
+
+
+def _latest_batch(runs: list[dict[str, Any]]) -> str | None:
+    """The batch of the run started last (``createdAt``; the later-listed of a
+    tie): a session of an earlier batch replayed late from a spool stays there."""
+    if not runs:
+        return None
+    _, _, newest = max((r["createdAt"] or "", i, r) for i, r in enumerate(runs))
+    batch: str | None = newest["batchId"]
+    return batch
 
 
 def _run_record(row: Any) -> dict[str, Any]:

@@ -306,8 +306,8 @@ export interface paths {
          *     tokens, and the mean of each custom metric, read from the sessions the
          *     runs recorded. A run succeeds when it completed and its session did
          *     not fail. Only the runs of one batch (one `sentrial experiment run`,
-         *     or one `Experiment.run` call) are compared: the latest batch unless
-         *     `batch` names another, or is `all`. `batches` lists every batch,
+         *     or one `Experiment.run` call) are compared: the latest batch (the one of
+         *     the run started last) unless `batch` names another, or is `all`. `batches` lists every batch,
          *     oldest first; runs recorded without a batch form one batch, `null`.
          *     `winner` is the variant with the best success rate (ties:
          *     lower mean cost, then shorter mean duration), null without evidence:
@@ -479,7 +479,8 @@ export interface components {
              *     `experimentId`, `experimentRunId`, `variantName` and
              *     `baseSessionId` records that run of the experiment: running while
              *     the session is active, finished as it finished, its session the one
-             *     `metadata` `resultSessionId` names, else itself; so run records
+             *     `metadata` `resultSessionId` names, else itself, its batch the one
+             *     `metadata` `experimentBatchId` names; so run records
              *     travel an SDK's durable delivery instead of requests of their
              *     own). Unknown values are
              *     ignored. A property of a request schema that belongs to an

@@ -96,8 +96,8 @@ def sync_detailed(
     tokens, and the mean of each custom metric, read from the sessions the
     runs recorded. A run succeeds when it completed and its session did
     not fail. Only the runs of one batch (one `sentrial experiment run`,
-    or one `Experiment.run` call) are compared: the latest batch unless
-    `batch` names another, or is `all`. `batches` lists every batch,
+    or one `Experiment.run` call) are compared: the latest batch (the one of
+    the run started last) unless `batch` names another, or is `all`. `batches` lists every batch,
     oldest first; runs recorded without a batch form one batch, `null`.
     `winner` is the variant with the best success rate (ties:
     lower mean cost, then shorter mean duration), null without evidence:
@@ -139,8 +139,8 @@ def sync(
     tokens, and the mean of each custom metric, read from the sessions the
     runs recorded. A run succeeds when it completed and its session did
     not fail. Only the runs of one batch (one `sentrial experiment run`,
-    or one `Experiment.run` call) are compared: the latest batch unless
-    `batch` names another, or is `all`. `batches` lists every batch,
+    or one `Experiment.run` call) are compared: the latest batch (the one of
+    the run started last) unless `batch` names another, or is `all`. `batches` lists every batch,
     oldest first; runs recorded without a batch form one batch, `null`.
     `winner` is the variant with the best success rate (ties:
     lower mean cost, then shorter mean duration), null without evidence:
@@ -177,8 +177,8 @@ async def asyncio_detailed(
     tokens, and the mean of each custom metric, read from the sessions the
     runs recorded. A run succeeds when it completed and its session did
     not fail. Only the runs of one batch (one `sentrial experiment run`,
-    or one `Experiment.run` call) are compared: the latest batch unless
-    `batch` names another, or is `all`. `batches` lists every batch,
+    or one `Experiment.run` call) are compared: the latest batch (the one of
+    the run started last) unless `batch` names another, or is `all`. `batches` lists every batch,
     oldest first; runs recorded without a batch form one batch, `null`.
     `winner` is the variant with the best success rate (ties:
     lower mean cost, then shorter mean duration), null without evidence:
@@ -218,8 +218,8 @@ async def asyncio(
     tokens, and the mean of each custom metric, read from the sessions the
     runs recorded. A run succeeds when it completed and its session did
     not fail. Only the runs of one batch (one `sentrial experiment run`,
-    or one `Experiment.run` call) are compared: the latest batch unless
-    `batch` names another, or is `all`. `batches` lists every batch,
+    or one `Experiment.run` call) are compared: the latest batch (the one of
+    the run started last) unless `batch` names another, or is `all`. `batches` lists every batch,
     oldest first; runs recorded without a batch form one batch, `null`.
     `winner` is the variant with the best success rate (ties:
     lower mean cost, then shorter mean duration), null without evidence:
