@@ -9,7 +9,6 @@ URL in effect while a local ``sentrial serve`` is running.
 
 from __future__ import annotations
 
-import urllib.request
 from urllib.parse import urlsplit, urlunsplit
 
 #: Where ``sentrial serve`` listens by default (see ``sentrial._serve``).
@@ -45,21 +44,18 @@ def path_hint(url: str) -> str | None:
 
 
 def _proxy_hint(url: str) -> str | None:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    proxies = urllib.request.getproxies_environment()
-    proxy = proxies.get(parts.scheme) or proxies.get("all")
-    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
-    if not proxy or bypass(host):
-        return None
-    name = "HTTPS_PROXY" if parts.scheme == "https" else "HTTP_PROXY"
-    if not proxies.get(parts.scheme):
-        name = "ALL_PROXY"
+    """The proxy requests to ``url`` really go through (the SDK's rule: a
+    loopback host or one ``NO_PROXY`` names is reached directly), if any."""
     from sentrial._config import display_url
+    from sentrial._delivery._http import proxy_in_effect
 
+    proxy = proxy_in_effect(url)
+    if proxy is None:
+        return None
+    variable, proxy_url = proxy
     return (
-        f"requests go through the proxy {display_url(proxy)} ({name} or its lowercase"
-        f" form): is it running? To bypass it for this host: NO_PROXY={host}"
+        f"requests go through the proxy {display_url(proxy_url)} ({variable}): is it"
+        f" running? To bypass it for this host: NO_PROXY={urlsplit(url).hostname or ''}"
     )
 
 

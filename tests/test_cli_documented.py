@@ -707,11 +707,19 @@ def test_connection_errors_say_what_to_try(
     assert with_api.returncode == 1
     assert f"the API is at the server's root: try {sentrial_server.url}" in with_api.stderr
     proxied = {**local, "HTTP_PROXY": "http://127.0.0.1:9"}
-    proxy = cli("events", "list", "sess_x", env=proxied)
+    # A loopback API is reached directly (the SDK's proxy rules) ...
+    direct = cli("events", "list", "sess_x", env=proxied)
+    assert direct.returncode == 2 and "no session 'sess_x'" in direct.stderr
+    # ... so a loopback server that is down is not blamed on the proxy;
+    down = cli("sessions", "list", "--api-url", "http://127.0.0.1:9", env=proxied)
+    assert down.returncode == 1 and "proxy" not in down.stderr, down.stderr
+    # any other host goes through it, and the error says so.
+    remote = {**proxied, "SENTRIAL_API_URL": "http://sentrial.invalid:8787"}
+    proxy = cli("events", "list", "sess_x", env=remote)
     assert proxy.returncode == 1 and "proxy http://127.0.0.1:9" in proxy.stderr
-    assert "NO_PROXY=127.0.0.1" in proxy.stderr
-    bypassed = cli("sessions", "list", env={**proxied, "NO_PROXY": "127.0.0.1"})
-    assert bypassed.returncode == 0, bypassed.stderr
+    assert "NO_PROXY=sentrial.invalid" in proxy.stderr
+    bypassed = cli("sessions", "list", env={**remote, "NO_PROXY": "sentrial.invalid"})
+    assert bypassed.returncode == 1 and "proxy" not in bypassed.stderr, bypassed.stderr
 
 
 # -- the README's GitHub Actions job -----------------------------------------------------------
