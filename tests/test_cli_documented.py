@@ -483,27 +483,90 @@ def test_evaluate_unknown_experiment(local: dict[str, str]) -> None:
     assert done.returncode == 2 and "exp_nope" in done.stderr
 
 
-# -- signals and diagnose on a server without them --------------------------------------------
+# -- signals and diagnose ----------------------------------------------------------------------
+
+SIGNAL_PAGE = validator(api_ref("SignalPage"))
+DIAGNOSIS = validator(api_ref("SessionDiagnosis"))
 
 
-def test_signals_and_diagnose_say_the_server_lacks_them(
+def test_signals_and_diagnose_read_the_servers_classification(
     local: dict[str, str], recorded: dict[str, str]
 ) -> None:
-    for args in (
-        ["signals", "list", "--last", "30d", "--type", "negative", "--source", "heuristic"],
-        ["signals", "list", "--json"],
-        ["diagnose", recorded["bad"]],
-        ["diagnose", recorded["bad"], "--json"],
-    ):
-        done = cli(*args, env=local)
-        assert done.returncode == 4, (args, done.stderr)
-        assert "this server has no" in done.stderr and "does not classify" in done.stderr
+    documented = ["signals", "list", "--last", "30d", "--type", "negative", "--source", "heuristic"]
+    listed = cli(*documented, env=local)
+    assert listed.returncode == 0, listed.stderr
+    (row,) = [line for line in listed.stdout.splitlines() if "failed_session" in line]
+    assert recorded["bad"] in row and "negative" in row and "billing" in row
+    assert recorded["ok"] not in listed.stdout  # it did not fail
+    as_json = cli(*documented, "--json", env=local)
+    assert as_json.returncode == 0, as_json.stderr
+    page = json.loads(as_json.stdout)
+    SIGNAL_PAGE.validate(page)
+    found = {(s["sessionId"], s["name"]) for s in page["data"]}
+    assert (recorded["bad"], "failed_session") in found
+    assert {s["type"] for s in page["data"]} == {"negative"}
+    named = cli("signals", "list", "--name", "failed_session", "--json", env=local)
+    assert {s["sessionId"] for s in json.loads(named.stdout)["data"]} == {recorded["bad"]}
+
+    diagnosed = cli("diagnose", recorded["bad"], env=local)
+    assert diagnosed.returncode == 0, diagnosed.stderr
+    assert "First failing step: #0 error:lookup_order" in diagnosed.stdout, diagnosed.stdout
+    assert "no such order" in diagnosed.stdout
+    diagnosis = json.loads(cli("diagnose", recorded["bad"], "--json", env=local).stdout)
+    DIAGNOSIS.validate(diagnosis)
+    assert diagnosis["sessionId"] == recorded["bad"]
+    assert diagnosis["firstFailure"]["toolName"] == "lookup_order"
+
     unknown = cli("diagnose", "sess_nope", env=local)
     assert unknown.returncode == 2 and "sess_nope" in unknown.stderr
     down = cli("signals", "list", "--api-url", "http://127.0.0.1:9", env=local)
     assert down.returncode == 1 and "cannot reach" in down.stderr
     bad = cli("signals", "list", "--last", "soon", env=local)
     assert bad.returncode == 2 and "--last" in bad.stderr
+    kind = cli("signals", "list", "--type", "awful", env=local)
+    assert kind.returncode == 2 and "--type: 'awful'" in kind.stderr and "neutral" in kind.stderr
+
+
+def _without_signals() -> Any:
+    """A server from before signals: sessions, and a plain 404 for anything else."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, PlainTextResponse, Response
+    from starlette.routing import Route
+
+    async def session(request: Request) -> Response:
+        if request.path_params["id"] != "sess_known":
+            return JSONResponse({"error": "Not Found", "message": "no session"}, 404)
+        return JSONResponse({"id": "sess_known"})
+
+    async def missing(request: Request) -> Response:
+        return PlainTextResponse("Not Found", 404)
+
+    return Starlette(
+        routes=[
+            Route("/api/sdk/sessions/{id}", session),
+            Route("/{path:path}", missing),
+        ]
+    )
+
+
+def test_signals_and_diagnose_say_the_server_lacks_them(home: Path) -> None:
+    from ._faults import serve_app
+
+    with serve_app(_without_signals()) as url:
+        env = {"HOME": str(home), "SENTRIAL_API_URL": url, "SENTRIAL_API_KEY": "sentrial_x"}
+        for args in (
+            ["signals", "list", "--last", "30d", "--type", "negative", "--source", "heuristic"],
+            ["signals", "list", "--json"],
+            ["diagnose", "sess_known"],
+            ["diagnose", "sess_known", "--json"],
+        ):
+            done = cli(*args, env=env)
+            assert done.returncode == 4, (args, done.stderr)
+            assert "this server has no" in done.stderr and "does not classify" in done.stderr
+            assert done.stdout == ""
+        unknown = cli("diagnose", "sess_nope", env=env)
+        assert unknown.returncode == 2 and "sess_nope" in unknown.stderr
 
 
 # -- init and install ------------------------------------------------------------------------
