@@ -398,11 +398,16 @@ class Experiment:
             import httpx
             from sentrial_api import AuthenticatedClient
 
+            from ._delivery._http import client_args
+
             config = self._client.config
-            self._http = AuthenticatedClient(
+            verify = not config.api_url.lower().startswith("http://")
+            self._http = AuthenticatedClient(  # the SDK's proxy rules: loopback is direct
                 base_url=config.api_url,
                 token=config.api_key or "",
                 timeout=httpx.Timeout(config.request_timeout),
+                verify_ssl=verify,
+                httpx_args=client_args(config.api_url, verify=verify, connections=100),
             ).get_httpx_client()
         return self._http
 

@@ -1017,8 +1017,11 @@ def test_experiment_commands_give_the_same_hints(
     assert info.returncode == 2
     assert f"the API is at the server's root: try {sentrial_server.url}" in info.stderr
     proxied = {**local, "HTTP_PROXY": "http://127.0.0.1:9"}
-    down = cli("experiment", "info", "exp_x", env=proxied)
-    assert down.returncode == 1 and "proxy http://127.0.0.1:9" in down.stderr
+    direct = cli("experiment", "info", "exp_x", env=proxied)  # loopback: not proxied
+    assert direct.returncode == 2 and "exp_x" in direct.stderr, direct.stderr
+    remote = {**proxied, "SENTRIAL_API_URL": "http://sentrial.invalid:8787"}
+    down = cli("experiment", "info", "exp_x", env=remote)
+    assert down.returncode == 1 and "proxy http://127.0.0.1:9" in down.stderr, down.stderr
 
 
 def test_the_sdk_reads_the_login_file_only_without_a_key_and_never_raises_on_it(

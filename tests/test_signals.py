@@ -16,7 +16,11 @@ NOW = datetime.now(UTC)
 
 
 def _at(minutes_ago: float) -> str:
-    return (NOW - timedelta(minutes=minutes_ago)).isoformat().replace("+00:00", "Z")
+    """Minutes before now, when called: not before the module's import, which
+    a busy run of the suite may do minutes earlier (then "abandoned for 120
+    minutes" read 122)."""
+    moment = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 @pytest.fixture
