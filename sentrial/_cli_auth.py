@@ -26,9 +26,12 @@ def _check_key(url: str, key: str) -> None:
 
     from sentrial._cli_doctor import probe_key
     from sentrial._cli_hints import answer_error, connection_error
+    from sentrial._delivery._http import client_args
 
+    verify = not url.lower().startswith("http://")
+    args = client_args(url, verify=verify, connections=2)  # the SDK's proxy rules
     try:
-        with httpx.Client(timeout=httpx.Timeout(10.0)) as http:
+        with httpx.Client(timeout=httpx.Timeout(10.0), **args) as http:
             answer = probe_key(http, url, key)
     except httpx.HTTPError as exc:
         raise Unreachable(connection_error(url, exc) + "\nnothing was saved") from None

@@ -268,7 +268,9 @@ def test_login_logout_and_key_resolution(
     down = cli("login", "--api-key", key, "--api-url", "http://127.0.0.1:9", env=bare)
     assert down.returncode == 1 and "cannot reach" in down.stderr and not saved.exists()
 
-    done = cli("login", "--api-key", key, "--api-url", url, env=bare)
+    # A loopback API is reached directly, as the SDK does, whatever the proxy.
+    proxied = {**bare, "HTTP_PROXY": "http://127.0.0.1:9"}
+    done = cli("login", "--api-key", key, "--api-url", url, env=proxied)
     assert done.returncode == 0, done.stderr
     piped = subprocess.run(
         [sys.executable, "-m", "sentrial", "login", "--api-key", "-", "--api-url", url],
