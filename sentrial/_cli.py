@@ -1,8 +1,12 @@
-"""The ``sentrial`` command line: serve, sessions, show, tail, export, doctor, flush-spool.
+"""The ``sentrial`` command line: serve, sessions, show, tail, export, doctor,
+flush-spool, experiment; and the commands Sentrial documents (login, logout,
+sessions list|get, events list, evaluate, init, install, signals, diagnose).
 
 Reads go through the generated client, with the configuration the SDK itself
 would use (``--api-url``/``--api-key``, else ``SENTRIAL_API_URL``/``SENTRIAL_API_KEY``).
-Exit codes: 0 success, 1 the API failed or is unreachable, 2 bad input.
+Exit codes: 0 success, 1 the API failed or is unreachable, 2 bad input; the
+commands that say otherwise in their ``--help`` (``evaluate``: 3 for an
+unreachable API; ``signals``/``diagnose``: 4 for a server without them).
 """
 
 from __future__ import annotations
@@ -26,6 +30,13 @@ class CLIError(Exception):
     def __init__(self, message: str, code: int = EXIT_API) -> None:
         super().__init__(message)
         self.code = code
+
+
+class Unreachable(CLIError):
+    """The API could not be reached at all (``evaluate`` exits 3 for it)."""
+
+
+NO_KEY = "no API key: pass --api-key, set SENTRIAL_API_KEY or run `sentrial login --api-key KEY`"
 
 
 # -- serve ---------------------------------------------------------------------------
@@ -61,7 +72,7 @@ def _api(args: argparse.Namespace) -> Any:
 
     config = _config(args)
     if not config.api_key:
-        raise CLIError("no API key: pass --api-key or set SENTRIAL_API_KEY", EXIT_USAGE)
+        raise CLIError(NO_KEY, EXIT_USAGE)
     verify = not config.api_url.lower().startswith("http://")
     return AuthenticatedClient(  # the SDK's proxy rules: a loopback API is reached directly
         base_url=config.api_url,
@@ -77,21 +88,21 @@ def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
     import httpx
     from sentrial_api.models import Error
 
+    from sentrial._cli_hints import answer_error, connection_error
     from sentrial._delivery._http import deadline
 
+    url = getattr(kwargs.get("client"), "_base_url", "the API")
     try:
         with deadline(CALL_SECONDS):  # for the whole answer, however slowly it comes
             response = function(*args, **kwargs)
     except httpx.HTTPError as exc:
-        from sentrial._cli_doctor import unreachable
-
-        url = getattr(kwargs.get("client"), "_base_url", "the API")
-        raise CLIError(unreachable(url, exc)) from None
+        raise Unreachable(connection_error(url, exc)) from None
     if isinstance(response.parsed, Error):
         code = EXIT_USAGE if response.status_code in (400, 404) else EXIT_API
-        raise CLIError(f"HTTP {int(response.status_code)}: {response.parsed.message}", code)
+        status = int(response.status_code)
+        raise CLIError(answer_error(url, status, str(response.parsed.message)), code)
     if response.parsed is None:
-        raise CLIError(f"HTTP {int(response.status_code)}: unexpected answer")
+        raise CLIError(answer_error(url, int(response.status_code), "unexpected answer"))
     return response.parsed
 
 
@@ -116,13 +127,15 @@ def _spooled(files: Iterable[Path]) -> int:
     return sum(len(f.read_bytes().splitlines()) for f in files)
 
 
-def _list_other_directories(directory: Path, api_url: str) -> None:
+def _list_other_directories(directory: Path, config: Any) -> None:
     """Print the spool directories beside ours that hold operations, each
     with the exact command that sends them with the key in effect now.
 
     Nothing in them is sent unasked: a directory belongs to one API URL and
-    key (see ``spool_directory``) and its name does not say which, so only
-    the user can tell whether they were meant for ``api_url``."""
+    key (see ``spool_directory``) and its name does not say which: each is
+    named by the URL it was made for when a URL and key known here match it
+    (``spool_owner``); else only the user can tell whether they were meant
+    for the URL in effect."""
     try:
         beside = sorted(directory.parent.iterdir())
     except OSError:
@@ -141,14 +154,17 @@ def _list_other_directories(directory: Path, api_url: str) -> None:
             found.append((other, spooled, dead))
     if not found:
         return
+    from sentrial._cli_spool_owner import spool_owner
+
     print("waiting in other spool directories (made with another API key or URL):")
     for other, spooled, dead in found:
         parts = [f"{spooled:,} spooled"] if spooled else []
         parts += [f"{count:,} {reason}" for reason, count in sorted(dead.items())]
         option = " --dead-letter" if dead else ""
-        print(f"  {other}: {', '.join(parts)}")
+        print(f"  {other}: {', '.join(parts)}  ({spool_owner(other, config)})")
         print(
-            f"    if they were meant for {api_url}, send them there with the key in effect now:"
+            f"    if they were meant for {config.api_url}, send them there with the key in effect"
+            " now:"
             f" sentrial flush-spool{option} --from-dir {shlex.quote(str(other))}"
         )
 
@@ -205,7 +221,7 @@ def _flush_spool(args: argparse.Namespace) -> int:
     if not files and not retry:
         print(f"nothing to flush in {source}")
     if not args.from_dir:
-        _list_other_directories(directory, config.api_url)
+        _list_other_directories(directory, config)
     if not files and not retry:
         if taken is not None:
             taken.release()
@@ -273,7 +289,9 @@ def _not_delivered(failed: dict[str, int], unreadable: int, kept: int, path: Pat
 
 def _api_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-url", help="default: SENTRIAL_API_URL or the hosted API")
-    parser.add_argument("--api-key", help="default: SENTRIAL_API_KEY")
+    parser.add_argument(
+        "--api-key", help="default: SENTRIAL_API_KEY, else the key `sentrial login` saved"
+    )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -326,7 +344,26 @@ def build_parser() -> argparse.ArgumentParser:
     from sentrial._cli_experiment import add_experiment_command
 
     add_experiment_command(commands, _api_options)
+    _add_documented_commands(commands)
+    from sentrial._cli_examples import add_examples
+
+    add_examples(parser)
     return parser
+
+
+def _add_documented_commands(commands: Any) -> None:
+    """The commands Sentrial documents beyond ours, each group in a module of
+    its own: login/logout, evaluate, init/install, signals/diagnose
+    (``sessions list|get`` and ``events list`` are added with ``sessions``)."""
+    from sentrial._cli_auth import add_auth_commands
+    from sentrial._cli_evaluate import add_evaluate_command
+    from sentrial._cli_scaffold import add_scaffold_commands
+    from sentrial._cli_signals import add_signal_commands
+
+    add_auth_commands(commands, _api_options)
+    add_evaluate_command(commands, _api_options)
+    add_scaffold_commands(commands, _api_options)
+    add_signal_commands(commands, _api_options)
 
 
 #: What a shell reports for a program that a closed pipe ended (128 + SIGPIPE).

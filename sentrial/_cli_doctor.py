@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from sentrial._cli import EXIT_API, EXIT_OK, _config
+from sentrial._cli import EXIT_API, EXIT_OK, NO_KEY, _config
+from sentrial._cli_hints import connection_error, path_hint
 from sentrial._cli_text import safe
 
 SETTINGS = (
@@ -28,25 +28,6 @@ SETTINGS = (
 )
 
 
-def unreachable(url: str, exc: Exception) -> str:
-    """``cannot reach <url>: connection refused`` (or the reason the socket gave)."""
-    import httpx
-
-    if isinstance(exc, httpx.TimeoutException):
-        reason = "timed out"
-    else:
-        reason = str(exc) or type(exc).__name__
-        if reason.startswith("[Errno"):
-            reason = reason.split("]", 1)[-1].strip()
-        reason = reason[:1].lower() + reason[1:]
-    return f"cannot reach {url}: {reason}"
-
-
-def _root(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-
-
 def _connectivity(http: Any, url: str) -> dict[str, Any]:
     import httpx
 
@@ -54,7 +35,7 @@ def _connectivity(http: Any, url: str) -> dict[str, Any]:
     try:
         answer = http.get(health)
     except httpx.HTTPError as exc:
-        return {"ok": False, "reachable": False, "detail": unreachable(url, exc)}
+        return {"ok": False, "reachable": False, "detail": connection_error(url, exc)}
     try:
         body = answer.json()
     except ValueError:
@@ -67,29 +48,33 @@ def _connectivity(http: Any, url: str) -> dict[str, Any]:
         detail = f"the server is up but cannot store for now: {why}"
         return {"ok": False, "reachable": True, "detail": detail}
     detail = f"{health} answered HTTP {answer.status_code}: not a Sentrial API"
-    path = urlsplit(url).path
-    if path not in ("", "/"):
-        detail += (
-            f" (the URL has the path {path!r}; the API is at the server's root: try {_root(url)})"
-        )
+    hint = path_hint(url)
+    if hint:
+        detail += f" ({hint})"
     return {"ok": False, "reachable": True, "detail": detail}
+
+
+def probe_key(http: Any, url: str, key: str) -> Any:
+    """The server's answer to the smallest authenticated read with ``key``
+    (200: taken; 401/403: refused); raises httpx.HTTPError when unreachable."""
+    return http.get(
+        url.rstrip("/") + "/api/sdk/sessions",
+        params={"limit": 1},
+        headers={"Authorization": f"Bearer {key}"},
+    )
 
 
 def _auth(http: Any, url: str, key: str | None, reachable: bool) -> dict[str, Any]:
     import httpx
 
     if not key:
-        return {"ok": False, "detail": "no API key: pass --api-key or set SENTRIAL_API_KEY"}
+        return {"ok": False, "detail": NO_KEY}
     if not reachable:
         return {"ok": None, "detail": "not checked (server unreachable)"}
     try:
-        answer = http.get(
-            url.rstrip("/") + "/api/sdk/sessions",
-            params={"limit": 1},
-            headers={"Authorization": f"Bearer {key}"},
-        )
+        answer = probe_key(http, url, key)
     except httpx.HTTPError as exc:
-        return {"ok": False, "detail": unreachable(url, exc)}
+        return {"ok": False, "detail": connection_error(url, exc)}
     if answer.status_code == 200:
         return {"ok": True, "detail": "ok"}
     if answer.status_code in (401, 403):

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from sentrial._cli import EXIT_API, EXIT_OK, EXIT_USAGE, CLIError
+from sentrial._cli import EXIT_API, EXIT_OK, EXIT_USAGE, NO_KEY, CLIError
 from sentrial._cli_read import table as _read_table
 from sentrial._cli_text import safe
 
@@ -55,11 +55,27 @@ def add_experiment_command(
     run.add_argument("--parallel", action="store_true", help="run several at once")
     run.add_argument("--max-workers", type=int, default=4, help="runs at once with --parallel")
     run.add_argument("--json", action="store_true", help="print the results as JSON")
+    run.add_argument(
+        "--allow-failures",
+        action="store_true",
+        help="exit 0 even when runs failed (leave the verdict to `sentrial evaluate`)",
+    )
     run.set_defaults(func=_run)
+
+    listing = sub.add_parser("list", help="the newest experiments")
+    api_options(listing)
+    listing.add_argument("--limit", type=int, default=50, help="at most this many (1-500)")
+    listing.add_argument("--json", action="store_true", help="print {data} as JSON")
+    listing.set_defaults(func=_list)
 
     info = sub.add_parser("info", help="an experiment's variants, test cases and results")
     api_options(info)
     info.add_argument("experiment_id")
+    info.add_argument(
+        "--batch",
+        metavar="ID",
+        help="the results of this batch (one `experiment run`), or `all`; default: the latest",
+    )
     info.add_argument("--json", action="store_true", help="print the results as JSON")
     info.set_defaults(func=_info)
 
@@ -94,19 +110,24 @@ def _open(args: argparse.Namespace) -> Experiment:
 
     config = _config(args)
     if not config.api_key:
-        raise CLIError("no API key: pass --api-key or set SENTRIAL_API_KEY", EXIT_USAGE)
+        raise CLIError(NO_KEY, EXIT_USAGE)
     experiment = Experiment(args.experiment_id, config.api_key, config.api_url)
     try:
         experiment.variants  # noqa: B018 - read the configuration now, to report errors early
     except ExperimentError as exc:
         experiment.close()
-        raise _cli_error(exc) from None
+        raise _cli_error(exc, config.api_url) from None
     return experiment
 
 
-def _cli_error(exc: Any) -> CLIError:
-    code = EXIT_USAGE if getattr(exc, "status_code", None) in (400, 404, 422) else EXIT_API
-    return CLIError(str(exc), code)
+def _cli_error(exc: Any, url: str) -> CLIError:
+    from sentrial._cli_hints import answer_hints, connection_hints, with_hints
+
+    status = getattr(exc, "status_code", None)
+    code = EXIT_USAGE if status in (400, 404, 422) else EXIT_API
+    # The hints every command gives, for an API not reached or an HTTP error.
+    hints = connection_hints(url, exc) if status is None else answer_hints(url, status)
+    return CLIError(with_hints(str(exc), hints), code)
 
 
 def _num(value: Any, fmt: str) -> str:
@@ -144,14 +165,20 @@ class Progress:
 
     WIDTH = 30
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], inputs: dict[str, str] | None = None) -> None:
         self.stream = stream
         self.tty = stream.isatty()
         self.failed = 0
+        self.inputs = inputs or {}  # test case session id -> its input, the case's label
 
     def __call__(self, result: ExperimentRunResult, done: int, total: int) -> None:
         self.failed += not result.success
-        where = safe(f"{result.variant_name} x {result.test_case_session_id}")
+        case = result.test_case_session_id
+        label = self.inputs.get(case)
+        if label is not None:
+            label = " ".join(label.split())
+            case = json.dumps(label if len(label) <= 40 else label[:39] + "…", ensure_ascii=False)
+        where = safe(f"{result.variant_name} x {case}")
         error = f": {safe(result.error_message)}" if result.error_message else ""
         if not self.tty:
             mark = "ok" if result.success else "FAILED"
@@ -291,13 +318,14 @@ def _run(args: argparse.Namespace) -> int:
             agent_runner(function, decorated, parallel=args.parallel),
             parallel=args.parallel,
             max_workers=args.max_workers,
-            on_result=Progress(sys.stderr),
+            on_result=Progress(sys.stderr, {c.session_id: c.user_input for c in cases}),
         )
         comparison = experiment.get_results()
     unrecorded = sum(1 for r in results if r.run_id is None)
     if args.json:
         print(json.dumps(comparison, indent=2))
     else:
+        print(f"batch {experiment.batch_id}:", file=out)
         print(results_table(comparison) if comparison else "results could not be read", file=out)
     if unrecorded or not comparison:
         print(
@@ -305,12 +333,72 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_API
+    failed = sum(1 for r in results if not r.success)
+    if failed and not args.allow_failures:
+        print(
+            f"sentrial experiment run: {failed} of {len(results)} run(s) failed"
+            " (--allow-failures exits 0 anyway)",
+            file=sys.stderr,
+        )
+        return EXIT_API
     return EXIT_OK
+
+
+def _list(args: argparse.Namespace) -> int:
+    from sentrial_api.api.default import list_experiments
+
+    from sentrial._cli import _api, _call
+    from sentrial._cli_read import table
+
+    if not 1 <= args.limit <= 500:
+        raise CLIError("--limit: must be between 1 and 500", EXIT_USAGE)
+    with _api(args) as api:
+        found = _call(list_experiments.sync_detailed, client=api, limit=args.limit).to_dict()
+    if args.json:
+        print(json.dumps(found))
+        return EXIT_OK
+    rows = [
+        [
+            str(e.get("id")),
+            str(e.get("name")),
+            str(e.get("status")),
+            str(len(e.get("variants") or [])),
+            str(len(e.get("testCases") or [])),
+            str(e.get("createdAt"))[:19].replace("T", " "),
+        ]
+        for e in found["data"]
+    ]
+    headers = ["experiment", "name", "status", "variants", "test cases", "created (UTC)"]
+    print(table(headers, rows) if rows else "no experiments")
+    return EXIT_OK
+
+
+def _results(args: argparse.Namespace, experiment: Experiment) -> dict[str, Any]:
+    """The comparison of the batch asked for (``--batch``), else of the latest."""
+    batch = getattr(args, "batch", None)
+    if batch is None:
+        return experiment.get_results()
+    from sentrial_api.api.default import get_experiment_results
+
+    from sentrial._cli import _api, _call
+
+    with _api(args) as api:
+        answer = _call(
+            get_experiment_results.sync_detailed, args.experiment_id, client=api, batch=batch
+        )
+    found: dict[str, Any] = answer.to_dict()
+    return found
+
+
+def _batch_line(comparison: dict[str, Any]) -> str:
+    batches = comparison.get("batches") or []
+    shown = comparison.get("batchId") or "runs without a batch"
+    return f"batch {shown} ({len(batches)} batch(es): --batch ID, or --batch all)"
 
 
 def _info(args: argparse.Namespace) -> int:
     with _open(args) as experiment:
-        comparison = experiment.get_results()
+        comparison = _results(args, experiment)
         if args.json:
             print(json.dumps(comparison, indent=2))
             return EXIT_OK if comparison else EXIT_API
@@ -326,7 +414,7 @@ def _info(args: argparse.Namespace) -> int:
             print(f"  {safe(variant.name)}: {safe(shown)}")
         runs = comparison.get("runs") or []
         if runs:
-            print(f"\nresults of {len(runs)} run(s):")
+            print(f"\nresults of {len(runs)} run(s), {_batch_line(comparison)}:")
             print(results_table(comparison))
         else:
             print(f"\nno runs yet: sentrial experiment run {experiment.experiment_id} --agent PATH")
@@ -352,7 +440,7 @@ def _create(args: argparse.Namespace) -> int:
         raise CLIError("--limit: must be between 1 and 500", EXIT_USAGE)
     config = _config(args)
     if not config.api_key:
-        raise CLIError("no API key: pass --api-key or set SENTRIAL_API_KEY", EXIT_USAGE)
+        raise CLIError(NO_KEY, EXIT_USAGE)
     try:
         experiment = Experiment.create(
             args.name,
@@ -364,7 +452,7 @@ def _create(args: argparse.Namespace) -> int:
             api_url=config.api_url,
         )
     except ExperimentError as exc:
-        raise _cli_error(exc) from None
+        raise _cli_error(exc, config.api_url) from None
     with experiment:
         if args.json:
             print(json.dumps(experiment._fetch_config(), indent=2))

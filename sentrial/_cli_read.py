@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from sentrial._cli import EXIT_OK, EXIT_USAGE, CLIError, _api, _call
+from sentrial._cli import EXIT_API, EXIT_OK, EXIT_USAGE, CLIError, _api, _call
 from sentrial._cli_text import safe
 
 PAGE_MAX = 500  # the API's largest page of sessions
@@ -72,8 +72,13 @@ _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def moment(text: str) -> datetime:
-    """An ISO date-time (UTC when it names no zone), or a time ago: 30m, 2h, 7d, 1w."""
-    ago = _AGO.match(text.strip().lower())
+    """An ISO date or date-time (UTC when it names no zone), ``today`` or
+    ``yesterday`` (from midnight UTC), or a time ago: 30m, 2h, 7d, 1w."""
+    word = text.strip().lower()
+    if word in ("today", "yesterday"):
+        midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return midnight - timedelta(days=1 if word == "yesterday" else 0)
+    ago = _AGO.match(word)
     if ago:
         try:
             return datetime.now(UTC) - timedelta(seconds=float(ago[1]) * _UNITS[ago[2]])
@@ -83,7 +88,7 @@ def moment(text: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"not an ISO date-time or a time ago (30m, 2h, 7d): {text!r}"
+            f"not an ISO date, today, yesterday or a time ago (30m, 2h, 7d): {text!r}"
         ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -140,11 +145,21 @@ def sessions_table(sessions: list[dict[str, Any]]) -> str:
             fmt_tokens(s.get("totalTokens")),
             fmt_cost(s.get("estimatedCost")),
             str(s.get("startedAt") or "-")[:19].replace("T", " "),
+            preview(s.get("failureReason"), 40),
+            preview(s.get("userInput"), 30),
         ]
         for s in sessions
     ]
     headers = ["session", "agent", "user", "status", "duration", "tokens", "cost", "started (UTC)"]
-    return table(headers, rows)
+    return table([*headers, "failure", "input"], rows)
+
+
+def preview(value: Any, width: int) -> str:
+    """A table cell: ``value`` on one line, cut to ``width`` characters; ``-`` when empty."""
+    if value in (None, ""):
+        return "-"
+    text = " ".join((value if isinstance(value, str) else dumps(value)).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def short(value: Any, full: bool, width: int = 200) -> str:
@@ -218,20 +233,38 @@ def all_events(api: Any, session_id: str) -> list[dict[str, Any]]:
 
 
 def _sessions(args: argparse.Namespace) -> int:
-    limit = args.limit or (PAGE_MAX if args.all else 50)
+    every = args.all or args.count
+    limit = args.limit or (PAGE_MAX if every else 50)
     found: list[dict[str, Any]] = []
     cursor = None
     with _api(args) as api:
-        for data, after in session_pages(api, _filters(args), limit, args.cursor, args.all):
+        for data, after in session_pages(api, _filters(args), limit, args.cursor, every):
             found += data
             cursor = after
-    if args.json:
+    # --fail-if-any: a CI step that fails when the filters match anything.
+    code = EXIT_API if args.fail_if_any and found else EXIT_OK
+    if args.count:
+        print(dumps({"count": len(found)}) if args.json else len(found))
+    elif args.json:
         print(dumps({"data": found, "nextCursor": cursor}))
-        return EXIT_OK
-    print(sessions_table(found) if found else "no sessions")
-    if cursor:
-        print(f"more: sentrial sessions --cursor {cursor}  (or --all)", file=sys.stderr)
-    return EXIT_OK
+    else:
+        print(sessions_table(found) if found else "no sessions")
+        if cursor:
+            print(f"more: {_next_page(args, cursor)}  (or --all)", file=sys.stderr)
+    return code
+
+
+def _next_page(args: argparse.Namespace, cursor: str) -> str:
+    """The command line of the next page: the same filters, and the cursor."""
+    import shlex
+
+    words = ["sentrial", "sessions", "--cursor", cursor]
+    names = ("agent", "user", "status", "convo", "limit", "since", "until")
+    for option, name in ((f"--{name}", name) for name in names):
+        value = getattr(args, name, None)
+        if value is not None:
+            words += [option, value.isoformat() if isinstance(value, datetime) else str(value)]
+    return " ".join(shlex.quote(word) for word in words)
 
 
 # -- show -----------------------------------------------------------------------------
@@ -289,11 +322,14 @@ def _tree(events: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], str, s
 def _show(args: argparse.Namespace) -> int:
     from sentrial_api.api.default import get_session
 
+    with_events = not getattr(args, "no_events", False)  # `sessions get --no-events`
     with _api(args) as api:
         session = _call(get_session.sync_detailed, args.session_id, client=api).to_dict()
-        events = all_events(api, args.session_id)
+        events = all_events(api, args.session_id) if with_events else []
     if args.json:
-        print(dumps({"session": session, "events": events}))
+        print(
+            dumps({"session": session, "events": events} if with_events else {"session": session})
+        )
         return EXIT_OK
     mark = {"completed": "ok", "failed": "FAILED"}.get(session.get("status"), session.get("status"))
     print(
@@ -491,6 +527,44 @@ class Progress:
         print(("\r" if self.tty else "") + text, file=self.stream, flush=True)
 
 
+#: The columns of ``export --format csv``: a session's fields, one row per session.
+CSV_COLUMNS = (
+    "id",
+    "name",
+    "agentName",
+    "userId",
+    "convoId",
+    "status",
+    "success",
+    "failureReason",
+    "startedAt",
+    "completedAt",
+    "durationMs",
+    "totalTokens",
+    "estimatedCost",
+    "eventCount",
+    "userInput",
+    "assistantOutput",
+)
+
+
+def csv_writer(out: IO[str]) -> Callable[[dict[str, Any]], None]:
+    """Write the header now; the function writes one session as a row (values
+    that are not text as JSON, absent ones empty)."""
+    import csv
+
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+
+    def row(session: dict[str, Any]) -> None:
+        values = (session.get(name) for name in CSV_COLUMNS)
+        writer.writerow(
+            ["" if v is None else v if isinstance(v, str) else dumps(v) for v in values]
+        )
+
+    return row
+
+
 def _export(args: argparse.Namespace) -> int:
     out: IO[str] = sys.stdout
     if args.output and args.output != "-":
@@ -500,14 +574,18 @@ def _export(args: argparse.Namespace) -> int:
             raise CLIError(f"cannot write {args.output}: {exc.strerror}", EXIT_USAGE) from None
     sessions = events = 0
     progress = Progress("sessions exported")
+    csv_rows = csv_writer(out) if args.format == "csv" else None
     try:
         with _api(args) as api:
             for page, _ in session_pages(api, _filters(args), PAGE_MAX, None, True):
                 for session in page:
-                    session_events = all_events(api, str(session["id"]))
-                    out.write(dumps({**session, "events": session_events}) + "\n")
+                    if csv_rows is not None:  # one row per session, no events
+                        csv_rows(session)
+                    else:
+                        session_events = all_events(api, str(session["id"]))
+                        out.write(dumps({**session, "events": session_events}) + "\n")
+                        events += len(session_events)
                     sessions += 1
-                    events += len(session_events)
                     progress.update(sessions)
     finally:
         if out is not sys.stdout:
@@ -528,22 +606,41 @@ def _filter_options(parser: argparse.ArgumentParser) -> None:
         "--since", type=moment, help="started at or after: ISO date-time, or 30m, 2h, 7d ago"
     )
     parser.add_argument("--until", type=moment, help="started before (same forms as --since)")
+    parser.add_argument(
+        "--last", dest="since", type=moment, help="the same as --since: 7d, 24h, 30m"
+    )
+
+
+def sessions_options(
+    parser: argparse.ArgumentParser, api_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
+    """The options of ``sessions`` and ``sessions list``."""
+    api_options(parser)
+    _filter_options(parser)
+    parser.add_argument("--convo", help="only this conversation's sessions")
+    parser.add_argument(
+        "--limit", type=bounded_int(1, PAGE_MAX), help="sessions per page (default 50; 1-500)"
+    )
+    parser.add_argument("--cursor", help="go on from a page: the nextCursor printed last")
+    parser.add_argument("--all", action="store_true", help="every page, not only the first")
+    parser.add_argument("--json", action="store_true", help="print {data, nextCursor} as JSON")
+    parser.add_argument(
+        "--fail-if-any", action="store_true", help="exit 1 when any session matches (for CI)"
+    )
+    parser.add_argument(
+        "--count", action="store_true", help="print only how many sessions match (every page)"
+    )
 
 
 def add_read_commands(
     commands: Any, api_options: Callable[[argparse.ArgumentParser], None]
 ) -> None:
+    from sentrial._cli_records import add_record_commands
+
     sessions = commands.add_parser("sessions", help="list sessions, newest first")
-    api_options(sessions)
-    _filter_options(sessions)
-    sessions.add_argument("--convo", help="only this conversation's sessions")
-    sessions.add_argument(
-        "--limit", type=bounded_int(1, PAGE_MAX), help="sessions per page (default 50; 1-500)"
-    )
-    sessions.add_argument("--cursor", help="go on from a page: the nextCursor printed last")
-    sessions.add_argument("--all", action="store_true", help="every page, not only the first")
-    sessions.add_argument("--json", action="store_true", help="print {data, nextCursor} as JSON")
+    sessions_options(sessions, api_options)
     sessions.set_defaults(func=_sessions)
+    add_record_commands(commands, sessions, api_options)
 
     show = commands.add_parser("show", help="a session: its input, output and event timeline")
     api_options(show)
@@ -571,6 +668,11 @@ def add_read_commands(
     export = commands.add_parser("export", help="sessions with their events, one per line")
     api_options(export)
     _filter_options(export)
-    export.add_argument("--format", choices=["jsonl"], default="jsonl")
+    export.add_argument(
+        "--format",
+        choices=["jsonl", "csv"],
+        default="jsonl",
+        help="jsonl: each session with its events (default); csv: one row per session, no events",
+    )
     export.add_argument("--output", "-o", help="file to write (default: stdout)")
     export.set_defaults(func=_export)

@@ -6,6 +6,7 @@ attributes and never the environment.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -232,8 +233,57 @@ def _api_url(value: Any) -> str:
     return text.rstrip("/")
 
 
+#: Where ``sentrial login`` saves the key (and the URL it was checked against).
+LOGIN_FILE = os.path.join(".sentrial", "config.json")
+_LOGIN_FIELDS = {"apiKey": "api_key", "apiUrl": "api_url"}
+
+
+def login_file(env: Mapping[str, str] | None = None) -> str:
+    """``~/.sentrial/config.json`` (``HOME`` from ``env`` when it has one)."""
+    home = (env or os.environ).get("HOME") or os.path.expanduser("~")
+    return os.path.join(home, LOGIN_FILE)
+
+
+def read_login(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What ``sentrial login`` saved, as config fields (``api_key``, ``api_url``);
+    empty when there is no file. ValueError names the file when it is unreadable
+    or not what login writes (never its content: it holds a key)."""
+    path = login_file(env)
+    try:
+        with open(path, encoding="utf-8") as file:
+            saved = json.load(file)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise ValueError(
+            f"{path}: unreadable ({type(exc).__name__}); run `sentrial login`"
+        ) from None
+    if not isinstance(saved, dict) or not isinstance(saved.get("apiKey"), str):
+        raise ValueError(f"{path}: no apiKey in it; run `sentrial login` again")
+    return {
+        name: saved[key] for key, name in _LOGIN_FIELDS.items() if isinstance(saved.get(key), str)
+    }
+
+
+def _with_login(raws: dict[str, Any], env: Mapping[str, str], strict: bool) -> None:
+    """The saved login's key when no key was given, and its URL with it (the
+    URL the key was checked against) when no URL was given either."""
+    if "api_key" in raws:
+        return
+    try:
+        saved = read_login(env)
+    except ValueError as exc:
+        if strict:
+            raise ConfigurationError(f"api_key: {exc}") from None
+        logger.warning("sentrial: api_key: %s (ignored)", exc)
+        return
+    for name, value in saved.items():
+        raws.setdefault(name, value)
+
+
 def resolve(overrides: Mapping[str, Any], env: Mapping[str, str] | None = None) -> Config:
-    """Build a Config from arguments (not None) > environment > defaults.
+    """Build a Config from arguments (not None) > environment > the saved
+    login (``~/.sentrial/config.json``, when no key was given) > defaults.
 
     Invalid values raise ConfigurationError when ``fail_silently`` is False;
     otherwise they are logged once and the default is kept, except for
@@ -256,6 +306,7 @@ def resolve(overrides: Mapping[str, Any], env: Mapping[str, str] | None = None) 
             raw = env[ENV_VARS[name]]
         if raw is not None:
             raws[name] = raw
+    _with_login(raws, env, strict)
     key = raws.get("api_key")
     key = key if isinstance(key, str) else None  # the key's text is masked in every message
     values: dict[str, Any] = {}

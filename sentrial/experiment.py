@@ -153,6 +153,9 @@ class ExperimentRunTracker:
         # Recorded by its session (the server derives the run from it), not by requests.
         self._in_sessions = False
         self._interaction: Interaction | None = None
+        # The batch (one Experiment.run call) the run belongs to; results
+        # compare the latest batch, so a second run never mixes with the first.
+        self._batch_id: str | None = None
 
     @property
     def success(self) -> bool:
@@ -187,6 +190,8 @@ class ExperimentRunTracker:
         body = {"variantName": self.variant_name, "baseSessionId": self.base_session_id}
         if self.experiment._takes_client_ids():
             body["id"] = self._client_id
+            if self._batch_id:
+                body["batchId"] = self._batch_id
         answer = self.experiment._request(
             "create_experiment_run",
             self.experiment.experiment_id,
@@ -246,13 +251,17 @@ class ExperimentRunTracker:
         return False
 
     def _metadata(self) -> dict[str, Any]:
-        """What names this run in the metadata of its session."""
-        return {
+        """What names this run in the metadata of its session (its batch too:
+        the server reads a run recorded by its session from these alone)."""
+        metadata = {
             "experimentId": self.experiment.experiment_id,
             "experimentRunId": self.run_id,
             "variantName": self.variant_name,
             "baseSessionId": self.base_session_id,
         }
+        if self._batch_id:
+            metadata["experimentBatchId"] = self._batch_id
+        return metadata
 
     def _record_in_session(self) -> None:
         """Finish the run's session (through the delivery, like every session):
@@ -375,6 +384,8 @@ class Experiment:
         self._config: dict[str, Any] | None = None
         self._variants: list[ExperimentVariant] | None = None
         self._test_cases: list[ExperimentTestCase] | None = None
+        #: The batch of the latest ``run()`` (``GET .../results`` compares it by default).
+        self.batch_id: str | None = None
 
     # -- the API ---------------------------------------------------------------------
 
@@ -387,11 +398,16 @@ class Experiment:
             import httpx
             from sentrial_api import AuthenticatedClient
 
+            from ._delivery._http import client_args
+
             config = self._client.config
-            self._http = AuthenticatedClient(
+            verify = not config.api_url.lower().startswith("http://")
+            self._http = AuthenticatedClient(  # the SDK's proxy rules: loopback is direct
                 base_url=config.api_url,
                 token=config.api_key or "",
                 timeout=httpx.Timeout(config.request_timeout),
+                verify_ssl=verify,
+                httpx_args=client_args(config.api_url, verify=verify, connections=100),
             ).get_httpx_client()
         return self._http
 
@@ -562,9 +578,12 @@ class Experiment:
         pairs = [(v, c) for v in variants for c in test_cases]
         total = len(pairs)
         report = on_result or _printer(self.name, len(variants), len(test_cases), total)
+        self.batch_id = "batch_" + secrets.token_urlsafe(12)
 
         def run_one(variant: ExperimentVariant, case: ExperimentTestCase) -> ExperimentRunResult:
-            with self.track_run(variant.name, case.session_id) as tracker:
+            tracker = self.track_run(variant.name, case.session_id)
+            tracker._batch_id = self.batch_id
+            with tracker:
                 try:
                     answer = agent_fn(case, variant, tracker)
                     if inspect.isawaitable(answer):

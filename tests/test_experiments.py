@@ -190,7 +190,8 @@ def test_full_experiment_from_the_cli_in_parallel_with_the_llm_standin(
         "4",
         "--json",
     )
-    assert code == 0, err
+    # Two runs failed (the stand-in's 500): exit 1, saying so.
+    assert code == 1 and "2 of 6 run(s) failed" in err, err
     # Not a terminal: one plain progress line per run.
     lines = [line for line in err.splitlines() if line.startswith("[")]
     assert sorted(line.split("]")[0] for line in lines) == [f"[{n}/6" for n in range(1, 7)]
@@ -779,7 +780,8 @@ def test_generated_client_has_typed_experiment_calls(
     with ThreadPoolExecutor(1) as thread:
         config, results, reset = thread.submit(asyncio.run, read()).result()
     assert isinstance(config, ExperimentConfig) and config.experiment.status == "completed"
-    assert isinstance(results, ExperimentResults) and results.winner == "v"
+    # Its only run failed: no winner without evidence.
+    assert isinstance(results, ExperimentResults) and results.winner is None
     assert (
         isinstance(results.variants, list)
         and results.variants[0].failed == 1
@@ -884,3 +886,59 @@ def test_an_async_client_runs_an_experiment(
     # loop running in the main thread (Playwright's sync API).
     with ThreadPoolExecutor(1) as pool:
         pool.submit(lambda: asyncio.run(client.close())).result()
+
+
+@pytest.mark.parametrize("recorded_by", ["sessions", "requests"])
+def test_each_run_call_is_a_batch_of_its_own(
+    sentrial_server: LocalServer, tmp_path: Path, api: httpx.Client, recorded_by: str
+) -> None:
+    """Two ``Experiment.run`` calls: results compare the second alone, whether
+    runs are recorded by their sessions (``sentrial serve``) or by requests
+    (a server without ``experiment_sessions``, as the hosted API)."""
+    client = sentrial.SentrialClient(
+        api_key=sentrial_server.api_key,
+        api_url=sentrial_server.url,
+        spool_dir=str(tmp_path / "spool"),
+    )
+    exp = Experiment.create(
+        "batches",
+        {"v": "P", "w": "Q"},
+        test_cases=[ExperimentTestCase("sess_q", "q")],
+        client=client,
+    )
+    if recorded_by == "requests":
+        exp._capabilities = frozenset({"client_ids"})  # as the hosted API would answer
+    fail = {"w"}
+
+    def agent(test_case: ExperimentTestCase, variant: ExperimentVariant, tracker: Any) -> None:
+        with tracker.begin(input=test_case.user_input) as interaction:
+            if variant.name in fail:
+                raise RuntimeError("down")
+            interaction.set_output("ok")
+
+    exp.run(agent, on_result=lambda *_: None)
+    first_batch = exp.batch_id
+    fail.clear()
+    exp.run(agent, on_result=lambda *_: None)
+    second_batch = exp.batch_id
+    assert first_batch and second_batch and first_batch != second_batch
+    runs = api.get(f"/api/experiments/{exp.experiment_id}/runs").json()["runs"]
+    assert sorted((r["batchId"], r["variantName"]) for r in runs) == sorted(
+        (b, v) for b in (first_batch, second_batch) for v in ("v", "w")
+    )
+    results = exp.get_results()
+    assert results["batchId"] == second_batch
+    assert [(b["batchId"], b["runs"]) for b in results["batches"]] == [
+        (first_batch, 2),
+        (second_batch, 2),
+    ]
+    assert [(v["name"], v["finished"], v["succeeded"]) for v in results["variants"]] == [
+        ("v", 1, 1),
+        ("w", 1, 1),
+    ]
+    older = api.get(
+        f"/api/experiments/{exp.experiment_id}/results", params={"batch": first_batch}
+    ).json()
+    assert [(v["name"], v["succeeded"]) for v in older["variants"]] == [("v", 1), ("w", 0)]
+    exp.close()
+    client.close()

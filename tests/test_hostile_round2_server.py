@@ -466,6 +466,7 @@ def test_an_experiment_records_every_run_across_a_server_restart(tmp_path: Any) 
     )
     assert {r["status"] for r in runs["runs"]} == {"completed"}
     assert {r["id"] for r in runs["runs"]} == {r.run_id for r in results}
+    assert {r["batchId"] for r in runs["runs"]} == {exp.batch_id} != {None}
     assert runs["experiment"]["status"] == "completed"
 
 

@@ -136,8 +136,14 @@ def _parse_json(raw: bytes) -> Any:
         raise HTTPError(400, "Bad Request", f"body: not valid JSON ({exc})") from exc
 
 
-def _query(request: Request, operation_id: str, integers: frozenset[str] = frozenset()) -> Any:
-    """The query parameters, checked against the operation's spec; unknown ones are 400."""
+def _query(
+    request: Request,
+    operation_id: str,
+    integers: frozenset[str] = frozenset(),
+    booleans: frozenset[str] = frozenset(),
+) -> Any:
+    """The query parameters, checked against the operation's spec; unknown ones are 400.
+    ``booleans`` are ``true`` or ``false``."""
     validators = _spec.query_parameters(operation_id)
     values: dict[str, Any] = {}
     for name, raw in request.query_params.multi_items():
@@ -150,6 +156,10 @@ def _query(request: Request, operation_id: str, integers: frozenset[str] = froze
                 value = int(raw)
             except ValueError:
                 raise HTTPError(400, "Bad Request", f"{name}: {raw!r} is not an integer") from None
+        if name in booleans:
+            if raw not in ("true", "false"):
+                raise HTTPError(400, "Bad Request", f"{name}: {raw!r} is not true or false")
+            value = raw == "true"
         validators[name].check(value, name)
         values[name] = value
     return values

@@ -11,13 +11,15 @@ counts, and nothing is summed twice.
 A run is also recorded by its session alone (capability
 ``experiment_sessions``): a session whose metadata names ``experimentId``,
 ``experimentRunId``, ``variantName`` and ``baseSessionId`` is that run,
-running while the session is active and finished as the session finished.
+running while the session is active and finished as the session finished;
+``experimentBatchId`` names its batch (one ``Experiment.run`` call).
 The SDK records runs so: they travel its durable delivery (retried, spooled to
 disk while the server is away, replayed), not requests of their own.
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import logging
 import secrets
@@ -56,6 +58,19 @@ _TABLES = (
 )""",
     "CREATE INDEX IF NOT EXISTS experiment_runs_by_experiment"
     " ON experiment_runs (experiment_id, seq)",
+    # The gates `sentrial evaluate` ran: the last passing one is the baseline
+    # of the next when no baseline variant is named.
+    """CREATE TABLE IF NOT EXISTS experiment_evaluations (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    experiment_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    passed INTEGER NOT NULL,
+    created_us INTEGER NOT NULL,
+    body TEXT NOT NULL  -- minScore, maxRegression, baseline, scores
+)""",
+    "CREATE INDEX IF NOT EXISTS experiment_evaluations_by_experiment"
+    " ON experiment_evaluations (experiment_id, seq)",
 )
 
 # Sessions read when picking test cases from an agent's history: the newest
@@ -97,6 +112,9 @@ class ExperimentStore:
                 storage._db.execute(
                     "ALTER TABLE experiments ADD COLUMN reset_seq INTEGER NOT NULL DEFAULT 0"
                 )
+            columns = {row[1] for row in storage._db.execute("PRAGMA table_info(experiment_runs)")}
+            if "batch_id" not in columns:  # a database made before batches
+                storage._db.execute("ALTER TABLE experiment_runs ADD COLUMN batch_id TEXT")
 
     # -- experiments --------------------------------------------------------
 
@@ -263,8 +281,9 @@ class ExperimentStore:
         with self.storage.transaction():
             inserted = self.storage._db.execute(
                 "INSERT OR IGNORE INTO experiment_runs (id, experiment_id, variant_name,"
-                " base_session_id, status, created_us) VALUES (?, ?, ?, ?, 'running', ?)",
-                (run_id, *asked, _now_us()),
+                " base_session_id, status, created_us, batch_id)"
+                " VALUES (?, ?, ?, ?, 'running', ?, ?)",
+                (run_id, *asked, _now_us(), body.get("batchId")),
             )
             run = self._run(run_id)
         if inserted.rowcount == 0:  # a repeated id: a retry, or a mistake
@@ -326,10 +345,87 @@ class ExperimentStore:
             )
         return runs
 
+    # -- evaluations --------------------------------------------------------------
+
+    def add_evaluation(self, experiment_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        self._definition(experiment_id)  # 404 for an unknown experiment
+        evaluation_id = "eval_" + secrets.token_urlsafe(12)
+        kept = {
+            "minScore": body["minScore"],
+            "maxRegression": body.get("maxRegression"),
+            "baseline": body.get("baseline"),
+            "scores": body["scores"],
+        }
+        with self.storage.transaction():
+            self.storage._db.execute(
+                "INSERT INTO experiment_evaluations (id, experiment_id, metric, passed,"
+                " created_us, body) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    evaluation_id,
+                    experiment_id,
+                    body["metric"],
+                    int(body["passed"]),
+                    _now_us(),
+                    _json.canonical(kept),
+                ),
+            )
+        newest: dict[str, Any] = self.evaluations(experiment_id, limit=1)[0]
+        return newest
+
+    def evaluations(
+        self,
+        experiment_id: str,
+        *,
+        passed: bool | None = None,
+        metric: str | None = None,
+        limit: int = 50,
+    ) -> builtins.list[dict[str, Any]]:
+        """The experiment's evaluations, newest first, optionally only those
+        that passed (or failed) and only on one metric."""
+        self._definition(experiment_id)
+        sql = "SELECT * FROM experiment_evaluations WHERE experiment_id = ?"
+        params: list[Any] = [experiment_id]
+        if passed is not None:
+            sql += " AND passed = ?"
+            params.append(int(passed))
+        if metric is not None:
+            sql += " AND metric = ?"
+            params.append(metric)
+        sql += " ORDER BY seq DESC LIMIT ?"
+        params.append(limit)
+        with self.storage._reading() as db:
+            rows = db.execute(sql, params).fetchall()
+        return [
+            {
+                "id": row["id"],
+                "experimentId": row["experiment_id"],
+                "metric": row["metric"],
+                "passed": bool(row["passed"]),
+                **_json.loads(row["body"]),
+                "createdAt": iso(row["created_us"]),
+            }
+            for row in rows
+        ]
+
     # -- results ----------------------------------------------------------------
 
-    def results(self, experiment_id: str) -> dict[str, Any]:
-        definition, created, runs = self._row(experiment_id)
+    def results(self, experiment_id: str, batch: str | None = None) -> dict[str, Any]:
+        """The variants compared on the runs of one batch: ``batch``, else the
+        latest (the newest run's); ``all`` for every run."""
+        definition, created, every_run = self._row(experiment_id)
+        batches = _batches(every_run)
+        if batch is None:
+            batch_id = _latest_batch(every_run)
+        elif batch == "all":
+            batch_id = None
+        elif batch in {b["batchId"] for b in batches}:
+            batch_id = batch
+        else:
+            known = ", ".join(str(b["batchId"]) for b in batches) or "none"
+            raise NotFound(f"batch: no batch {batch!r} in experiment {experiment_id} ({known})")
+        runs = every_run
+        if batch != "all":
+            runs = [r for r in every_run if r["batchId"] == batch_id]
         sessions: dict[str, dict[str, Any]] = {}
         for run in runs:
             sid = run["resultSessionId"]
@@ -343,10 +439,12 @@ class ExperimentStore:
             for v in definition["variants"]
         ]
         return {
-            "experiment": _experiment_record(experiment_id, definition, created, runs),
+            "experiment": _experiment_record(experiment_id, definition, created, every_run),
             "variants": variants,
             "runs": outcomes,
             "winner": _winner(variants),
+            "batchId": batch_id,
+            "batches": batches,
         }
 
 
@@ -366,6 +464,7 @@ def _run_of_session(experiment_id: str, session: dict[str, Any]) -> dict[str, An
         return None
     status = _RUN_STATUS.get(session["status"], "running")
     result = meta.get("resultSessionId")
+    batch = meta.get("experimentBatchId")
     failure = session.get("failureReason")
     return {
         "id": run_id,
@@ -377,11 +476,33 @@ def _run_of_session(experiment_id: str, session: dict[str, Any]) -> dict[str, An
         "error_message": failure if status == "failed" and isinstance(failure, str) else None,
         "created_us": _us(session["startedAt"]),
         "completed_us": _us(session["completedAt"]) if status != "running" else None,
+        "batch_id": batch if isinstance(batch, str) and batch else None,
     }
 
 
 def _us(value: str | None) -> int | None:
     return None if value is None else _to_us(value, "time")
+
+
+def _batches(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each batch of ``runs`` (oldest first), with its run count and first run's time."""
+    found: dict[str | None, dict[str, Any]] = {}
+    for run in runs:
+        batch = found.setdefault(
+            run["batchId"], {"batchId": run["batchId"], "runs": 0, "createdAt": run["createdAt"]}
+        )
+        batch["runs"] += 1
+    return list(found.values())
+
+
+def _latest_batch(runs: list[dict[str, Any]]) -> str | None:
+    """The batch of the run started last (``createdAt``; the later-listed of a
+    tie): a session of an earlier batch replayed late from a spool stays there."""
+    if not runs:
+        return None
+    _, _, newest = max((r["createdAt"] or "", i, r) for i, r in enumerate(runs))
+    batch: str | None = newest["batchId"]
+    return batch
 
 
 def _run_record(row: Any) -> dict[str, Any]:
@@ -393,6 +514,7 @@ def _run_record(row: Any) -> dict[str, Any]:
         "status": row["status"],
         "resultSessionId": row["result_session_id"],
         "errorMessage": row["error_message"],
+        "batchId": row["batch_id"],
         "createdAt": iso(row["created_us"]),
         "completedAt": iso(row["completed_us"]),
     }
@@ -457,6 +579,7 @@ def _outcome(run: dict[str, Any], session: dict[str, Any] | None) -> dict[str, A
         "estimatedCost": _number(session.get("estimatedCost")),
         "totalTokens": tokens,
         "customMetrics": metrics if isinstance(metrics, dict) else {},
+        "batchId": run["batchId"],
         "createdAt": run["createdAt"],
         "completedAt": run["completedAt"],
     }
@@ -495,9 +618,10 @@ def _variant_result(name: str, outcomes: list[dict[str, Any]]) -> dict[str, Any]
 
 
 def _winner(variants: list[dict[str, Any]]) -> str | None:
-    """Best success rate; ties: lower mean cost per finished run, then shorter mean duration."""
+    """Best success rate; ties: lower mean cost per finished run, then shorter
+    mean duration. None without evidence: no finished run, or none succeeded."""
     ranked = [v for v in variants if v["finished"]]
-    if not ranked:
+    if not any(v["succeeded"] for v in ranked):
         return None
 
     def key(v: dict[str, Any]) -> tuple[float, float, float]:
@@ -543,7 +667,7 @@ def keyed(check_key: Callable[[Request], None], handler: Handler) -> Handler:
 def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) -> list[Route]:
     """The ``/api/experiments`` routes over ``storage``, with the API's bearer-key
     check and its error bodies (``{"error", "message"}``, 400 naming the field)."""
-    from ._app import _read_json, json_response, resource
+    from ._app import _query, _read_json, json_response, resource
 
     store = ExperimentStore(storage)
     body_limit = _spec.request_limit("maxBodyBytes")
@@ -583,18 +707,48 @@ def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) ->
 
     assignments, production = variant_routes(storage, store.get, endpoint)
 
-    def results_with_production(experiment_id: str) -> dict[str, Any]:
-        found = store.results(experiment_id)
+    def results_with_production(experiment_id: str, batch: str | None) -> dict[str, Any]:
+        found = store.results(experiment_id, batch)
         names = [v["name"] for v in found["experiment"]["variants"]]
         return {**found, "production": production.production(experiment_id, names)}
 
     async def results(request: Request) -> Response:
-        found = await run_in_threadpool(results_with_production, request.path_params["id"])
+        batch = _query(request, "getExperimentResults").get("batch")
+        found = await run_in_threadpool(results_with_production, request.path_params["id"], batch)
         return json_response(found)
+
+    async def add_evaluation(request: Request) -> Response:
+        body = await checked_body(request, "EvaluationCreate")
+        stored = await run_in_threadpool(store.add_evaluation, request.path_params["id"], body)
+        return json_response({"evaluation": stored})
+
+    async def evaluations(request: Request) -> Response:
+        q = _query(
+            request, "listExperimentEvaluations", frozenset({"limit"}), frozenset({"passed"})
+        )
+        found = await run_in_threadpool(
+            lambda: store.evaluations(
+                request.path_params["id"],
+                passed=q.get("passed"),
+                metric=q.get("metric"),
+                limit=q.get("limit", 50),
+            )
+        )
+        return json_response({"data": found})
+
+    async def listing(request: Request) -> Response:
+        q = _query(request, "listExperiments", frozenset({"limit"}))
+        found = await run_in_threadpool(store.list, q.get("limit", 50))
+        return json_response({"data": found})
 
     return [
         *assignments,
-        resource("/api/experiments", post=endpoint(create)),
+        resource("/api/experiments", get=endpoint(listing), post=endpoint(create)),
+        resource(
+            "/api/experiments/{id}/evaluations",
+            get=endpoint(evaluations),
+            post=endpoint(add_evaluation),
+        ),
         resource(
             "/api/experiments/{id}/runs",
             get=endpoint(config),

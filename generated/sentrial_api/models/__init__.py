@@ -9,6 +9,11 @@ from .diagnosis_comparison import DiagnosisComparison
 from .diagnosis_comparison_steps_item import DiagnosisComparisonStepsItem
 from .diagnosis_step import DiagnosisStep
 from .error import Error
+from .evaluation import Evaluation
+from .evaluation_create import EvaluationCreate
+from .evaluation_list import EvaluationList
+from .evaluation_response import EvaluationResponse
+from .evaluation_scores import EvaluationScores
 from .event import Event
 from .event_create import EventCreate
 from .event_page import EventPage
@@ -17,8 +22,10 @@ from .experiment import Experiment
 from .experiment_assignment import ExperimentAssignment
 from .experiment_assignment_create import ExperimentAssignmentCreate
 from .experiment_assignment_response import ExperimentAssignmentResponse
+from .experiment_batch import ExperimentBatch
 from .experiment_config import ExperimentConfig
 from .experiment_create import ExperimentCreate
+from .experiment_list import ExperimentList
 from .experiment_production_result import ExperimentProductionResult
 from .experiment_reset import ExperimentReset
 from .experiment_response import ExperimentResponse
@@ -72,6 +79,11 @@ __all__ = (
     "DiagnosisComparisonStepsItem",
     "DiagnosisStep",
     "Error",
+    "Evaluation",
+    "EvaluationCreate",
+    "EvaluationList",
+    "EvaluationResponse",
+    "EvaluationScores",
     "Event",
     "EventCreate",
     "EventPage",
@@ -80,8 +92,10 @@ __all__ = (
     "ExperimentAssignment",
     "ExperimentAssignmentCreate",
     "ExperimentAssignmentResponse",
+    "ExperimentBatch",
     "ExperimentConfig",
     "ExperimentCreate",
+    "ExperimentList",
     "ExperimentProductionResult",
     "ExperimentReset",
     "ExperimentResponse",

@@ -10,6 +10,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.experiment import Experiment
+    from ..models.experiment_batch import ExperimentBatch
     from ..models.experiment_production_result import ExperimentProductionResult
     from ..models.experiment_run_outcome import ExperimentRunOutcome
     from ..models.experiment_variant_result import ExperimentVariantResult
@@ -26,6 +27,8 @@ class ExperimentResults:
         variants (list[ExperimentVariantResult] | Unset):
         runs (list[ExperimentRunOutcome] | Unset):
         winner (None | str | Unset):
+        batch_id (None | str | Unset): The batch compared (`null`: the runs without a batch, or `all`).
+        batches (list[ExperimentBatch] | Unset):
         production (list[ExperimentProductionResult] | Unset): Per variant, the production sessions of its assigned
             users
             (extension, variants).
@@ -35,6 +38,8 @@ class ExperimentResults:
     variants: list[ExperimentVariantResult] | Unset = UNSET
     runs: list[ExperimentRunOutcome] | Unset = UNSET
     winner: None | str | Unset = UNSET
+    batch_id: None | str | Unset = UNSET
+    batches: list[ExperimentBatch] | Unset = UNSET
     production: list[ExperimentProductionResult] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -61,6 +66,19 @@ class ExperimentResults:
         else:
             winner = self.winner
 
+        batch_id: None | str | Unset
+        if isinstance(self.batch_id, Unset):
+            batch_id = UNSET
+        else:
+            batch_id = self.batch_id
+
+        batches: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.batches, Unset):
+            batches = []
+            for batches_item_data in self.batches:
+                batches_item = batches_item_data.to_dict()
+                batches.append(batches_item)
+
         production: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.production, Unset):
             production = []
@@ -81,6 +99,10 @@ class ExperimentResults:
             field_dict["runs"] = runs
         if winner is not UNSET:
             field_dict["winner"] = winner
+        if batch_id is not UNSET:
+            field_dict["batchId"] = batch_id
+        if batches is not UNSET:
+            field_dict["batches"] = batches
         if production is not UNSET:
             field_dict["production"] = production
 
@@ -89,6 +111,7 @@ class ExperimentResults:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.experiment import Experiment  # noqa: PLC0415
+        from ..models.experiment_batch import ExperimentBatch  # noqa: PLC0415
         from ..models.experiment_production_result import ExperimentProductionResult  # noqa: PLC0415
         from ..models.experiment_run_outcome import ExperimentRunOutcome  # noqa: PLC0415
         from ..models.experiment_variant_result import ExperimentVariantResult  # noqa: PLC0415
@@ -123,6 +146,24 @@ class ExperimentResults:
 
         winner = _parse_winner(d.pop("winner", UNSET))
 
+        def _parse_batch_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        batch_id = _parse_batch_id(d.pop("batchId", UNSET))
+
+        _batches = d.pop("batches", UNSET)
+        batches: list[ExperimentBatch] | Unset = UNSET
+        if _batches is not UNSET:
+            batches = []
+            for batches_item_data in _batches:
+                batches_item = ExperimentBatch.from_dict(batches_item_data)
+
+                batches.append(batches_item)
+
         _production = d.pop("production", UNSET)
         production: list[ExperimentProductionResult] | Unset = UNSET
         if _production is not UNSET:
@@ -139,6 +180,8 @@ class ExperimentResults:
             variants=variants,
             runs=runs,
             winner=winner,
+            batch_id=batch_id,
+            batches=batches,
             production=production,
         )
 

@@ -23,6 +23,7 @@ class ExperimentRun:
         status (str | Unset): `running`, `completed` or `failed`; new values may appear.
         result_session_id (None | str | Unset):
         error_message (None | str | Unset):
+        batch_id (None | str | Unset):
         created_at (datetime.datetime | Unset):
         completed_at (datetime.datetime | None | Unset):
     """
@@ -34,6 +35,7 @@ class ExperimentRun:
     status: str | Unset = UNSET
     result_session_id: None | str | Unset = UNSET
     error_message: None | str | Unset = UNSET
+    batch_id: None | str | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
     completed_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -60,6 +62,12 @@ class ExperimentRun:
             error_message = UNSET
         else:
             error_message = self.error_message
+
+        batch_id: None | str | Unset
+        if isinstance(self.batch_id, Unset):
+            batch_id = UNSET
+        else:
+            batch_id = self.batch_id
 
         created_at: str | Unset = UNSET
         if not isinstance(self.created_at, Unset):
@@ -90,6 +98,8 @@ class ExperimentRun:
             field_dict["resultSessionId"] = result_session_id
         if error_message is not UNSET:
             field_dict["errorMessage"] = error_message
+        if batch_id is not UNSET:
+            field_dict["batchId"] = batch_id
         if created_at is not UNSET:
             field_dict["createdAt"] = created_at
         if completed_at is not UNSET:
@@ -128,6 +138,15 @@ class ExperimentRun:
 
         error_message = _parse_error_message(d.pop("errorMessage", UNSET))
 
+        def _parse_batch_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        batch_id = _parse_batch_id(d.pop("batchId", UNSET))
+
         _created_at = d.pop("createdAt", UNSET)
         created_at: datetime.datetime | Unset
         if isinstance(_created_at, Unset):
@@ -160,6 +179,7 @@ class ExperimentRun:
             status=status,
             result_session_id=result_session_id,
             error_message=error_message,
+            batch_id=batch_id,
             created_at=created_at,
             completed_at=completed_at,
         )

@@ -18,11 +18,13 @@ class ExperimentRunCreate:
         variant_name (str):
         base_session_id (str):
         id (None | str | Unset): Client-chosen run id (extension); creation is idempotent.
+        batch_id (None | str | Unset): The batch (one run of the whole experiment) this run belongs to (extension).
     """
 
     variant_name: str
     base_session_id: str
     id: None | str | Unset = UNSET
+    batch_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -36,6 +38,12 @@ class ExperimentRunCreate:
         else:
             id = self.id
 
+        batch_id: None | str | Unset
+        if isinstance(self.batch_id, Unset):
+            batch_id = UNSET
+        else:
+            batch_id = self.batch_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -46,6 +54,8 @@ class ExperimentRunCreate:
         )
         if id is not UNSET:
             field_dict["id"] = id
+        if batch_id is not UNSET:
+            field_dict["batchId"] = batch_id
 
         return field_dict
 
@@ -65,10 +75,20 @@ class ExperimentRunCreate:
 
         id = _parse_id(d.pop("id", UNSET))
 
+        def _parse_batch_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        batch_id = _parse_batch_id(d.pop("batchId", UNSET))
+
         experiment_run_create = cls(
             variant_name=variant_name,
             base_session_id=base_session_id,
             id=id,
+            batch_id=batch_id,
         )
 
         experiment_run_create.additional_properties = d

@@ -32,6 +32,7 @@ class ExperimentRunOutcome:
         estimated_cost (float | None | Unset):
         total_tokens (float | None | Unset):
         custom_metrics (JsonObject | Unset):
+        batch_id (None | str | Unset):
         created_at (datetime.datetime | Unset):
         completed_at (datetime.datetime | None | Unset):
     """
@@ -47,6 +48,7 @@ class ExperimentRunOutcome:
     estimated_cost: float | None | Unset = UNSET
     total_tokens: float | None | Unset = UNSET
     custom_metrics: JsonObject | Unset = UNSET
+    batch_id: None | str | Unset = UNSET
     created_at: datetime.datetime | Unset = UNSET
     completed_at: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -100,6 +102,12 @@ class ExperimentRunOutcome:
         if not isinstance(self.custom_metrics, Unset):
             custom_metrics = self.custom_metrics.to_dict()
 
+        batch_id: None | str | Unset
+        if isinstance(self.batch_id, Unset):
+            batch_id = UNSET
+        else:
+            batch_id = self.batch_id
+
         created_at: str | Unset = UNSET
         if not isinstance(self.created_at, Unset):
             created_at = self.created_at.isoformat()
@@ -137,6 +145,8 @@ class ExperimentRunOutcome:
             field_dict["totalTokens"] = total_tokens
         if custom_metrics is not UNSET:
             field_dict["customMetrics"] = custom_metrics
+        if batch_id is not UNSET:
+            field_dict["batchId"] = batch_id
         if created_at is not UNSET:
             field_dict["createdAt"] = created_at
         if completed_at is not UNSET:
@@ -218,6 +228,15 @@ class ExperimentRunOutcome:
         else:
             custom_metrics = JsonObject.from_dict(_custom_metrics)
 
+        def _parse_batch_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        batch_id = _parse_batch_id(d.pop("batchId", UNSET))
+
         _created_at = d.pop("createdAt", UNSET)
         created_at: datetime.datetime | Unset
         if isinstance(_created_at, Unset):
@@ -254,6 +273,7 @@ class ExperimentRunOutcome:
             estimated_cost=estimated_cost,
             total_tokens=total_tokens,
             custom_metrics=custom_metrics,
+            batch_id=batch_id,
             created_at=created_at,
             completed_at=completed_at,
         )

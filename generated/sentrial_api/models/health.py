@@ -31,7 +31,8 @@ class Health:
             `experimentId`, `experimentRunId`, `variantName` and
             `baseSessionId` records that run of the experiment: running while
             the session is active, finished as it finished, its session the one
-            `metadata` `resultSessionId` names, else itself; so run records
+            `metadata` `resultSessionId` names, else itself, its batch the one
+            `metadata` `experimentBatchId` names; so run records
             travel an SDK's durable delivery instead of requests of their
             own). Unknown values are
             ignored. A property of a request schema that belongs to an

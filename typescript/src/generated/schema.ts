@@ -212,7 +212,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The newest experiments (extension). */
+        get: operations["listExperiments"];
         put?: never;
         /**
          * Create an experiment (extension).
@@ -304,13 +305,47 @@ export interface paths {
          * @description Per variant: runs, success rate, mean and p95 duration, total cost and
          *     tokens, and the mean of each custom metric, read from the sessions the
          *     runs recorded. A run succeeds when it completed and its session did
-         *     not fail. `winner` is the variant with the best success rate (ties:
-         *     lower mean cost, then shorter mean duration), null before any run
-         *     finished.
+         *     not fail. Only the runs of one batch (one `sentrial experiment run`,
+         *     or one `Experiment.run` call) are compared: the latest batch (the one of
+         *     the run started last) unless `batch` names another, or is `all`. `batches` lists every batch,
+         *     oldest first; runs recorded without a batch form one batch, `null`.
+         *     `winner` is the variant with the best success rate (ties:
+         *     lower mean cost, then shorter mean duration), null without evidence:
+         *     before any run finished, or when no run succeeded.
          */
         get: operations["getExperimentResults"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/experiments/{id}/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * The experiment's recorded evaluations, newest first (extension).
+         * @description What `sentrial evaluate` compares against when no baseline variant is
+         *     named: the newest evaluation that passed (`passed=true`) on the same
+         *     metric.
+         */
+        get: operations["listExperimentEvaluations"];
+        put?: never;
+        /**
+         * Record one evaluation of the experiment (extension).
+         * @description `sentrial evaluate` records each gate it ran: the metric, the
+         *     thresholds, each variant's score (null without finished runs) and
+         *     whether the gate passed.
+         */
+        post: operations["createExperimentEvaluation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -444,7 +479,8 @@ export interface components {
              *     `experimentId`, `experimentRunId`, `variantName` and
              *     `baseSessionId` records that run of the experiment: running while
              *     the session is active, finished as it finished, its session the one
-             *     `metadata` `resultSessionId` names, else itself; so run records
+             *     `metadata` `resultSessionId` names, else itself, its batch the one
+             *     `metadata` `experimentBatchId` names; so run records
              *     travel an SDK's durable delivery instead of requests of their
              *     own). Unknown values are
              *     ignored. A property of a request schema that belongs to an
@@ -814,6 +850,7 @@ export interface components {
             status?: string;
             resultSessionId?: string | null;
             errorMessage?: string | null;
+            batchId?: string | null;
             /** Format: date-time */
             createdAt?: string;
             /** Format: date-time */
@@ -830,6 +867,16 @@ export interface components {
             id?: components["schemas"]["ExperimentRunId"] | null;
             variantName: string;
             baseSessionId: string;
+            /** @description The batch (one run of the whole experiment) this run belongs to (extension). */
+            batchId?: components["schemas"]["ExperimentBatchId"] | null;
+        };
+        /** @description Client-chosen batch id (extension), `batch_` then 1-64 URL-safe characters. */
+        ExperimentBatchId: string;
+        ExperimentBatch: {
+            batchId: string | null;
+            runs: number;
+            /** Format: date-time */
+            createdAt?: string;
         };
         ExperimentRunResponse: {
             run: components["schemas"]["ExperimentRun"];
@@ -876,16 +923,55 @@ export interface components {
             estimatedCost?: number | null;
             totalTokens?: number | null;
             customMetrics?: components["schemas"]["JsonObject"];
+            batchId?: string | null;
             /** Format: date-time */
             createdAt?: string;
             /** Format: date-time */
             completedAt?: string | null;
+        };
+        ExperimentList: {
+            data: components["schemas"]["Experiment"][];
+        };
+        /** @description Each variant's score (0-100 for `success`), null when it had no finished run. */
+        EvaluationScores: {
+            [key: string]: number | null;
+        };
+        EvaluationCreate: {
+            /** @description `success` (share of runs that succeeded) or a custom metric's name. */
+            metric: string;
+            minScore: number;
+            maxRegression?: number | null;
+            /** @description The baseline variant's name, or the id of the evaluation compared with. */
+            baseline?: string | null;
+            passed: boolean;
+            scores: components["schemas"]["EvaluationScores"];
+        };
+        Evaluation: {
+            id: string;
+            experimentId: string;
+            metric: string;
+            minScore: number;
+            maxRegression?: number | null;
+            baseline?: string | null;
+            passed: boolean;
+            scores: components["schemas"]["EvaluationScores"];
+            /** Format: date-time */
+            createdAt: string;
+        };
+        EvaluationResponse: {
+            evaluation: components["schemas"]["Evaluation"];
+        };
+        EvaluationList: {
+            data: components["schemas"]["Evaluation"][];
         };
         ExperimentResults: {
             experiment: components["schemas"]["Experiment"];
             variants?: components["schemas"]["ExperimentVariantResult"][];
             runs?: components["schemas"]["ExperimentRunOutcome"][];
             winner?: string | null;
+            /** @description The batch compared (`null`: the runs without a batch, or `all`). */
+            batchId?: string | null;
+            batches?: components["schemas"]["ExperimentBatch"][];
             /**
              * @description Per variant, the production sessions of its assigned users
              *     (extension, variants).
@@ -1442,6 +1528,31 @@ export interface operations {
             };
         };
     };
+    listExperiments: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The experiments, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExperimentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     createExperiment: {
         parameters: {
             query?: never;
@@ -1595,7 +1706,10 @@ export interface operations {
     };
     getExperimentResults: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A batch id, or `all` (default: the latest batch). */
+                batch?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -1613,10 +1727,73 @@ export interface operations {
                     "application/json": components["schemas"]["ExperimentResults"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
+        };
+    };
+    listExperimentEvaluations: {
+        parameters: {
+            query?: {
+                passed?: boolean;
+                metric?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The evaluations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createExperimentEvaluation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EvaluationCreate"];
+            };
+        };
+        responses: {
+            /** @description The stored evaluation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ServerError"];
         };
     };
     listSignals: {

@@ -8,18 +8,27 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.experiment_results import ExperimentResults
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     id: str,
+    *,
+    batch: str | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["batch"] = batch
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/api/experiments/{id}/results".format(
             id=quote(str(id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -32,6 +41,11 @@ def _parse_response(
         response_200 = ExperimentResults.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
 
     if response.status_code == 401:
         response_401 = Error.from_dict(response.json())
@@ -74,18 +88,24 @@ def sync_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    batch: str | Unset = UNSET,
 ) -> Response[Error | ExperimentResults]:
     """The variants compared on their runs.
 
      Per variant: runs, success rate, mean and p95 duration, total cost and
     tokens, and the mean of each custom metric, read from the sessions the
     runs recorded. A run succeeds when it completed and its session did
-    not fail. `winner` is the variant with the best success rate (ties:
-    lower mean cost, then shorter mean duration), null before any run
-    finished.
+    not fail. Only the runs of one batch (one `sentrial experiment run`,
+    or one `Experiment.run` call) are compared: the latest batch (the one of
+    the run started last) unless `batch` names another, or is `all`. `batches` lists every batch,
+    oldest first; runs recorded without a batch form one batch, `null`.
+    `winner` is the variant with the best success rate (ties:
+    lower mean cost, then shorter mean duration), null without evidence:
+    before any run finished, or when no run succeeded.
 
     Args:
         id (str):
+        batch (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -97,6 +117,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        batch=batch,
     )
 
     response = client.get_httpx_client().request(
@@ -110,18 +131,24 @@ def sync(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    batch: str | Unset = UNSET,
 ) -> Error | ExperimentResults | None:
     """The variants compared on their runs.
 
      Per variant: runs, success rate, mean and p95 duration, total cost and
     tokens, and the mean of each custom metric, read from the sessions the
     runs recorded. A run succeeds when it completed and its session did
-    not fail. `winner` is the variant with the best success rate (ties:
-    lower mean cost, then shorter mean duration), null before any run
-    finished.
+    not fail. Only the runs of one batch (one `sentrial experiment run`,
+    or one `Experiment.run` call) are compared: the latest batch (the one of
+    the run started last) unless `batch` names another, or is `all`. `batches` lists every batch,
+    oldest first; runs recorded without a batch form one batch, `null`.
+    `winner` is the variant with the best success rate (ties:
+    lower mean cost, then shorter mean duration), null without evidence:
+    before any run finished, or when no run succeeded.
 
     Args:
         id (str):
+        batch (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -134,6 +161,7 @@ def sync(
     return sync_detailed(
         id=id,
         client=client,
+        batch=batch,
     ).parsed
 
 
@@ -141,18 +169,24 @@ async def asyncio_detailed(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    batch: str | Unset = UNSET,
 ) -> Response[Error | ExperimentResults]:
     """The variants compared on their runs.
 
      Per variant: runs, success rate, mean and p95 duration, total cost and
     tokens, and the mean of each custom metric, read from the sessions the
     runs recorded. A run succeeds when it completed and its session did
-    not fail. `winner` is the variant with the best success rate (ties:
-    lower mean cost, then shorter mean duration), null before any run
-    finished.
+    not fail. Only the runs of one batch (one `sentrial experiment run`,
+    or one `Experiment.run` call) are compared: the latest batch (the one of
+    the run started last) unless `batch` names another, or is `all`. `batches` lists every batch,
+    oldest first; runs recorded without a batch form one batch, `null`.
+    `winner` is the variant with the best success rate (ties:
+    lower mean cost, then shorter mean duration), null without evidence:
+    before any run finished, or when no run succeeded.
 
     Args:
         id (str):
+        batch (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -164,6 +198,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         id=id,
+        batch=batch,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -175,18 +210,24 @@ async def asyncio(
     id: str,
     *,
     client: AuthenticatedClient | Client,
+    batch: str | Unset = UNSET,
 ) -> Error | ExperimentResults | None:
     """The variants compared on their runs.
 
      Per variant: runs, success rate, mean and p95 duration, total cost and
     tokens, and the mean of each custom metric, read from the sessions the
     runs recorded. A run succeeds when it completed and its session did
-    not fail. `winner` is the variant with the best success rate (ties:
-    lower mean cost, then shorter mean duration), null before any run
-    finished.
+    not fail. Only the runs of one batch (one `sentrial experiment run`,
+    or one `Experiment.run` call) are compared: the latest batch (the one of
+    the run started last) unless `batch` names another, or is `all`. `batches` lists every batch,
+    oldest first; runs recorded without a batch form one batch, `null`.
+    `winner` is the variant with the best success rate (ties:
+    lower mean cost, then shorter mean duration), null without evidence:
+    before any run finished, or when no run succeeded.
 
     Args:
         id (str):
+        batch (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -200,5 +241,6 @@ async def asyncio(
         await asyncio_detailed(
             id=id,
             client=client,
+            batch=batch,
         )
     ).parsed
