@@ -27,6 +27,7 @@ def _events_list(args: argparse.Namespace) -> int:
 
     from sentrial._cli import _api, _call
     from sentrial._cli_read import _event_line, all_events, dumps
+    from sentrial._cli_text import safe
 
     with _api(args) as api:
         _call(get_session.sync_detailed, args.session_id, client=api)  # 404 names the id
@@ -39,7 +40,8 @@ def _events_list(args: argparse.Namespace) -> int:
     if not events:
         print("no events" + (f" of type {args.type}" if args.type else ""))
     for event in events:
-        print(f"{str(event.get('timestamp'))[:19].replace('T', ' ')}  {_event_line(event, '')}")
+        when = str(event.get("timestamp"))[:19].replace("T", " ")
+        print(safe(f"{when}  {_event_line(event, '', '')}"))
     return EXIT_OK
 
 
