@@ -37,6 +37,8 @@ export interface CreateSessionParams {
   metadata?: JsonObject | null;
   parentSessionId?: string | null;
   convoId?: string | null;
+  /** The production assignment the session runs under (`getVariant(...).assignmentId`). */
+  experimentAssignmentId?: string | null;
 }
 
 interface Common {
@@ -453,6 +455,7 @@ export class SentrialClient {
       userId: this.text(params.userId),
     };
     if (given(params.parentSessionId)) fields.parentSessionId = wellFormed(String(params.parentSessionId));
+    if (given(params.experimentAssignmentId)) fields.experimentAssignmentId = wellFormed(String(params.experimentAssignmentId));
     if (given(params.convoId)) fields.convoId = this.text(String(params.convoId));
     if (given(params.metadata)) fields.metadata = this.json(params.metadata);
     this.submit({ kind: "create_session", sessionId, at, fields, attempts: 0, size: sizeOf(fields) });
