@@ -56,7 +56,7 @@ pytest: $(STAMP)
 # The TypeScript SDK's tests (Node's test runner) against a real `sentrial serve`
 # and the LLM stand-in from .venv.
 ts-build: $(NPM_STAMP)
-	cd $(TS) && rm -rf dist && node_modules/.bin/tsc -p tsconfig.json
+	cd $(TS) && rm -rf dist && node_modules/.bin/tsc -p tsconfig.json && npm run --silent copy-data
 
 ts-test: $(STAMP) ts-build
 	cd $(TS) && node --test --test-concurrency=2 dist/test/*.test.js

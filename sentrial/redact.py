@@ -13,9 +13,11 @@ custom patterns.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 __all__ = [
@@ -28,44 +30,23 @@ __all__ = [
     "redact_value",
 ]
 
-# The one table of built-in patterns: (switch of PiiBuiltinPatterns, label in
-# ``label`` mode, short name in ``redact=True``'s ``[REDACTED:name]``, pattern).
-# Order matters: the more specific shapes first (a key or an SSN would
-# otherwise be read, in part, as a card or phone number).
+# The one table of built-in patterns, shared as data with the TypeScript SDK
+# (``_pii_patterns.json``, read by ``typescript/src/pii.ts`` too): (switch of
+# PiiBuiltinPatterns, label in ``label`` mode, short name in ``redact=True``'s
+# ``[REDACTED:name]``, pattern), in the order they apply. ``re.ASCII``: ``\d``,
+# ``\w`` and ``\b`` mean what they mean in JavaScript, so both SDKs redact alike.
+_TABLE: dict[str, Any] = json.loads(
+    resources.files(__package__ or "sentrial").joinpath("_pii_patterns.json").read_text("utf-8")
+)
 _BUILTIN: list[tuple[str, str, str, re.Pattern[str]]] = [
-    ("emails", "EMAIL", "email", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")),
-    (
-        "api_keys",
-        "API_KEY",
-        "key",
-        re.compile(
-            # a bearer token, whatever its shape
-            r"(?i:\bbearer\s+)[A-Za-z0-9._~+/-]{8,}=*"
-            # JSON web tokens (header.payload.signature, base64url)
-            r"|\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"
-            # AWS access key ids
-            r"|\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"
-            # prefixed keys: OpenAI/Anthropic sk-..., sk-proj-..., Stripe, GitHub, Slack, ours
-            r"|\b(?:sk|pk|rk|sentrial|ghp|gho|ghs|ghu|glpat|xox[abprs])[-_][A-Za-z0-9_-]{12,}"
-        ),
-    ),
-    ("ssns", "SSN", "ssn", re.compile(r"\b\d{3}-\d{2}-\d{4}\b")),
-    (
-        "ip_addresses",
-        "IP_ADDRESS",
-        "ip",
-        re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b"),
-    ),
-    ("credit_cards", "CREDIT_CARD", "card", re.compile(r"\b(?:\d[ -]?){12,18}\d\b")),
-    (
-        "phones",
-        "PHONE",
-        "phone",
-        re.compile(r"(?<![\w.])\+?\d{1,3}[ .-]?\(?\d{2,4}\)?[ .-]?\d{3,4}[ .-]?\d{3,4}\b"),
-    ),
+    (row["switch"], row["label"], row["short"], re.compile(row["pattern"], re.ASCII))
+    for row in _TABLE["patterns"]
 ]
+# The modes a PiiConfig (and the server's settings) may name.
+MODES: tuple[str, ...] = tuple(_TABLE["modes"])
+_HASH_LENGTH: int = _TABLE["hash_length"]
 # ``redact=True``: every built-in pattern, each match as ``[REDACTED:<short name>]``.
-TAGGED = "tagged"
+TAGGED: str = _TABLE["tagged_mode"]
 
 
 @dataclass
@@ -154,7 +135,7 @@ class Redactor:
 
 def _replacement(mode: str, label: str, short: str, text: str) -> str:
     if mode == "hash":
-        return f"[PII:{hashlib.sha256(text.encode()).hexdigest()[:6]}]"
+        return f"[PII:{hashlib.sha256(text.encode()).hexdigest()[:_HASH_LENGTH]}]"
     if mode == "remove":
         return ""
     if mode == TAGGED:
@@ -254,15 +235,10 @@ def config_from_server(answer: Mapping[str, Any]) -> PiiConfig:
     return PiiConfig(
         enabled=answer.get("enabled") is not False,
         fields=[str(f) for f in fields] if isinstance(fields, list) else None,
-        mode=mode if mode in ("label", "hash", "remove") else "label",
+        mode=mode if mode in MODES else _TABLE["default_mode"],
         enhanced_detection=answer.get("enhancedDetection") is True,
         builtin_patterns=PiiBuiltinPatterns(
-            emails=switch("emails"),
-            phones=switch("phones"),
-            ssns=switch("ssns"),
-            credit_cards=switch("creditCards"),
-            ip_addresses=switch("ipAddresses"),
-            api_keys=switch("apiKeys"),
+            **{row["switch"]: switch(row["option"]) for row in _TABLE["patterns"]}
         ),
         custom_patterns=custom,
     )

@@ -38,6 +38,7 @@ def test_wheel_installs_and_imports_in_a_clean_venv(
     names = zipfile.ZipFile(wheel).namelist()
     assert "sentrial/py.typed" in names and "sentrial_api/py.typed" in names
     assert "sentrial/_server/sentrial.yaml" in names
+    assert "sentrial/_pii_patterns.json" in names  # the PII table, shared with the TS SDK
     assert not any(n.startswith("generated/") for n in names)
 
     env_dir = tmp_path / "venv"

@@ -17,10 +17,9 @@ from typing import Any
 
 import orjson
 
+from ..redact import MODES  # the modes both SDKs know (``sentrial/_pii_patterns.json``)
 from . import _spec
 from ._spec import SpecValidationError
-
-MODES = ("label", "hash", "remove")
 
 DEFAULT_PII_CONFIG: dict[str, Any] = {
     "enabled": True,

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 
-import { type Raw, captureJson, captureText, wellFormed } from "./capture.js";
+import { type Raw, captureJson, captureText, parsed, wellFormed } from "./capture.js";
 import { type Config, type SentrialClientOptions, resolve, safeWarn, sends } from "./config.js";
 import { currentSession } from "./context.js";
 import {
@@ -22,8 +22,9 @@ import {
 import { Delivery, type DeliveryStats } from "./delivery.js";
 import { SentrialError, ValidationError } from "./errors.js";
 import { isoUtc, newEventId, newSessionId, nowMs, sampledIn } from "./ids.js";
-import { ServerPiiMask, maskOf } from "./pii.js";
+import { type JsonRedactor, ServerPiiMask, maskOf } from "./pii.js";
 import { Transport } from "./transport.js";
+import { isDict } from "./integration.js";
 import { Interaction, safeString } from "./interaction.js";
 import { type EventFields, type SessionFields, type UpdateFields, type Operation, sizeOf } from "./wire.js";
 
@@ -36,6 +37,8 @@ export interface CreateSessionParams {
   metadata?: JsonObject | null;
   parentSessionId?: string | null;
   convoId?: string | null;
+  /** The production assignment the session runs under (`getVariant(...).assignmentId`). */
+  experimentAssignmentId?: string | null;
 }
 
 interface Common {
@@ -226,7 +229,7 @@ export class SentrialClient {
   /** The shutdown in progress: later shutdown() and flush() calls wait for it. */
   private shutting: Promise<boolean> | undefined;
   /** The `pii` option's redaction, applied to every value captured. */
-  private readonly mask: ((value: unknown) => unknown) | ServerPiiMask | undefined;
+  private readonly mask: ((value: unknown) => unknown) | JsonRedactor | ServerPiiMask | undefined;
   /** The request for the server's PII settings (`flush` waits for it). */
   private piiLoading: Promise<void> | undefined;
 
@@ -259,7 +262,7 @@ export class SentrialClient {
     const mask = this.mask;
     if (mask === undefined) return value;
     try {
-      return mask instanceof ServerPiiMask ? mask.apply(value) : mask(value);
+      return typeof mask === "function" ? mask(value) : mask.apply(value);
     } catch (error) {
       return `<mask failed: ${error instanceof Error ? error.name : "error"}>`;
     }
@@ -344,7 +347,14 @@ export class SentrialClient {
         this.badField(error);
       }
     }
-    return out;
+    // A metric's name may hold an address: redacted as Python does.
+    if (this.mask === undefined || typeof this.mask === "function" || Object.keys(out).length === 0) return out;
+    const redacted = this.redact(out);
+    if (!isDict(redacted)) {
+      this.badField(new ValidationError("customMetrics: redaction failed"));
+      return {};
+    }
+    return redacted as Record<string, number>;
   }
 
   /** True when a call or field was dropped on the caller's side since this last said so. */
@@ -355,7 +365,12 @@ export class SentrialClient {
   }
 
   private json(value: unknown, asObject = true): Raw {
-    return captureJson(this.mask === undefined ? value : this.redact(value), this.config.maxFieldBytes, asObject);
+    const mask = this.mask;
+    if (mask === undefined) return captureJson(value, this.config.maxFieldBytes, asObject);
+    // A `pii` function sees the value as given; the PII rules see it as
+    // captured JSON (what a class instance or an Error turns into, too).
+    if (typeof mask === "function") return captureJson(this.redact(value), this.config.maxFieldBytes, asObject);
+    return captureJson(this.redact(parsed(captureJson(value, this.config.maxFieldBytes, asObject))), this.config.maxFieldBytes, asObject);
   }
 
   private text(value: unknown): string {
@@ -373,8 +388,8 @@ export class SentrialClient {
   private common(fields: EventFields, params: Common, cost: unknown, tokens: unknown): void {
     if (cost) this.putCount(fields, "estimatedCost", cost, false); // 0 and null add nothing
     this.putCount(fields, "tokenCount", tokens, true);
-    if (given(params.traceId)) fields.traceId = wellFormed(String(params.traceId));
-    if (given(params.spanId)) fields.spanId = wellFormed(String(params.spanId));
+    if (given(params.traceId)) fields.traceId = this.text(String(params.traceId));
+    if (given(params.spanId)) fields.spanId = this.text(String(params.spanId));
     if (given(params.metadata)) fields.metadata = this.json(params.metadata);
   }
 
@@ -440,7 +455,8 @@ export class SentrialClient {
       userId: this.text(params.userId),
     };
     if (given(params.parentSessionId)) fields.parentSessionId = wellFormed(String(params.parentSessionId));
-    if (given(params.convoId)) fields.convoId = wellFormed(String(params.convoId));
+    if (given(params.experimentAssignmentId)) fields.experimentAssignmentId = wellFormed(String(params.experimentAssignmentId));
+    if (given(params.convoId)) fields.convoId = this.text(String(params.convoId));
     if (given(params.metadata)) fields.metadata = this.json(params.metadata);
     this.submit({ kind: "create_session", sessionId, at, fields, attempts: 0, size: sizeOf(fields) });
     return sessionId;
@@ -499,7 +515,7 @@ export class SentrialClient {
         message ??= thrown;
       }
       const error: JsonObject = { message: this.text(message ?? "") };
-      if (given(type)) error["type"] = wellFormed(String(type));
+      if (given(type)) error["type"] = this.text(String(type));
       if (given(stack)) error["stack_trace"] = this.text(stack);
       const fields: EventFields = { toolError: this.json(error) };
       if (given(params.toolName)) fields.toolName = this.text(params.toolName);
@@ -517,7 +533,7 @@ export class SentrialClient {
       const sessionId = sessionIdOf(params.sessionId);
       const model = this.text(params.model);
       const fields: EventFields = { model };
-      const provider = given(params.provider) ? wellFormed(String(params.provider)) : undefined;
+      const provider = given(params.provider) ? this.text(String(params.provider)) : undefined;
       if (provider !== undefined) fields.provider = provider;
       if (given(params.input)) fields.input = this.json(params.input, false);
       if (given(params.output)) fields.output = this.json(params.output, false);

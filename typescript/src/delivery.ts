@@ -51,16 +51,22 @@ export const RETRY_AFTER_CAP_MS = 300_000;
 export const RETRY_AFTER_FLOOR_MS = BACKOFF_BASE_MS;
 
 /**
- * The poison rule, in one place (see `isPoison`): 429 is never the
- * operation's fault; two proofs (other operations accepted between its
- * failures) make it poison; a 500 is the operation's own when the server
- * still answers ("probe": a whole request's 500 asks the health check, an
- * item's 500 came in an answer); anything else is the server's.
+ * The poison rule, in one place (Python's `_is_poison`): after
+ * POISON_ATTEMPTS failures an operation is poison only when the server
+ * accepted other operations between its failures at least twice (once can
+ * be the end of an outage raced by another request), or in the same answer
+ * that refused it (counted as two). Nothing else proves it: a server whose
+ * writes all fail (a full disk) may answer 500 to every write while its
+ * health check says 200, and an outage behind a live router answers
+ * 502/503/504 to everything; what an outage refused waits, never
+ * dead-lettered. 429 is never the operation's fault (the server asks to
+ * slow down).
  */
-function poisonVerdict(status: number | undefined, proofs: number): boolean | "probe" {
-  if (status === undefined || status === 429) return false;
-  if (proofs >= 2) return true;
-  return status === 500 ? "probe" : false;
+/** [failures, proofs, accepted then] of a batch, handed to its halves. */
+type Evidence = [number, number, number];
+
+function isPoison(status: number | undefined, proofs: number): boolean {
+  return status !== undefined && status !== 429 && proofs >= 2;
 }
 /** Operations held by the lanes of a server without batches; the rest waits in the queue. */
 export const LANES_WINDOW = 10_000;
@@ -424,11 +430,16 @@ export class Delivery {
     }
   }
 
-  /** Send `ops` until each is stored or dropped (or handed to the lanes); returns what is left when stopping. */
-  private async deliver(ops: Operation[]): Promise<Operation[]> {
+  /**
+   * Send `ops` until each is stored or dropped (or handed to the lanes);
+   * returns what is left when stopping. `evidence`: [failures, proofs,
+   * accepted then] of the batch `ops` were split from, so that what the
+   * server accepted between the failures of a batch and of its halves
+   * counts (see `isPoison`).
+   */
+  private async deliver(ops: Operation[], evidence: Evidence = [0, 0, 0]): Promise<Operation[]> {
     let attempt = 0;
-    let proofs = 0;
-    let acceptedThen = 0;
+    let [failures, proofs, acceptedThen] = evidence;
     while (ops.length > 0) {
       let error: RetryableError;
       try {
@@ -462,10 +473,11 @@ export class Delivery {
         }
       }
       attempt += 1;
-      [proofs, acceptedThen] = this.proofs(attempt, proofs, acceptedThen);
+      failures += 1;
+      [proofs, acceptedThen] = this.proofs(failures, proofs, acceptedThen);
       this.noteRetry(error);
-      if (error.splits && ops.length > 1 && attempt >= SPLIT_AFTER) return this.deliverHalves(ops);
-      if (ops.length === 1 && attempt >= POISON_ATTEMPTS && (await this.isPoison(error.status, proofs))) {
+      if (error.splits && ops.length > 1 && attempt >= SPLIT_AFTER) return this.deliverHalves(ops, [failures, proofs, acceptedThen]);
+      if (ops.length === 1 && attempt >= POISON_ATTEMPTS && isPoison(error.status, proofs)) {
         this.drop(ops, `poison_${error.status}`, error.message);
         return [];
       }
@@ -474,11 +486,12 @@ export class Delivery {
     return [];
   }
 
-  private async deliverHalves(ops: Operation[]): Promise<Operation[]> {
+  private async deliverHalves(ops: Operation[], evidence: Evidence = [0, 0, 0]): Promise<Operation[]> {
     const half = Math.floor(ops.length / 2);
-    const left = await this.deliver(ops.slice(0, half));
+    const left = await this.deliver(ops.slice(0, half), evidence);
     if (left.length > 0) return [...left, ...ops.slice(half)];
-    return this.deliver(ops.slice(half));
+    // What the first half's success proves is counted against the second's.
+    return this.deliver(ops.slice(half), evidence);
   }
 
   /** After a 404/405 from the batch endpoint: a plain server, or a proxy's hiccup? Ask again. */
@@ -495,28 +508,6 @@ export class Delivery {
       );
     }
     return caps.batch;
-  }
-
-  /**
-   * After POISON_ATTEMPTS failures of one operation: is it the operation or
-   * the server? 429 is never the operation (the server asks to slow down).
-   * Otherwise the operation is poison when the server accepted other
-   * operations between this one's failures at least twice (once can be the
-   * end of an outage raced by another request), or when the answer is the
-   * server's own 500 (this body broke it) and the server still answers its
-   * health check. A write outage behind a live health check (502/503/504 to
-   * every write, e.g. a database restarting) drops nothing: retried until
-   * the deadline.
-   */
-  private async isPoison(status: number | undefined, proofs: number): Promise<boolean> {
-    const verdict = poisonVerdict(status, proofs);
-    if (verdict !== "probe") return verdict;
-    try {
-      await this.transport.probe();
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   /** After a failure: [proofs, accepted then] updated (other operations accepted since the last failure). */
@@ -543,7 +534,7 @@ export class Delivery {
       if (error instanceof RetryableError) {
         op.attempts += 1;
         const proofs = this.opProofs(op);
-        if (op.attempts >= POISON_ATTEMPTS && error.splits && (await this.isPoison(error.status, proofs))) {
+        if (op.attempts >= POISON_ATTEMPTS && error.splits && isPoison(error.status, proofs)) {
           this.drop([op], `poison_${error.status}`, error.message);
           return;
         }
@@ -580,9 +571,7 @@ export class Delivery {
         // conclusive (no race with the end of an outage): as good as two proofs.
         if (acceptedNow > 0) this.evidence.set(op, [2, this.accepted]);
         const proofs = this.opProofs(op);
-        // The server answered this item: a 500 needs no probe to be its own.
-        const poison = poisonVerdict(result.status, proofs) !== false;
-        if (op.attempts >= POISON_ATTEMPTS && poison) {
+        if (op.attempts >= POISON_ATTEMPTS && isPoison(result.status, proofs)) {
           this.drop([op], `poison_${result.status}`, result.message);
           return;
         }

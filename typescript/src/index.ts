@@ -38,6 +38,7 @@ export { ConfigurationError, SentrialError, ValidationError } from "./errors.js"
 export { type FinishParams, Interaction } from "./interaction.js";
 export { type WrapOptions, wrapAnthropic, wrapOpenAI } from "./openai.js";
 export { VERSION } from "./version.js";
+export { DEFAULT_VARIANT_TIMEOUT_MS, type GetVariantOptions, type Variant, type VariantStats, getVariant, variantStats } from "./variants.js";
 export type { components, operations, paths } from "./generated/schema.js";
 export type { PerCall } from "./integration.js";
 export { type VercelOptions, configureVercel, wrapAISDK } from "./vercel.js";

@@ -162,6 +162,22 @@ export class Transport {
     return isSuccess(answer.response.status) ? parseJson(answer.text) : undefined;
   }
 
+  /**
+   * The user's sticky assignment to a variant (`POST /api/experiments/{id}/assignments`):
+   * [status, parsed JSON answer]; network trouble throws RetryableError.
+   */
+  async assignment(experimentId: string, userId: string): Promise<[number, unknown]> {
+    const answer = await this.send((signal) =>
+      this.api.POST("/api/experiments/{id}/assignments", {
+        params: { path: { id: experimentId } },
+        body: { userId },
+        parseAs: "text",
+        signal,
+      }),
+    );
+    return [answer.response.status, parseJson(answer.text)];
+  }
+
   /** One request for many operations; one result per operation, in order. */
   async sendBatch(ops: readonly Operation[], ids: readonly string[], caps: Capabilities): Promise<ItemResult[]> {
     const body = { operations: ops.map((op, i) => batchItem(op, ids[i] ?? op.sessionId, caps)) };

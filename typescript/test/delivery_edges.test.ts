@@ -89,6 +89,44 @@ describe("retries that are not poison", () => {
   });
 });
 
+describe("500s are poison only when the server accepts other operations between them", () => {
+  test("a server answering 500 to every write while its health check says 200 dead-letters nothing", async () => {
+    // The old rule asked the health check after 5 failures and, told 200,
+    // dropped the operation as poison_500: a full disk lost everything.
+    const faults = Array.from({ length: 7 }, () => ({ status: 500, retryAfter: "0.1" }));
+    await withStandIn({ mode: "batch", faults }, async (standIn, sentrial) => {
+      const sessionId = await sentrial.createSession({ name: "disk-full", agentName: "a", userId: "u" });
+      assert.equal(await sentrial.flush(60_000), true);
+      assert.deepEqual(sentrial.stats().dropped, {});
+      assert.equal(standIn.sessions.has(sessionId), true);
+      assert.deepEqual(
+        batchRequests(standIn).map((r) => r.status),
+        [500, 500, 500, 500, 500, 500, 500, 200],
+      );
+      assert.ok(standIn.paths().includes("GET /api/sdk/health"));
+    });
+  });
+
+  test("an operation answered 500 while others are accepted between its failures is poison", async () => {
+    // A server without batches: the operation retries in its session's lane
+    // while other sessions' operations are accepted (the old rule asked the
+    // health check, which this server lacks, and kept it forever).
+    await withStandIn({ mode: "plain", poison: "POISON" }, async (standIn, sentrial) => {
+      const sessionId = await sentrial.createSession({ name: "s", agentName: "a", userId: "u" });
+      assert.equal(await sentrial.flush(10_000), true);
+      void sentrial.trackToolCall({ sessionId, toolName: "POISON" });
+      for (let i = 0; i < 200 && sentrial.stats().dropped["poison_500"] === undefined; i++) {
+        await sentrial.createSession({ name: `other${i}`, agentName: "a", userId: "u" });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(await sentrial.flush(60_000), false);
+      assert.deepEqual(sentrial.stats().dropped, { poison_500: 1 });
+      assert.ok(standIn.sessions.size > 2);
+      assert.equal(standIn.events.length, 0);
+    });
+  });
+});
+
 /**
  * A batch server answering each item on its own: 503 to items containing
  * `refuse`, and 503 to every item of the first `outage` batches; 200 else.

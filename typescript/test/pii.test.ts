@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { SentrialClient } from "../src/index.js";
-import { BUILTIN_PATTERNS, masker } from "../src/pii.js";
+import { BUILTIN_PATTERNS, PII_TABLE, masker } from "../src/pii.js";
 import { sampledIn } from "../src/ids.js";
 import { API_KEY, SentrialServer, VENV_BIN, memoryLogger } from "./helpers.js";
 
@@ -21,6 +21,7 @@ type Dict = Record<string, unknown>;
 
 const TABLE = [
   "mail jane.doe+work@example.co.uk today",
+  "Mixed Case: Jane.DOE@Example.COM and JOHN@EXAMPLE.ORG",
   "ssn 123-45-6789 and card 4111 1111 1111 1111",
   "from 192.168.0.1 or 10.0.0.255, not 999.1.1.1",
   "call +1 415-555-0123 or (415) 555 0123",
@@ -29,42 +30,111 @@ const TABLE = [
   "nothing personal here",
   "",
   "a@b.io,c@d.org;192.168.1.1",
+  "key sk-abcdefghijklmnop1234 and sk-proj-AbCdEf0123456789_xyz",
+  "aws AKIAIOSFODNN7EXAMPLE, ASIAZZZZZZZZZZZZZZZZ",
+  "Authorization: Bearer abc.DEF-ghi_jkl~123== then bearer\tx1y2z3w4v5",
+  "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c end",
+  "ghp_abcdefghijklmnopqrstuv and xoxb-123456789012-abc",
+  "digits ١٢٣-٤٥-٦٧٨٩ stay (ASCII rules in both SDKs)",
 ];
 
-/** What Python's `redact_string` makes of each input, in `mode`, with its built-in patterns (and one custom). */
-function python(mode: string, inputs: string[]): string[] {
+/** A captured value: secrets and addresses in keys, nested lists of messages. */
+const NESTED = {
+  "jane@example.com": { "sk-abcdefghijklmnop1234": "x", phone: "+1 415-555-0123" },
+  "john@example.com": "second address, same label: a second entry",
+  "[EMAIL]": "a key already shaped like a label",
+  messages: [
+    [{ role: "user", content: "I am Jane.Doe@Example.com, token Bearer abcdefgh12345678" }],
+    [{ role: "assistant", content: ["10.0.0.1", { nested: ["AKIAIOSFODNN7EXAMPLE", 1733616000, null, true] }] }],
+  ],
+  at: 1733616000,
+  n: null,
+};
+
+type PythonAnswer = { strings: string[]; nested: unknown; table: unknown[][]; compiled: boolean[] };
+
+/** What Python's redaction makes of the inputs in `mode` (its built-in patterns and one custom). */
+function python(mode: string, inputs: string[], nested: unknown): PythonAnswer {
   const code = [
-    "import json, sys",
-    "from sentrial.redact import PiiBuiltinPatterns, PiiCustomPattern, redact_string, _BUILTIN",
-    "inputs = json.load(sys.stdin)",
+    "import json, re, sys",
+    "from sentrial.redact import PiiBuiltinPatterns, PiiCustomPattern, redact_string, redact_value, _BUILTIN",
+    "given = json.load(sys.stdin)",
     "custom = [PiiCustomPattern(r'ACME-\\d+', 'ORDER')]",
-    `print(json.dumps({"out": [redact_string(s, ${JSON.stringify(mode)}, PiiBuiltinPatterns(), custom) for s in inputs],`,
-    "  'patterns': [[label, p.pattern] for _, label, p in _BUILTIN]}))",
+    `mode = ${JSON.stringify(mode)}`,
+    "def compiles(source):",
+    "    try:",
+    "        re.compile(source, re.ASCII)",
+    "        return True",
+    "    except re.error:",
+    "        return False",
+    "print(json.dumps({",
+    "  'strings': [redact_string(s, mode, PiiBuiltinPatterns(), custom) for s in given['inputs']],",
+    "  'nested': redact_value(given['nested'], mode, PiiBuiltinPatterns(), custom),",
+    "  'table': [[switch, label, short, p.pattern] for switch, label, short, p in _BUILTIN],",
+    "  'compiled': [compiles(source) for source in given['sources']],",
+    "}))",
   ].join("\n");
-  const run = spawnSync(join(VENV_BIN, "python"), ["-c", code], { input: JSON.stringify(inputs), encoding: "utf8" });
+  const input = JSON.stringify({ inputs, nested, sources: PII_TABLE.patterns.map((row) => row.pattern) });
+  const run = spawnSync(join(VENV_BIN, "python"), ["-c", code], { input, encoding: "utf8" });
   assert.equal(run.status, 0, run.stderr);
-  const answer = JSON.parse(run.stdout) as { out: string[]; patterns: string[][] };
-  assert.deepEqual(
-    answer.patterns,
-    BUILTIN_PATTERNS.map(([, label, source]) => [label, source]),
-    "the same patterns, in the same order",
-  );
-  return answer.out;
+  return JSON.parse(run.stdout) as PythonAnswer;
 }
 
 describe("one redaction for both SDKs", () => {
+  test("both SDKs read one table of patterns, each compiling in both regex dialects", () => {
+    const answer = python("label", [], null);
+    assert.deepEqual(
+      answer.table,
+      PII_TABLE.patterns.map((row) => [row.switch, row.label, row.short, row.pattern]),
+      "Python's patterns are the shared table's, in its order",
+    );
+    assert.deepEqual(
+      BUILTIN_PATTERNS.map(([option, label, source]) => [option, label, source]),
+      PII_TABLE.patterns.map((row) => [row.option, row.label, row.pattern]),
+    );
+    assert.deepEqual(answer.compiled, PII_TABLE.patterns.map(() => true), "each compiles in Python");
+    for (const row of PII_TABLE.patterns) {
+      assert.doesNotThrow(() => new RegExp(row.pattern, "g"), row.label);
+      // the common subset: no inline flags, named groups or Python-only anchors
+      assert.doesNotMatch(row.pattern, /\(\?[aiLmsux-]|\(\?P|\\[AZ]|\(\?#/, row.label);
+    }
+    assert.deepEqual([...PII_TABLE.modes].sort(), ["hash", "label", "remove"]);
+  });
+
   for (const mode of ["label", "hash", "remove"] as const) {
-    test(`the same table gives the same output in ${mode} mode`, () => {
+    test(`the same table gives the same output in ${mode} mode, nested values and keys too`, () => {
       const inputs = [...TABLE, "order ACME-1234 for x@y.com"];
       const mask = masker({ enabled: true, mode, customPatterns: [{ pattern: String.raw`ACME-\d+`, label: "ORDER" }] });
+      const answer = python(mode, inputs, NESTED);
       assert.deepEqual(
         inputs.map((s) => mask(s)),
-        python(mode, inputs),
+        answer.strings,
       );
+      assert.deepEqual(mask(NESTED), answer.nested);
+      // and every secret, address and number of the table is gone
+      const out = JSON.stringify(answer.nested) + answer.strings.join("\n");
+      for (const secret of ["sk-abc", "sk-proj", "AKIA", "ASIA", "eyJ", "abc.DEF", "x1y2z3", "ghp_", "xoxb", "jane", "Jane", "JOHN", "john", "415", "4111", "10.0.0.1"]) {
+        assert.ok(!out.includes(secret), `${mode}: ${secret} left in ${out}`);
+      }
     });
   }
 
-  test("strings nested in objects and arrays are redacted; numbers and keys are left alone", () => {
+  test("label mode keeps two keys redacted alike as two entries", () => {
+    const out = masker({ enabled: true })(NESTED) as Dict;
+    assert.deepEqual(Object.keys(out), ["[EMAIL]", "[EMAIL]#2", "[EMAIL]#3", "messages", "at", "n"]);
+    assert.deepEqual(out["[EMAIL]"], { "[API_KEY]": "x", phone: "[PHONE]" });
+    assert.equal(out["[EMAIL]#3"], "a key already shaped like a label");
+  });
+
+  test("hash mode gives different tokens for different values, the same for the same", () => {
+    const mask = masker({ enabled: true, mode: "hash" });
+    const [a, b, again] = ["a@b.io", "c@d.org", "a@b.io"].map((s) => mask(s) as string);
+    assert.match(a ?? "", /^\[PII:[0-9a-f]{6}\]$/);
+    assert.notEqual(a, b);
+    assert.equal(a, again);
+  });
+
+  test("strings nested in objects and arrays are redacted; numbers are left alone", () => {
     const mask = masker({ enabled: true });
     assert.deepEqual(mask({ to: ["a@b.io", { ip: "10.0.0.1" }], at: 1733616000, n: null }), {
       to: ["[EMAIL]", { ip: "[IP_ADDRESS]" }],
@@ -104,6 +174,36 @@ describe("pii on the client", () => {
     const content = ((llm["input"] as Dict[])[0] as Dict)["content"] as string;
     assert.match(content, /^\[PII:[0-9a-f]{6}\], \+1 415-555-0123$/); // hash mode, phones off: the server's
     await sentrial.shutdown();
+  });
+
+  test("ids, providers, error types, metric names, keys and class instances are redacted as Python redacts them", async () => {
+    const sentrial = new SentrialClient({ apiKey: API_KEY, apiUrl: server.url, pii: { enabled: true }, flushOnExit: false });
+    class Profile {
+      constructor(readonly email: string) {}
+    }
+    const id = sentrial.createSessionSync({ name: "n", agentName: "pii-fields", userId: "u", convoId: "convo:jane@example.com" });
+    await sentrial.trackLlmCall({
+      sessionId: id,
+      model: "gpt-4o",
+      provider: "acme sk-abcdefghijklmnop1234",
+      input: [[{ role: "user", content: "key AKIAIOSFODNN7EXAMPLE" }]],
+      traceId: "trace-10.0.0.1",
+      spanId: "span:jane@example.com",
+    });
+    await sentrial.trackError({ sessionId: id, errorMessage: "boom", errorType: "Err:jane@example.com" });
+    await sentrial.trackToolCall({ sessionId: id, toolName: "t", toolInput: { "jane@example.com": 1, "john@example.com": 2, who: new Profile("x@y.io") } });
+    await sentrial.completeSession({ sessionId: id, success: true, customMetrics: { "score for jane@example.com": 1 } });
+    assert.equal(await sentrial.shutdown(), true);
+    const session = await server.session(id);
+    assert.equal(session["convoId"], "convo:[EMAIL]");
+    assert.deepEqual(session["customMetrics"], { "score for [EMAIL]": 1 });
+    const [llm, error, tool] = (await server.events(id)) as Dict[];
+    assert.equal(llm?.["provider"], "acme [API_KEY]");
+    assert.deepEqual(llm?.["input"], [[{ role: "user", content: "key [API_KEY]" }]]);
+    assert.equal(llm?.["traceId"], "trace-[IP_ADDRESS]");
+    assert.equal(llm?.["spanId"], "span:[EMAIL]");
+    assert.equal((error?.["toolError"] as Dict)["type"], "Err:[EMAIL]");
+    assert.deepEqual(tool?.["toolInput"], { "[EMAIL]": 1, "[EMAIL]#2": 2, who: { email: "[EMAIL]" } });
   });
 
   test("a PiiConfig with enabled: true or a function chooses here; without pii nothing is redacted", async () => {

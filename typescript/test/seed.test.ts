@@ -193,6 +193,8 @@ test("the package installs from its tarball, imports by name and type-checks", (
   assert.ok(tarball !== undefined);
   const files = execFileSync("tar", ["-tzf", join(work, tarball)], { encoding: "utf8" }).split("\n");
   assert.ok(files.includes("package/dist/src/index.js") && files.includes("package/dist/src/index.d.ts"));
+  // The PII patterns, shared as data with the Python SDK, ship with it.
+  assert.ok(files.includes("package/dist/src/_pii_patterns.json"), "the PII pattern table is shipped");
   assert.ok(!files.some((f) => f.includes("/test/") || f.includes("node_modules")), "only the SDK is shipped");
 
   const project = join(work, "project");
