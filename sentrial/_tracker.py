@@ -294,9 +294,11 @@ class Tracker:
         """When the step began (ns: the event's ``timestamp``), after putting its
         span id and its parent's (the step of this session it ran in) in ``fields``.
 
-        A step that opened a span (``@tool``) says so through ``_context.recording``;
-        any other event is a leaf of the step current now, and began
-        ``duration_ms`` before now."""
+        A step that opened a span (``@tool``), or whose start its recorder knows (a
+        wrapped LLM call), says so through ``_context.recording``; any other event
+        is a leaf of the step current now, stamped now, as the call was made (a
+        manual ``track_*`` call's ``duration_ms`` does not move it: calls made one
+        after another stay listed in that order)."""
         rec = _context.recording.get()
         if rec is not None:
             parent, started = rec.parent, rec.started_ns
@@ -304,8 +306,7 @@ class Tracker:
                 fields.setdefault("span_id", rec.span_id)
         else:
             parent = _context.current_step.get()
-            duration = fields.get("duration_ms")
-            started = _ids.now_ns() - (int(duration * 1_000_000) if duration else 0)
+            started = _ids.now_ns()
         if parent is not None and parent.session_id == sid:
             fields.setdefault("parent_span_id", parent.span_id)
         return started

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import stat
@@ -631,6 +632,8 @@ def test_init_typescript_compiles_and_runs_as_written(
         timeout=300,
     )
     assert built.returncode == 0, built.stdout + built.stderr
+    # The data the package's build copies beside its code (npm run copy-data).
+    shutil.copy(ROOT / "sentrial" / "_pii_patterns.json", sdk / "dist" / "src")
     (where / "package.json").write_text('{"type": "module"}')  # the SDK is ESM, as its users
     (where / "tsconfig.json").write_text(
         json.dumps(

@@ -145,6 +145,7 @@ def test_the_fields_each_body_may_set() -> None:
         "metadata",
         "name",
         "parentSessionId",
+        "parentSpanId",
         "startedAt",
         "userId",
     }

@@ -39,6 +39,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import Any
 
+from .. import _context, _ids
 from .._context import current_interaction
 from .._interaction import get_client
 from .._payload import safe_str
@@ -150,6 +151,11 @@ class _Turn:
         self.done = False
         self._pending: dict[str, tuple[str, Any, float]] = {}  # tool_use_id -> name, input, t
         self._assistant: list[Any] = []  # the messages of the API response being read
+        # When the model was last asked (the query, then each batch of tool
+        # results sent back) and answered: an llm_call starts at the one, lasts
+        # until the other, whenever its messages are flushed.
+        self._asked_ns = _ids.now_ns()
+        self._answer: tuple[int, int] = (self._asked_ns, self._asked_ns)
 
     async def begin(self, init: Any) -> None:
         """The init message (or, without one, the first message) arrived."""
@@ -204,6 +210,7 @@ class _Turn:
                 for block in _blocks(message):
                     if _block_kind(block) == "tool_result":
                         await self._tool_result(block)
+                self._asked_ns = _ids.now_ns()  # what the user sent goes to the model next
             elif kind == "result":
                 await self._result(message, subtype)
         except Exception:
@@ -216,6 +223,8 @@ class _Turn:
             first_id = _get(_body(first), "id") or _get(first, "message_id")
             if message_id is None or message_id != first_id:
                 await self._flush_assistant()
+        if not self._assistant:
+            self._answer = (self._asked_ns, _ids.now_ns())
         self._assistant.append(message)
         for block in _blocks(message):
             if _block_kind(block) == "tool_use":
@@ -241,6 +250,28 @@ class _Turn:
         usage = _get(last, "usage")
         error = _get(messages[-1], "error")
         message_id = _get(last, "id") or _get(last, "message_id")
+        asked, answered = self._answer
+        # The call began when the model was asked, not when its messages are flushed
+        # (after the tools it asked for ran): so it is listed before them.
+        token = _context.recording.set(_context.Recording(None, _context.current_step.get(), asked))
+        try:
+            await self._track_llm_call(
+                last, text, tool_uses, usage, error, message_id, asked, answered
+            )
+        finally:
+            _context.recording.reset(token)
+
+    async def _track_llm_call(
+        self,
+        last: Any,
+        text: str,
+        tool_uses: list[dict[str, Any]],
+        usage: Any,
+        error: Any,
+        message_id: Any,
+        asked: int,
+        answered: int,
+    ) -> None:
         await acall(
             self.client,
             "track_llm_call",
@@ -254,6 +285,7 @@ class _Turn:
             cache_write_tokens=_int(usage, "cache_creation_input_tokens"),
             error=None if error is None else {"message": str(error), "type": "assistant_error"},
             metadata={"message_id": message_id} if message_id else None,
+            duration_ms=max(0, answered - asked) / 1_000_000,
         )
 
     async def _tool_result(self, block: Any) -> None:
