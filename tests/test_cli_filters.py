@@ -187,7 +187,7 @@ def test_tail_prints_every_event_past_a_page(env: dict[str, str]) -> None:
         _track_many(client, sid)
         client.complete_session(sid)
         assert client.flush(60)
-        lines = []
+        lines: list[dict[str, Any]] = []
         while not lines or lines[-1]["kind"] != "status":
             line = tail.stdout.readline()
             assert line, tail.stderr.read() if tail.stderr else "tail ended"
