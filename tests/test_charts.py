@@ -14,7 +14,7 @@ from sentrial._server._charts import agent_charts
 
 def _caption(html: str, label: str) -> str:
     (caption,) = re.findall(rf"<figcaption>{label}: ([^<]*)</figcaption>", html)
-    return caption
+    return str(caption)
 
 
 def test_active_sessions_are_left_out_of_the_success_rate(sentrial_server: LocalServer) -> None:
