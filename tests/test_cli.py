@@ -338,3 +338,30 @@ def test_numeric_options_are_checked(env: dict[str, str]) -> None:
     ):
         out = run_cli(*args, env=env)
         assert out.returncode == 2 and message in out.stderr, (args, out.stderr)
+
+
+def test_flush_spool_exits_1_and_keeps_the_spool_when_delivery_fails(
+    sentrial_server: LocalServer, env: dict[str, str]
+) -> None:
+    with FaultProxy(sentrial_server.url) as proxy:
+        url = proxy.url  # closed below: nothing listens there any more
+    spool_env = {**env, "SENTRIAL_API_URL": url}
+    code = (
+        "import sentrial; c = sentrial.SentrialClient(shutdown_timeout=0.3);"
+        "s = c.create_session('offline', 'still-away', 'u');"
+        "[c.track_tool_call(s, 't', {'i': i}, {}) for i in range(20)];"
+        "c.complete_session(s)"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, **spool_env}, check=True, timeout=60
+    )
+    out = run_cli("flush-spool", "--timeout", "2", env=spool_env)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "0/22 delivered, not delivered: 22 kept on disk" in out.stdout, out.stdout
+    # Kept: the next flush-spool, with the API back, delivers every one.
+    with FaultProxy(sentrial_server.url, port=int(url.rsplit(":", 1)[1])):
+        again = run_cli("flush-spool", env=spool_env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "22/22 delivered, not delivered: none" in again.stdout
+    (session,) = Reader(sentrial_server).sessions(agentName="still-away")
+    assert session["eventCount"] == 20 and session["status"] == "completed"

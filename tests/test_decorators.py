@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from pathlib import Path
@@ -348,3 +349,33 @@ def test_session_generators_pass_send_throw_and_return_through(
     for user in ("failing-user", "async-failing-user"):
         assert sessions[user]["status"] == "failed"
         assert sessions[user]["failureReason"] == "ValueError: no more"
+
+
+@sentrial.session("twin-agent")
+def twin(user_id: str, question: str, limit: int = 3) -> dict[str, object]:
+    add(limit)
+    return {"answer": question[::-1], "limit": limit}
+
+
+@sentrial.session("twin-agent")
+async def atwin(user_id: str, question: str, limit: int = 3) -> dict[str, object]:
+    await search(question)
+    return {"answer": question[::-1], "limit": limit}
+
+
+def test_an_async_session_is_stored_as_fully_as_its_sync_twin(
+    configured: sentrial.SentrialClient, reader: Reader
+) -> None:
+    assert twin("sync-twin", "abc", limit=4) == {"answer": "cba", "limit": 4}
+    assert asyncio.run(atwin("async-twin", "abc", limit=4)) == {"answer": "cba", "limit": 4}
+    assert configured.flush(10)
+    sessions = {s["userId"]: s for s in reader.sessions(agentName="twin-agent")}
+    assert sorted(sessions) == ["async-twin", "sync-twin"]
+    for user, tool in (("sync-twin", "add"), ("async-twin", "web_search")):
+        stored = sessions[user]
+        assert stored["status"] == "completed" and stored["success"] is True, user
+        assert stored["assistantOutput"] == '{"answer":"cba","limit":4}', user
+        expected_input = {"user_id": user, "question": "abc", "limit": 4}
+        assert stored["userInput"] == json.dumps(expected_input, separators=(",", ":")), user
+        assert stored["name"].startswith("twin-agent:"), user
+        assert [e["toolName"] for e in reader.events(stored["id"])] == [tool], user

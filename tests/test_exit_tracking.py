@@ -145,3 +145,63 @@ def test_pool_workers_terminated_by_the_pool_lose_nothing(
     assert all(s["status"] == "completed" for s in sessions)
     for session in sessions:
         assert [e["toolName"] for e in reader.events(session["id"])] == ["lookup"]
+
+
+_HOLDING_APP = """
+import multiprocessing, signal, sys, time
+import sentrial
+
+URL, KEY, SPOOL = sys.argv[1:4]
+
+
+def child(conn):
+    sentrial.configure(api_key=KEY, api_url=URL, spool_dir=SPOOL)
+    with sentrial.begin(user_id="u", event="held-agent", input="held") as it:
+        it.track_tool_call("lookup", {}, {"ok": True})
+    conn.send(it.session_id)
+    # SIGTERM arrives while this (main) thread holds one of the engine's locks,
+    # as it does for a moment inside submit() or flush(); it lets go as soon as
+    # the code it was running goes on.
+    with sentrial.get_client()._tracker.delivery._lock:
+        conn.send("holding")
+        while signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            time.sleep(0.01)
+    time.sleep(60)  # ended by SIGTERM, after the save
+
+
+if __name__ == "__main__":
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    process = multiprocessing.get_context("spawn").Process(target=child, args=(theirs,))
+    process.start()
+    print(ours.recv(), flush=True)
+    assert ours.recv() == "holding"
+    process.terminate()
+    process.join(60)
+    print(process.exitcode, flush=True)
+"""
+
+
+def test_a_child_terminated_while_it_holds_an_engine_lock_loses_nothing(
+    sentrial_server: LocalServer, reader: Reader, tmp_path: Path
+) -> None:
+    app = tmp_path / "holding_app.py"
+    app.write_text(_HOLDING_APP)
+    spool = tmp_path / "spool"
+    done = subprocess.run(
+        [sys.executable, str(app), sentrial_server.url, sentrial_server.api_key, str(spool)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    sid, exitcode = done.stdout.split()
+    assert exitcode == "-15"  # still ended by SIGTERM, as asked
+    client = sentrial.SentrialClient(
+        api_key=sentrial_server.api_key, api_url=sentrial_server.url, spool_dir=str(spool)
+    )
+    client.create_session("next", "next-process", "u")  # replays what the child kept
+    assert client.flush(30) is True
+    client.shutdown(5)
+    assert reader.session(sid)["status"] == "completed"
+    assert [e["toolName"] for e in reader.events(sid)] == ["lookup"]

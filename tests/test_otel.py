@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.sdk.trace import TracerProvider
@@ -60,10 +61,13 @@ def tracer(client: sentrial.SentrialClient) -> Iterator[tuple[trace.Tracer, Sent
     provider.shutdown()
 
 
-def _agent_trace(tracer: trace.Tracer, *, fail: bool = False) -> None:
+def _agent_trace(
+    tracer: trace.Tracer, *, fail: bool = False, context: Context | None = None
+) -> None:
     """What an instrumented agent emits: an agent span around model and tool spans."""
     with tracer.start_as_current_span(
         "invoke_agent support-bot",
+        context=context,
         attributes={
             "gen_ai.operation.name": "invoke_agent",
             "gen_ai.agent.name": "support-bot",
@@ -556,3 +560,38 @@ def test_the_documented_session_attributes_are_read_in_process(
     sessions = sorted(reader.sessions(), key=lambda s: s["userId"])
     assert [(s["userId"], s["convoId"]) for s in sessions] == [("u-10", "c-10"), ("u-9", "t-3")]
     assert sessions[1]["metadata"]["experimentAssignmentId"] == "asg_7"
+
+
+def test_a_trace_continued_from_another_service_completes_its_session(
+    tracer: tuple[trace.Tracer, SentrialSpanProcessor],
+    client: sentrial.SentrialClient,
+    reader: Reader,
+) -> None:
+    # The caller's span (another service, e.g. from a traceparent header): remote.
+    remote = trace.NonRecordingSpan(
+        trace.SpanContext(
+            trace_id=0x4BF92F3577B34DA6A3CE929D0E0E4736,
+            span_id=0x00F067AA0BA902B7,
+            is_remote=True,
+            trace_flags=trace.TraceFlags(trace.TraceFlags.SAMPLED),
+        )
+    )
+    _agent_trace(tracer[0], context=trace.set_span_in_context(remote))
+    assert client.flush(10)
+    (session,) = reader.sessions()
+    assert session["status"] == "completed" and session["agentName"] == "otel-agent"
+    assert session["userId"] == "u42"
+    kinds = [
+        (e["eventType"], e.get("toolName") or e.get("model")) for e in reader.events(session["id"])
+    ]
+    assert kinds == [
+        ("llm_call", "gpt-4o"),
+        ("tool_call", "lookup_order"),
+        ("llm_call", "gemini-2.5-flash"),
+        ("llm_decision", None),  # the agent's span, the local root
+    ]
+    assert session["assistantOutput"] == "Order A1 has shipped."
+    assert all(
+        e["traceId"] == "4bf92f3577b34da6a3ce929d0e0e4736" for e in reader.events(session["id"])
+    )
+    assert tracer[1]._sessions == {}  # closed by its local root, not left open

@@ -6,12 +6,14 @@ import fcntl
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sentrial._delivery import _spool
 from sentrial._delivery._spool import Spool
 from sentrial._operation import Operation
+from sentrial._private import open_private
 
 
 def test_live_segments_are_never_adopted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,3 +57,43 @@ def test_live_segments_are_never_adopted(tmp_path: Path, monkeypatch: pytest.Mon
             break
         read += ops
     assert [op.fields["n"] for op in read] == list(range(written))
+
+
+@pytest.mark.parametrize("step", ["open", "rename"])
+def test_a_directory_removed_while_a_segment_is_made_costs_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """A cache cleaner removing the spool directory between our mkdir and the
+    segment's open (or its rename) made the write fail: the engine then kept
+    twice its queue in memory and dead-lettered the rest (36 of 120 in
+    tests/test_reliability.py's deleted-directory test, now and then)."""
+    import shutil
+
+    directory = tmp_path / "spool"
+    removed: list[str] = []
+    real_open, real_rename = open_private, Path.rename
+
+    def clean_first() -> None:
+        if not removed:
+            removed.append(step)
+            shutil.rmtree(directory)
+
+    def open_after_a_cleaner(path: Path | str, mode: str, **kwargs: Any) -> Any:
+        if step == "open":
+            clean_first()
+        return real_open(path, mode, **kwargs)
+
+    def rename_after_a_cleaner(self: Path, target: Any) -> Any:
+        if step == "rename" and self.name.endswith(".new"):
+            clean_first()
+        return real_rename(self, target)
+
+    monkeypatch.setattr(_spool, "open_private", open_after_a_cleaner)
+    monkeypatch.setattr(Path, "rename", rename_after_a_cleaner)
+    spool = Spool(directory, 10**9)
+    ops = [Operation("create_event", "sess_a", {"n": n}) for n in range(5)]
+    taken, failed, error = spool.append(ops)
+    assert removed == [step]  # the cleaner did run
+    assert (taken, failed, error) == (5, [], None)
+    assert [op.fields["n"] for op in spool.read_own(10)] == list(range(5))
+    assert len(list(directory.glob("*.spool"))) == 1

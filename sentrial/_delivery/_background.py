@@ -890,9 +890,7 @@ def _keep_on_disk_when_terminated() -> None:
     ends it at once: its engines' queues would be lost. In such a child, when
     the app left SIGTERM alone, a handler first shuts the engines down (what
     is not delivered at once is kept on disk, for the next process), then ends
-    the process by SIGTERM as before. The work runs in a thread the handler
-    waits on for at most TERMINATE_SAVE_SECONDS: a lock the interrupted code
-    holds can cost that wait, never a hang."""
+    the process by SIGTERM as before. See _on_terminate."""
     import signal
 
     if threading.current_thread() is not threading.main_thread():
@@ -906,15 +904,29 @@ def _keep_on_disk_when_terminated() -> None:
 
 
 def _on_terminate(signum: int, frame: object) -> None:
+    """Hand the save to a thread and return at once. The handler runs on the
+    main thread, between two steps of whatever it was doing, perhaps with one
+    of the engine's locks held (inside submit() or flush()): waiting here for
+    the save would wait on that lock, and the save would never finish (the
+    process then ended with its queue lost). Returning lets that code go on
+    and let go; the thread ends the process by SIGTERM once the engines are
+    shut down, or after TERMINATE_SAVE_SECONDS whatever happens. A second
+    SIGTERM meanwhile ends the process at once (the default action is back)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    threading.Thread(target=_save_then_terminate, name="sentrial-terminate", daemon=True).start()
+
+
+def _save_then_terminate() -> None:
     import signal
 
     saving = threading.Thread(
-        target=_at_exit, args=(TERMINATE_SAVE_SECONDS * 2 / 3,), name="sentrial-terminate"
+        target=_at_exit, args=(TERMINATE_SAVE_SECONDS * 2 / 3,), name="sentrial-save"
     )
     saving.daemon = True
     saving.start()
     saving.join(TERMINATE_SAVE_SECONDS)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.kill(os.getpid(), signal.SIGTERM)
 
 

@@ -41,6 +41,7 @@ logger = logging.getLogger("sentrial")
 SEGMENT_BYTES = 16 * 1024 * 1024
 BUFFER_BYTES = 64 * 1024
 READ_CHUNK = 256 * 1024
+NEW_SEGMENT_TRIES = 3  # see Spool._new_segment
 
 #: Called with a spool line that is not an operation, and why.
 BadLine = Callable[[bytes, str], None]
@@ -163,15 +164,31 @@ class Spool:
         self.written = 0  # operations that reached the OS, ever
 
     def _new_segment(self, first: Operation) -> _Segment:
+        """A new locked segment. A directory removed while it is made (a cache
+        cleaner running at that moment) is made again: one such race used to
+        fail the write, and what it held went to memory or the dead letters."""
+        for attempt in range(NEW_SEGMENT_TRIES):
+            try:
+                return self._try_new_segment(first)
+            except FileNotFoundError:
+                if attempt == NEW_SEGMENT_TRIES - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _try_new_segment(self, first: Operation) -> _Segment:
         private_dir(self.directory)
         name = f"{first.time_ns:019d}-{os.getpid()}-{secrets.token_hex(6)}"
         # Locked before it gets the name other processes (and our own orphan
         # scan) look for: a *.spool file is never seen unlocked by its writer.
         hidden = self.directory / f".{name}.new"
         handle = open_private(hidden, "a+b", buffering=0)  # the lock lives with it
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        path = self.directory / f"{name}.spool"
-        hidden.rename(path)  # the lock belongs to the open file, not the name
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            path = self.directory / f"{name}.spool"
+            hidden.rename(path)  # the lock belongs to the open file, not the name
+        except BaseException:
+            handle.close()
+            raise
         return _Segment(path, handle)
 
     def append(
