@@ -39,7 +39,7 @@ export const CAPABILITY_TTL_MS = 300_000;
  * the two equal). Keys are checked against the generated request types.
  */
 export const EXTENSION_FIELDS = {
-  create_session: { id: CLIENT_IDS, startedAt: CLIENT_TIMESTAMPS, experimentAssignmentId: VARIANTS },
+  create_session: { id: CLIENT_IDS, startedAt: CLIENT_TIMESTAMPS, experimentAssignmentId: VARIANTS, parentSpanId: OTEL },
   create_event: {
     id: CLIENT_IDS,
     timestamp: CLIENT_TIMESTAMPS,
