@@ -141,15 +141,22 @@ def get_variant(
 
 
 def _client(api_url: str) -> Any:
+    """One pooled client per API URL, under the SDK's network rules (a loopback
+    API is reached directly whatever the proxy variables say; deadlines)."""
     import httpx
+
+    from ._delivery._http import client_args
 
     with _lock:
         client = _clients.get(api_url)
         if client is None:
             if not _clients:
                 atexit.register(_close_clients)
+            verify = not api_url.lower().startswith("http://")
             client = _clients[api_url] = httpx.Client(
-                base_url=api_url.rstrip("/"), timeout=_REQUEST_TIMEOUT
+                base_url=api_url.rstrip("/"),
+                timeout=_REQUEST_TIMEOUT,
+                **client_args(api_url, verify=verify, connections=4),
             )
         return client
 

@@ -204,3 +204,23 @@ def test_begin_carries_the_assignment(sentrial_server: LocalServer) -> None:
     ) as http:
         (stored,) = http.get("/api/sdk/sessions", params={"agentName": "support"}).json()["data"]
     assert stored["experimentAssignmentId"] == "asg_1"
+
+
+def test_a_loopback_server_is_reached_past_a_dead_proxy(
+    sentrial_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the SDK's delivery does: a proxy variable pointing at nothing does not
+    cut get_variant off from a server on this machine."""
+    import sentrial.variants as variants
+
+    with socket.socket() as dead:  # a port nothing listens on
+        dead.bind(("127.0.0.1", 0))
+        port = dead.getsockname()[1]
+    url, key = sentrial_server.url, sentrial_server.api_key
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}) as http:
+        experiment = _experiment(http)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, f"http://127.0.0.1:{port}")
+    monkeypatch.setattr(variants, "_clients", {})  # a client made now, under these variables
+    got = get_variant(experiment, "proxied-user", api_url=url, api_key=key, timeout=10)
+    assert not got.fallback and got.assignment_id is not None
