@@ -119,3 +119,53 @@ def test_anthropic_stream_with_cache_writes_and_reads(
     )
     assert client.flush(10)
     _check_anthropic(reader, interaction.session_id, text)
+
+
+def test_anthropic_stream_helper_is_recorded_when_its_block_ends(
+    llm: str, client: sentrial.SentrialClient, reader: Reader
+) -> None:
+    """messages.stream(...) does not go through messages.create: its manager is
+    recorded as its with-block ends, with the text read and the usage."""
+    wrapped = sentrial.wrap_anthropic(
+        anthropic.Anthropic(api_key="sk-ant-test", base_url=llm, max_retries=0)
+    )
+    with (
+        sentrial.begin(user_id="u", event="claude-agent") as interaction,
+        wrapped.messages.stream(
+            model="claude-sonnet-4-6",
+            max_tokens=200,
+            system=ANTHROPIC_SYSTEM,
+            messages=[{"role": "user", "content": "I need a refund"}],
+        ) as stream,
+    ):
+        text = "".join(stream.text_stream)
+        assert isinstance(stream, anthropic.MessageStream)
+    assert text
+    assert client.flush(10)
+    _check_anthropic(reader, interaction.session_id, text)
+
+
+def test_async_anthropic_stream_helper_is_recorded_when_its_block_ends(
+    llm: str, client: sentrial.SentrialClient, reader: Reader
+) -> None:
+    import asyncio
+
+    wrapped = sentrial.wrap_anthropic(
+        anthropic.AsyncAnthropic(api_key="sk-ant-test", base_url=llm, max_retries=0)
+    )
+
+    async def scenario() -> tuple[str, str]:
+        with sentrial.begin(user_id="u", event="claude-agent") as interaction:
+            async with wrapped.messages.stream(
+                model="claude-sonnet-4-6",
+                max_tokens=200,
+                system=ANTHROPIC_SYSTEM,
+                messages=[{"role": "user", "content": "I need a refund"}],
+            ) as stream:
+                text = "".join([t async for t in stream.text_stream])
+        return interaction.session_id, text
+
+    session_id, text = asyncio.run(scenario())
+    assert text
+    assert client.flush(10)
+    _check_anthropic(reader, session_id, text)

@@ -7,7 +7,9 @@ Same contract as :func:`sentrial.wrap_openai`: same object, same results,
 same exceptions, and clients made from it with ``with_options(...)`` or
 ``copy()`` are wrapped too. Streams (``stream=True``) stay the same
 ``Stream`` objects; usage comes from the ``message_start`` and
-``message_delta`` events. Cache reads and writes, reported apart by
+``message_delta`` events. ``messages.stream(...)`` (the SDK's helper, which
+does not go through ``create``) is recorded when its ``with`` / ``async with``
+block ends, with what was read. Cache reads and writes, reported apart by
 Anthropic, are recorded and priced.
 """
 
@@ -17,9 +19,10 @@ from typing import Any, TypeVar
 
 from ..cost import TokenUsage, usage_from
 from ._calls import AnyClient
-from ._recorder import Target
+from ._recorder import Call, Target, start
 from ._recorder import target as make_target
-from .openai import _patch, wrap_copies
+from ._wrapping import wrap_sync
+from .openai import _MARK, _patch, wrap_copies
 
 C = TypeVar("C")
 
@@ -43,6 +46,7 @@ def _observe(client: Any, target: Target) -> None:
     messages = getattr(client, "messages", None)
     if messages is not None:
         _patch(messages, "create", target, _input, _output, _stream_summary)
+        _patch_stream_helper(messages, target)
     wrap_copies(client, lambda copied: _observe(copied, target))
 
 
@@ -92,3 +96,71 @@ def _stream_summary(events: list[Any]) -> tuple[Any, TokenUsage | None, str | No
                 cache_write_tokens=base.cache_write_tokens,
             )
     return "".join(text), usage, model
+
+
+def _patch_stream_helper(messages: Any, target: Target) -> None:
+    """``messages.stream(...)``: the manager it returns, recording the call as its
+    block ends (the sync and async helpers both return their manager at once)."""
+    original = getattr(messages, "stream", None)
+    if not callable(original) or getattr(original, _MARK, False):
+        return
+
+    def begin(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Call | None:
+        return start(target, kwargs.get("model"), _input(kwargs))
+
+    def settle(call: Call, manager: Any, kwargs: dict[str, Any]) -> Any:
+        return _RecordedStream(manager, call)
+
+    wrapper = wrap_sync(original, begin, settle)
+    setattr(wrapper, _MARK, True)
+    messages.stream = wrapper
+
+
+class _RecordedStream:
+    """A ``MessageStreamManager`` (or its async twin) that records the call when
+    its block ends: the message as far as it was read, its usage, and the
+    exception that ended the block, if any. Everything else is the manager's."""
+
+    def __init__(self, manager: Any, call: Call) -> None:
+        self._manager = manager
+        self._call = call
+        self._stream: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._manager, name)
+
+    def __enter__(self) -> Any:
+        self._stream = self._manager.__enter__()
+        return self._stream
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        try:
+            return self._manager.__exit__(*exc_info)
+        finally:
+            self._record(exc_info[1])
+
+    async def __aenter__(self) -> Any:
+        self._stream = await self._manager.__aenter__()
+        return self._stream
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        try:
+            return await self._manager.__aexit__(*exc_info)
+        finally:
+            self._record(exc_info[1])
+
+    def _record(self, error: BaseException | None) -> None:
+        failed = error if isinstance(error, Exception) else None
+        try:
+            message = self._stream.current_message_snapshot  # as far as it was read
+        except Exception:  # never entered, or nothing arrived
+            message = None
+        if message is None:
+            self._call.record(error=failed)
+            return
+        try:
+            output, model = _output(message)
+            usage = usage_from(message)
+        except Exception:  # an unexpected shape: the call is still recorded
+            output, model, usage = None, None, None
+        self._call.record(output=output, usage=usage, model=model, error=failed)
