@@ -80,6 +80,29 @@ def storage_error_response(exc: StorageError) -> Response:
     return response
 
 
+def keyed(check_key: Callable[[Request], None] | None, handler: Handler) -> Handler:
+    """``handler`` behind the API's key check (None: open, as health is), every
+    failure answered with the API's error body: the one response policy of every
+    API route (400 naming the field, 503 + Retry-After for an outage, 500 logged)."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            if check_key is not None:
+                check_key(request)
+            return await handler(request)
+        except HTTPError as exc:
+            return error_response(exc.status, exc.title, exc.message)
+        except (SpecValidationError, _json.TooDeep) as exc:
+            return error_response(400, "Bad Request", str(exc))
+        except StorageError as exc:
+            return storage_error_response(exc)
+        except Exception:
+            logger.exception("unexpected error on %s %s", request.method, request.url.path)
+            return error_response(500, "Internal Server Error", "unexpected server error; retry")
+
+    return wrapped
+
+
 class _KeyCheck:
     """API-key check in constant time: ``Authorization: Bearer <key>`` or
     ``x-sentrial-api-key: <key>`` (Sentrial documents both, on every route).
@@ -188,24 +211,7 @@ def create_app(
     batch_items = _spec.request_limit("maxBatchOperations")
 
     def endpoint(handler: Handler, *, auth: bool = True) -> Handler:
-        async def wrapped(request: Request) -> Response:
-            try:
-                if auth:
-                    check_key(request)
-                return await handler(request)
-            except HTTPError as exc:
-                return error_response(exc.status, exc.title, exc.message)
-            except SpecValidationError as exc:
-                return error_response(400, "Bad Request", str(exc))
-            except StorageError as exc:
-                return storage_error_response(exc)
-            except Exception:
-                logger.exception("unexpected error on %s %s", request.method, request.url.path)
-                return error_response(
-                    500, "Internal Server Error", "unexpected server error; retry"
-                )
-
-        return wrapped
+        return keyed(check_key if auth else None, handler)
 
     async def health(request: Request) -> Response:
         """Up, and whether the store takes writes: 503 with Retry-After while it

@@ -639,35 +639,10 @@ def _winner(variants: list[dict[str, Any]]) -> str | None:
 Handler = Callable[[Request], Any]
 
 
-def keyed(check_key: Callable[[Request], None], handler: Handler) -> Handler:
-    """``handler`` behind the API's key check, answering every failure with the
-    API's error body (``{"error", "message"}``, 400 naming the field)."""
-    from ._app import HTTPError, error_response, storage_error_response
-
-    async def wrapped(request: Request) -> Response:
-        try:
-            check_key(request)
-            result: Response = await handler(request)
-            return result
-        except HTTPError as exc:
-            return error_response(exc.status, exc.title, exc.message)
-        except _spec.SpecValidationError as exc:
-            return error_response(400, "Bad Request", str(exc))
-        except StorageError as exc:
-            return storage_error_response(exc)
-        except _json.TooDeep as exc:
-            return error_response(400, "Bad Request", str(exc))
-        except Exception:
-            logger.exception("unexpected error on %s %s", request.method, request.url.path)
-            return error_response(500, "Internal Server Error", "unexpected server error; retry")
-
-    return wrapped
-
-
 def experiment_routes(storage: Storage, check_key: Callable[[Request], None]) -> list[Route]:
     """The ``/api/experiments`` routes over ``storage``, with the API's bearer-key
     check and its error bodies (``{"error", "message"}``, 400 naming the field)."""
-    from ._app import _query, _read_json, json_response, resource
+    from ._app import _query, _read_json, json_response, keyed, resource
 
     store = ExperimentStore(storage)
     body_limit = _spec.request_limit("maxBodyBytes")

@@ -28,8 +28,7 @@ def signal_routes(
     storage: Storage, check_key: Callable[[Request], None]
 ) -> tuple[list[Route], Classifier | None]:
     """The routes, and the classifier feeding them (None when turned off)."""
-    from ._app import _query, json_response, resource
-    from ._experiments import keyed
+    from ._app import _query, json_response, keyed, resource
 
     store = signal_store(storage)
     classifier = Classifier(store) if classification_enabled() else None
