@@ -255,38 +255,23 @@ class _Turn:
         # (after the tools it asked for ran): so it is listed before them.
         token = _context.recording.set(_context.Recording(None, _context.current_step.get(), asked))
         try:
-            await self._track_llm_call(
-                last, text, tool_uses, usage, error, message_id, asked, answered
+            await acall(
+                self.client,
+                "track_llm_call",
+                session_id=self.session_id,
+                model=str(_get(last, "model") or "claude"),
+                provider="anthropic",
+                output=text if not tool_uses else {"text": text, "tool_uses": tool_uses},
+                prompt_tokens=_int(usage, "input_tokens"),
+                completion_tokens=_int(usage, "output_tokens"),
+                cached_tokens=_int(usage, "cache_read_input_tokens"),
+                cache_write_tokens=_int(usage, "cache_creation_input_tokens"),
+                error=None if error is None else {"message": str(error), "type": "assistant_error"},
+                metadata={"message_id": message_id} if message_id else None,
+                duration_ms=max(0, answered - asked) / 1_000_000,
             )
         finally:
             _context.recording.reset(token)
-
-    async def _track_llm_call(
-        self,
-        last: Any,
-        text: str,
-        tool_uses: list[dict[str, Any]],
-        usage: Any,
-        error: Any,
-        message_id: Any,
-        asked: int,
-        answered: int,
-    ) -> None:
-        await acall(
-            self.client,
-            "track_llm_call",
-            session_id=self.session_id,
-            model=str(_get(last, "model") or "claude"),
-            provider="anthropic",
-            output=text if not tool_uses else {"text": text, "tool_uses": tool_uses},
-            prompt_tokens=_int(usage, "input_tokens"),
-            completion_tokens=_int(usage, "output_tokens"),
-            cached_tokens=_int(usage, "cache_read_input_tokens"),
-            cache_write_tokens=_int(usage, "cache_creation_input_tokens"),
-            error=None if error is None else {"message": str(error), "type": "assistant_error"},
-            metadata={"message_id": message_id} if message_id else None,
-            duration_ms=max(0, answered - asked) / 1_000_000,
-        )
 
     async def _tool_result(self, block: Any) -> None:
         tool_use_id = str(_get(block, "tool_use_id"))
