@@ -122,15 +122,6 @@ def serve(args: argparse.Namespace) -> int:
     except ServeError as exc:
         print(f"sentrial serve: {exc}", file=sys.stderr)
         return exc.code
-    print(f"Sentrial local server on {server.url}  (database: {db})")
-    if is_loopback(args.host):
-        print(f"  viewer:  {server.url}/")
-    print(f"  export SENTRIAL_API_URL={server.url}")
-    if args.api_key:
-        print("  export SENTRIAL_API_KEY=<one of the keys given with --api-key>")
-    else:
-        print(f"  export SENTRIAL_API_KEY={server.api_key}")
-    sys.stdout.flush()
     # Pages are rendered and batches stored in worker threads: hand the GIL back
     # to the event loop every millisecond (default 5), so health and small
     # requests never wait long behind them. This process serves and does nothing else.
@@ -140,6 +131,17 @@ def serve(args: argparse.Namespace) -> int:
     # each time a large batch's parsed JSON triggers one (~1 ms per batch).
     gc.freeze()
     server.start()
+    # Said once it listens (the socket was only bound before start): whoever waits
+    # for this line to connect (a script, a test, a CI job) is never refused.
+    print(f"Sentrial local server on {server.url}  (database: {db})")
+    if is_loopback(args.host):
+        print(f"  viewer:  {server.url}/")
+    print(f"  export SENTRIAL_API_URL={server.url}")
+    if args.api_key:
+        print("  export SENTRIAL_API_KEY=<one of the keys given with --api-key>")
+    else:
+        print(f"  export SENTRIAL_API_KEY={server.api_key}")
+    sys.stdout.flush()
     try:
         while server.is_running():
             server.wait(1.0)

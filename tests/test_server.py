@@ -352,6 +352,36 @@ def test_cli_serve_prints_url_and_key(tmp_path: Path) -> None:
         proc.wait(10)
 
 
+def test_the_banner_is_printed_once_the_server_listens() -> None:
+    """Whoever waits for the banner to connect is never refused: the line comes
+    after the socket listens (it came between bind and listen: a race that a
+    script, a test or a CI job lost now and then)."""
+    import signal
+    import socket
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sentrial", "serve", "--port", "0", "--db", ":memory:"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        found = re.search(r"on http://127\.0\.0\.1:(\d+)", proc.stdout.readline())
+        assert found is not None
+        os.kill(proc.pid, signal.SIGSTOP)  # frozen where it printed: listening or not
+        try:
+            with socket.create_connection(("127.0.0.1", int(found[1])), timeout=5):
+                pass  # the kernel's backlog takes it while the process is stopped
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
+        answer = httpx.get(f"http://127.0.0.1:{found[1]}/api/sdk/health", timeout=10)
+        assert answer.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def test_cli_refuses_public_bind_with_default_key() -> None:
     r = subprocess.run(
         [sys.executable, "-m", "sentrial", "serve", "--host", "0.0.0.0"],
